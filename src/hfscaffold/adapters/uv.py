@@ -1,0 +1,122 @@
+"""The uv binary from the ``uv`` PyPI package: argument lists in, results or ExternalError out."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hfscaffold.errors import ExternalError
+
+# Variables that would point uv at an environment other than the project's own.
+_FOREIGN_ENVIRONMENT_VARIABLES = ("VIRTUAL_ENV", "CONDA_PREFIX", "UV_PROJECT_ENVIRONMENT")
+
+
+def find_uv() -> str:
+    """The uv binary shipped by the ``uv`` package (a dependency of hfscaffold)."""
+    from uv import find_uv_bin  # imported here: tests and --help never need it
+
+    return find_uv_bin()
+
+
+@dataclass(frozen=True)
+class UvResult:
+    args: tuple[str, ...]
+    stdout: str
+    stderr: str
+
+    @property
+    def resolved_count(self) -> int | None:
+        """N from uv's ``Resolved N packages in ...`` line, if it printed one."""
+        match = re.search(r"Resolved (\d+) packages?", self.stderr)
+        return int(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class Uv:
+    """A small handle on the uv binary with the options every call shares."""
+
+    offline: bool = False
+    binary: str = field(default_factory=find_uv)
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+
+    def lock(self, project: Path, *, python: str | None = None, check: bool = False) -> UvResult:
+        args = ["lock", "--project", str(project)]
+        if check:
+            args.append("--check")
+        if python:
+            args += ["--python", python]
+        return self.run(args, cwd=project, what="resolve the dependencies")
+
+    def sync(self, project: Path, *, python: str | None = None) -> UvResult:
+        args = ["sync", "--locked", "--project", str(project)]
+        if python:
+            args += ["--python", python]
+        return self.run(args, cwd=project, what="build the project environment")
+
+    def run(self, args: Sequence[str], *, cwd: Path, what: str) -> UvResult:
+        command = [self.binary, *args]
+        if self.offline:
+            command.append("--offline")
+        try:
+            completed = subprocess.run(
+                command, cwd=cwd, env=self._environment(), capture_output=True, text=True, check=False
+            )
+        except OSError as exc:
+            raise ExternalError(f"could not run uv to {what}: {exc}", hint="reinstall hfscaffold") from exc
+        if completed.returncode != 0:
+            raise ExternalError(f"uv could not {what}: {summarize_uv_error(completed.stderr)}", hint=_hint_for(completed.stderr, self.offline))
+        return UvResult(tuple(command), completed.stdout, completed.stderr)
+
+    def _environment(self) -> dict[str, str]:
+        """The caller's environment, minus anything that would select a shared environment."""
+        env = {k: v for k, v in os.environ.items() if k not in _FOREIGN_ENVIRONMENT_VARIABLES}
+        env.update(self.extra_env)
+        env.setdefault("NO_COLOR", "1")
+        return env
+
+
+def summarize_uv_error(stderr: str) -> str:
+    """uv's reason in a sentence: the resolver's explanation, or the first error and its cause."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", stderr)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    explanation: list[str] = []
+    collecting = False
+    for line in lines:
+        if line.startswith("╰─▶"):
+            collecting = True
+            line = line.removeprefix("╰─▶").strip()
+        elif line.startswith(("hint:", "help:")):
+            collecting = False
+        if collecting:
+            explanation.append(line)
+    if explanation:
+        return " ".join(explanation)
+    errors = [line.removeprefix("error:").strip() for line in lines if line.startswith("error:")]
+    causes = [line.removeprefix("Caused by:").strip() for line in lines if line.startswith("Caused by:")]
+    parts = errors[:1] + causes[-1:]
+    if parts:
+        return ": ".join(parts)
+    return lines[-1] if lines else "uv failed without a message"
+
+
+def _hint_for(stderr: str, offline: bool) -> str:
+    lowered = stderr.lower()
+    if any(s in lowered for s in ("failed to fetch", "dns error", "connect", "timed out", "network")):
+        return "check your connection to the package index, or pass --offline to use uv's cache"
+    if offline and "offline" in lowered:
+        return "the packages are not in uv's cache yet; run once without --offline"
+    if "no interpreter found" in lowered or "no python" in lowered:
+        return "install that Python version, or pass --python with one you have"
+    if "unsatisfiable" in lowered or "no solution found" in lowered:
+        return "loosen or change the --with versions that conflict"
+    return "rerun with --debug for uv's full output"
+
+
+def running_python() -> str:
+    """The interpreter running hfscaffold: the default for a new project's Python."""
+    return sys.executable

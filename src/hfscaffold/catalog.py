@@ -1,0 +1,192 @@
+"""The component catalog: which packages hfscaffold knows, their aliases, and what they need."""
+
+from __future__ import annotations
+
+import difflib
+from hfscaffold import _toml as tomllib
+from collections.abc import Iterable, Sequence
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from hfscaffold.errors import UserError
+from hfscaffold.validation import describe_validation_error
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class Component(BaseModel):
+    """A Python package of the HF stack, or a companion users pair with it."""
+
+    model_config = _FROZEN
+
+    name: str
+    family: Literal["hf", "companion"]
+    aliases: tuple[str, ...] = ()
+    needs_torch: bool
+    repository: str = Field(pattern=r"^https://github\.com/[\w.-]+/[\w.-]+$")
+    description: str
+
+    @field_validator("name")
+    @classmethod
+    def _canonical(cls, name: str) -> str:
+        if canonicalize_name(name) != name:
+            raise ValueError(f"{name!r} is not a canonical PyPI name (use {canonicalize_name(name)!r})")
+        return name
+
+    @property
+    def release_notes_url(self) -> str:
+        return f"{self.repository}/releases"
+
+
+class Foreign(BaseModel):
+    """A name users try that is not a Python package for a project environment (e.g. candle)."""
+
+    model_config = _FROZEN
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    kind: str
+    advice: str
+
+
+class Catalog(BaseModel):
+    model_config = _FROZEN
+
+    components: tuple[Component, ...] = Field(alias="component")
+    foreign: tuple[Foreign, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Catalog:
+        seen: dict[str, str] = {}
+        for entry in (*self.components, *self.foreign):
+            for key in (entry.name, *entry.aliases):
+                folded = canonicalize_name(key)
+                if folded in seen:
+                    raise ValueError(f"{key!r} names both {seen[folded]!r} and {entry.name!r}")
+                seen[folded] = entry.name
+        return self
+
+    def get(self, name: str) -> Component:
+        """The component called ``name`` or one of its aliases (case, ``_`` and ``.`` folded)."""
+        folded = canonicalize_name(name)
+        for component in self.components:
+            if folded == component.name or folded in map(canonicalize_name, component.aliases):
+                return component
+        for foreign in self.foreign:
+            if folded == foreign.name or folded in map(canonicalize_name, foreign.aliases):
+                raise UserError(
+                    f"{name!r} is {foreign.kind}, not a Python environment component",
+                    hint=foreign.advice,
+                )
+        raise UserError(f"unknown component {name!r}", hint=self._suggest(folded))
+
+    def _suggest(self, folded: str) -> str:
+        known = {canonicalize_name(key): c.name for c in self.components for key in (c.name, *c.aliases)}
+        close = difflib.get_close_matches(folded, list(known), n=1, cutoff=0.6)
+        if close:
+            return f"did you mean {known[close[0]]!r}? (`hfscaffold components` lists them all)"
+        return "`hfscaffold components` lists the components hfscaffold knows"
+
+    @property
+    def torch(self) -> Component:
+        return self.get("torch")
+
+
+@cache
+def load_catalog() -> Catalog:
+    """The catalog shipped with hfscaffold, validated once per process."""
+    source = resources.files("hfscaffold") / "data" / "catalog.toml"
+    data = tomllib.loads(source.read_text(encoding="utf-8"))
+    try:
+        return Catalog.model_validate(data)
+    except ValidationError as exc:  # a broken catalog is a packaging bug; still say where it is
+        raise UserError(describe_validation_error("catalog.toml", exc, data)) from exc
+
+
+class Choice(BaseModel):
+    """One component the user chose, with the version constraint they gave (if any)."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    component: Component
+    specifier: SpecifierSet = SpecifierSet()
+    extras: tuple[str, ...] = ()
+    implied: bool = False  # added because another choice needs it (torch)
+
+    @property
+    def name(self) -> str:
+        return self.component.name
+
+    @property
+    def requirement(self) -> str:
+        """The PEP 508 string written into pyproject.toml before resolution."""
+        extras = f"[{','.join(self.extras)}]" if self.extras else ""
+        return f"{self.name}{extras}{self.specifier}"
+
+    @property
+    def exact_version(self) -> str | None:
+        """The version the user pinned with ``==`` (no wildcard), if they did."""
+        specs = list(self.specifier)
+        if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
+            return specs[0].version
+        return None
+
+
+def parse_choice(item: str, catalog: Catalog) -> Choice:
+    """``transformers``, ``hub>=0.30``, ``transformers==4.44.2`` -> a :class:`Choice`."""
+    text = item.strip()
+    try:
+        requirement = Requirement(text)
+    except InvalidRequirement as exc:
+        raise UserError(
+            f"invalid --with item {text!r}: {str(exc).splitlines()[0]}",
+            hint="use NAME, NAME==X.Y.Z or NAME with any PEP 440 specifier, e.g. transformers>=4.44,<5",
+        ) from None
+    if requirement.url or requirement.marker:
+        raise UserError(
+            f"--with item {text!r} has a URL or marker",
+            hint="give a name and a version specifier; edit pyproject.toml for URLs and markers",
+        )
+    component = catalog.get(requirement.name)
+    return Choice(component=component, specifier=requirement.specifier, extras=tuple(sorted(requirement.extras)))
+
+
+def split_with_items(values: Iterable[str]) -> list[str]:
+    """``--with a,b --with c`` -> ``[a, b, c]``; commas inside a specifier stay with their item."""
+    items: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            # "transformers>=4,<5": a piece that starts with an operator continues the previous item
+            if items and part[0] in "<>=!~":
+                items[-1] = f"{items[-1]},{part}"
+            else:
+                items.append(part)
+    return items
+
+
+def choose(items: Sequence[str], catalog: Catalog | None = None) -> list[Choice]:
+    """The user's ``--with`` items as choices, torch added when a choice needs it."""
+    catalog = catalog or load_catalog()
+    choices: list[Choice] = []
+    for item in items:
+        choice = parse_choice(item, catalog)
+        if any(existing.name == choice.name for existing in choices):
+            raise UserError(
+                f"{choice.name!r} is given more than once",
+                hint="give each component once, with one specifier",
+            )
+        choices.append(choice)
+    if not choices:
+        raise UserError("no components chosen", hint="pass --with, e.g. --with transformers,datasets")
+    if any(c.component.needs_torch for c in choices) and not any(c.name == "torch" for c in choices):
+        choices.append(Choice(component=catalog.torch, implied=True))
+    return choices

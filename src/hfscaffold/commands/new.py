@@ -1,0 +1,169 @@
+"""``hfscaffold new``: render the template, resolve with uv, pin exactly, build the environment."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hfscaffold import __version__
+from hfscaffold.adapters import render as render_adapter
+from hfscaffold.adapters.fs import is_empty_dir, publish_directory, staging_directory, write_atomic
+from hfscaffold.adapters.uv import Uv
+from hfscaffold.catalog import Choice
+from hfscaffold.errors import ExternalError, HfscaffoldError, UserError
+from hfscaffold.naming import package_name, validate_project_name
+from hfscaffold.pins import read_uv_lock
+from hfscaffold.pyproject import pin_requirements
+
+TORCH_BACKEND = re.compile(r"^(pypi|cpu|cu\d{2,3}|rocm\d+\.\d+(\.\d+)?)$")
+
+StepReporter = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class PythonChoice:
+    """The project's Python minor, and what uv is given to find an interpreter for it."""
+
+    minor: str
+    interpreter: str
+
+    @classmethod
+    def from_request(cls, requested: str | None) -> PythonChoice:
+        running = f"{sys.version_info.major}.{sys.version_info.minor}"
+        minor = requested or running
+        if not re.fullmatch(r"3\.\d{1,2}", minor):
+            raise UserError(f"--python {minor!r} is not a Python minor version", hint="use X.Y, e.g. --python 3.11")
+        if tuple(map(int, minor.split("."))) < (3, 10):
+            raise UserError(f"--python {minor}: the HF stack needs Python 3.10 or newer", hint="use --python 3.11")
+        # The running interpreter is known to exist; other minors are found by uv.
+        return cls(minor=minor, interpreter=sys.executable if minor == running else minor)
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    name: str
+    dest: Path
+    choices: tuple[Choice, ...]
+    python: PythonChoice
+    torch_backend: str = "pypi"
+    lock: bool = True
+    sync: bool = True
+    offline: bool = False
+
+    def __post_init__(self) -> None:
+        validate_project_name(self.name, dependencies={c.name for c in self.choices})
+        if not TORCH_BACKEND.match(self.torch_backend):
+            raise UserError(
+                f"--torch {self.torch_backend!r} is not a torch backend",
+                hint="use pypi (default), cpu, cuXYZ (e.g. cu128) or rocmX.Y (e.g. rocm6.4)",
+            )
+        if self.sync and not self.lock:
+            raise UserError("--no-lock needs --no-sync", hint="an environment is only ever built from a lock")
+
+
+@dataclass(frozen=True)
+class NewResult:
+    dest: Path
+    package: str
+    pins: dict[str, str]
+    resolved: int | None
+    locked: bool
+    synced: bool
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def answers_for(request: NewRequest) -> dict[str, object]:
+    """The Copier answers: recorded in .copier-answers.yml so template updates can replay them."""
+    return {
+        "project_name": request.name,
+        "package_name": package_name(request.name),
+        "python_version": request.python.minor,
+        "components": [choice.requirement for choice in request.choices],
+        "imports": {choice.name: choice.name.replace("-", "_") for choice in request.choices},
+        "torch_backend": request.torch_backend,
+        "hfscaffold_version": __version__,
+    }
+
+
+def _check_destination(dest: Path) -> None:
+    if dest.exists() and not dest.is_dir():
+        raise UserError(f"{dest} exists and is not a folder", hint="choose another --dest")
+    if dest.is_dir() and not is_empty_dir(dest):
+        raise UserError(f"{dest} exists and is not empty", hint="choose another name or --dest; nothing was changed")
+
+
+def _pin(staging: Path, request: NewRequest, uv: Uv) -> tuple[dict[str, str], int | None]:
+    """Lock once to learn uv's versions, pin them exactly in pyproject.toml, and lock again."""
+    uv.lock(staging, python=request.python.interpreter)
+    locked = read_uv_lock((staging / "uv.lock").read_text(encoding="utf-8"))
+    pins: dict[str, str] = {}
+    for choice in request.choices:
+        versions = locked.get(choice.name)
+        if not versions:
+            raise ExternalError(f"uv's lock has no version of {choice.name}", hint="rerun with --debug")
+        pins[choice.name] = choice.exact_version or str(versions[-1])
+    if "pytest" in locked:
+        pins["pytest"] = str(locked["pytest"][-1])
+    pyproject = staging / "pyproject.toml"
+    write_atomic(pyproject, pin_requirements(pyproject.read_text(encoding="utf-8"), pins))
+    # With every direct requirement exact, this resolves from uv's cache in a fraction of the first.
+    result = uv.lock(staging, python=request.python.interpreter)
+    return pins, result.resolved_count
+
+
+def create_project(request: NewRequest, *, uv: Uv | None = None, report: StepReporter = lambda _: None) -> NewResult:
+    """Make the project at ``request.dest``; on failure leave nothing behind that was not there."""
+    _check_destination(request.dest)
+    uv = uv or Uv(offline=request.offline)
+    created = not request.dest.exists()
+    timings: dict[str, float] = {}
+    pins: dict[str, str] = {}
+    resolved: int | None = None
+
+    with staging_directory(request.dest) as staging:
+        start = time.perf_counter()
+        render_adapter.render(render_adapter.template_path("project"), staging, answers_for(request))
+        timings["render"] = time.perf_counter() - start
+        report(f"Rendered the project template in {timings['render']:.2f}s")
+
+        if request.lock:
+            start = time.perf_counter()
+            pins, resolved = _pin(staging, request, uv)
+            timings["resolve"] = time.perf_counter() - start
+            count = f"{resolved} packages" if resolved is not None else "the dependencies"
+            report(f"Resolved {count} and pinned {len(request.choices)} components in {timings['resolve']:.2f}s")
+        publish_directory(staging, request.dest)
+    report(f"Wrote {request.dest}")
+
+    if request.sync:
+        start = time.perf_counter()
+        try:
+            uv.sync(request.dest, python=request.python.interpreter)
+        except HfscaffoldError as exc:
+            _remove_created(request.dest, created)
+            exc.hint = f"{exc.hint}; or pass --no-sync to create the project with its lock only"
+            raise
+        timings["sync"] = time.perf_counter() - start
+        report(f"Built the project environment {request.dest / '.venv'} in {timings['sync']:.2f}s")
+
+    return NewResult(
+        dest=request.dest,
+        package=package_name(request.name),
+        pins=pins,
+        resolved=resolved,
+        locked=request.lock,
+        synced=request.sync,
+        timings=timings,
+    )
+
+
+def _remove_created(dest: Path, created: bool) -> None:
+    """Undo a published project: remove the folder we made, or empty the one the user gave."""
+    shutil.rmtree(dest, ignore_errors=True)
+    if not created:
+        dest.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,28 @@
+"""Turn pydantic's validation errors into messages that name the file, the entry and the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+
+def _entry_label(data: Any, loc: tuple[int | str, ...]) -> str:
+    """``component.3.name`` -> ``component[3] (transformers).name``: a reader finds it by name."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        if isinstance(key, int) and isinstance(node, list) and 0 <= key < len(node):
+            node = node[key]
+            label = node.get("id") or node.get("name") if isinstance(node, dict) else None
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{key}]" + (f" ({label})" if label else "")]
+            continue
+        parts.append(str(key))
+        node = node.get(key) if isinstance(node, dict) else None
+    return ".".join(parts) or "(top level)"
+
+
+def describe_validation_error(filename: str, exc: ValidationError, data: Any) -> str:
+    """Every problem at once, one per line: ``file: entry.field: message``."""
+    lines = [f"{filename}: {_entry_label(data, tuple(e['loc']))}: {e['msg']}" for e in exc.errors()]
+    return "\n".join(lines)
