@@ -80,28 +80,41 @@ class Uv:
         return env
 
 
-def summarize_uv_error(stderr: str) -> str:
-    """uv's reason in a sentence: the resolver's explanation, or the first error and its cause."""
+_LABELS = ("error:", "cause:", "caused by:", "hint:", "help:", "warning:")
+
+
+def _entries(stderr: str) -> list[tuple[str, str]]:
+    """uv's stderr as (label, text) pairs; indented continuation lines join their entry."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", stderr)
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    explanation: list[str] = []
-    collecting = False
-    for line in lines:
+    entries: list[tuple[str, str]] = []
+    for raw in text.splitlines():
+        line = raw.strip().lstrip("×").strip()
+        if not line:
+            continue
         if line.startswith("╰─▶"):
-            collecting = True
-            line = line.removeprefix("╰─▶").strip()
-        elif line.startswith(("hint:", "help:")):
-            collecting = False
-        if collecting:
-            explanation.append(line)
-    if explanation:
-        return " ".join(explanation)
-    errors = [line.removeprefix("error:").strip() for line in lines if line.startswith("error:")]
-    causes = [line.removeprefix("Caused by:").strip() for line in lines if line.startswith("Caused by:")]
-    parts = errors[:1] + causes[-1:]
-    if parts:
-        return ": ".join(parts)
-    return lines[-1] if lines else "uv failed without a message"
+            entries.append(("cause:", line.removeprefix("╰─▶").strip()))
+            continue
+        label = next((lab for lab in _LABELS if line.lower().startswith(lab)), None)
+        if label:
+            entries.append((label, line[len(label) :].strip()))
+        elif entries and raw[:1].isspace():
+            entries[-1] = (entries[-1][0], f"{entries[-1][1]} {line}")
+        else:
+            entries.append(("", line))
+    return entries
+
+
+def summarize_uv_error(stderr: str) -> str:
+    """uv's reason in a sentence: the resolver's explanation, or the error and its root cause."""
+    entries = _entries(stderr)
+    errors = [text for label, text in entries if label == "error:"]
+    causes = [text for label, text in entries if label in ("cause:", "caused by:")]
+    if errors and errors[0].lower().startswith("no solution found") and causes:
+        return " ".join(causes)
+    if errors:
+        return ": ".join([errors[0], *causes[-1:]])
+    plain = [text for label, text in entries if label in ("", "cause:")]
+    return plain[-1] if plain else "uv failed without a message"
 
 
 def _hint_for(stderr: str, offline: bool) -> str:

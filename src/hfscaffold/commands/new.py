@@ -136,7 +136,8 @@ def create_project(request: NewRequest, *, uv: Uv | None = None, report: StepRep
             pins, resolved = _pin(staging, request, uv)
             timings["resolve"] = time.perf_counter() - start
             count = f"{resolved} packages" if resolved is not None else "the dependencies"
-            report(f"Resolved {count} and pinned {len(request.choices)} components in {timings['resolve']:.2f}s")
+            noun = "component" if len(request.choices) == 1 else "components"
+            report(f"Resolved {count} and pinned {len(request.choices)} {noun} in {timings['resolve']:.2f}s")
         publish_directory(staging, request.dest)
     report(f"Wrote {request.dest}")
 
