@@ -40,7 +40,7 @@ def test_new_pins_exactly_locks_and_records_answers(tmp_path: Path, run_cli) -> 
     pyproject = tomllib.loads((dest / "pyproject.toml").read_text())
     assert pyproject["project"]["requires-python"] == f"=={sys.version_info.major}.{sys.version_info.minor}.*"
     assert pyproject["dependency-groups"]["dev"] == ["pytest==8.3.3"]
-    assert pyproject["tool"]["hfscaffold"]["components"] == ["transformers", "datasets", "accelerate", "torch"]
+    assert pyproject["tool"]["hfscaffold"]["components"] == ["accelerate", "datasets", "torch", "transformers"]
 
     # The lock is the full transitive closure, with hashes, and current for pyproject.toml.
     lock = tomllib.loads((dest / "uv.lock").read_text())

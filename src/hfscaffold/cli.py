@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import sys
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +92,8 @@ def new(
     )
     result = create_project(request, report=out.step)
     if output_format == "json":
+        import json
+
         click.echo(
             json.dumps(
                 {
@@ -112,7 +112,7 @@ def new(
     if not quiet:
         for component, version in result.pins.items():
             click.echo(f" + {component}=={version}")
-        where = click.format_filename(result.dest)
+        where = click.format_filename(_shown(result.dest))
         next_step = "uv run pytest" if result.synced else "uv sync --locked && uv run pytest"
         click.echo(f"Created {where}. Next: cd {where} && {next_step}")
 
@@ -125,6 +125,8 @@ def components(output_format: str) -> None:
 
     catalog = load_catalog()
     if output_format == "json":
+        import json
+
         rows: list[dict[str, Any]] = [c.model_dump() for c in catalog.components]
         click.echo(json.dumps({"components": rows}, indent=2))
         return
@@ -139,6 +141,14 @@ def components(output_format: str) -> None:
     Console(soft_wrap=False).print(table)
 
 
+def _shown(path: Path) -> Path:
+    """``path`` relative to the working folder when it is inside it: shorter and copy-pasteable."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def main(argv: list[str] | None = None) -> None:
     """The console script: the only place that exits."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
@@ -146,6 +156,8 @@ def main(argv: list[str] | None = None) -> None:
         cli.main(args=argv, prog_name="hfscaffold", standalone_mode=False)
     except HfscaffoldError as exc:
         if debug:
+            import traceback
+
             traceback.print_exc()
         click.echo(f"error: {exc.message}", err=True)
         if exc.hint:

@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hfscaffold.errors import ExternalError
@@ -43,6 +43,10 @@ class Uv:
     offline: bool = False
     binary: str = field(default_factory=find_uv)
     extra_env: Mapping[str, str] = field(default_factory=dict)
+
+    def with_offline(self) -> Uv:
+        """The same handle, restricted to uv's cache."""
+        return replace(self, offline=True)
 
     def lock(self, project: Path, *, python: str | None = None, check: bool = False) -> UvResult:
         args = ["lock", "--project", str(project)]

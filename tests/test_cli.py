@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hfscaffold import __version__
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+@pytest.mark.parametrize(("args", "snapshot"), [(["--help"], "help.txt"), (["new", "--help"], "new-help.txt")])
+def test_help_matches_its_snapshot(args: list[str], snapshot: str, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    result = run_cli(*args)
+    assert result.exit_code == 0
+    assert result.stdout == (SNAPSHOTS / snapshot).read_text(), f"update tests/snapshots/{snapshot} if the change is meant"
+
+
+def test_version(run_cli) -> None:
+    result = run_cli("--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"hfscaffold, version {__version__}"
+
+
+def test_components_table_lists_every_component(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    result = run_cli("components")
+    assert result.exit_code == 0
+    for name in ("transformers", "huggingface-hub", "sentence-transformers", "torchmetrics", "streamlit"):
+        assert name in result.stdout
+
+
+def test_components_json_is_a_contract(run_cli) -> None:
+    result = run_cli("components", "--format", "json")
+    rows = json.loads(result.stdout)["components"]
+    assert set(rows[0]) == {"name", "family", "aliases", "needs_torch", "repository", "description"}
+    hub = next(r for r in rows if r["name"] == "huggingface-hub")
+    assert hub["aliases"] == ["hub", "hf-hub"] and hub["needs_torch"] is False
+    assert hub["repository"] == "https://github.com/huggingface/huggingface_hub"
+
+
+def test_unknown_command_is_a_usage_error(run_cli) -> None:
+    result = run_cli("frobnicate")
+    assert result.exit_code == 2 and "No such command" in result.stderr
+
+
+def test_start_up_does_not_import_copier_or_uv() -> None:
+    code = (
+        "import sys; from hfscaffold.cli import cli; "
+        "import click.testing; click.testing.CliRunner().invoke(cli, ['--help']); "
+        "print(sorted(m for m in ('copier', 'uv', 'pydantic', 'rich') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_core_modules_do_not_import_click_or_copier() -> None:
+    code = (
+        "import sys; import hfscaffold.catalog, hfscaffold.pins, hfscaffold.pyproject, hfscaffold.naming; "
+        "print(sorted(m for m in ('click', 'copier', 'rich') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    result = subprocess.run([sys.executable, "-m", "hfscaffold", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and __version__ in result.stdout
+
+
+def test_debug_shows_the_traceback(run_cli) -> None:
+    result = run_cli("--debug", "new", "demo", "--with", "candle")
+    assert result.exit_code == 2
+    assert "Traceback" in result.stderr and "error: 'candle' is a Rust crate" in result.stderr

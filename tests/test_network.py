@@ -1,0 +1,48 @@
+"""End to end against the real package index (marker `network`: runs in CI)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+from hfscaffold import _toml
+from hfscaffold.adapters.uv import find_uv
+
+pytestmark = pytest.mark.network
+
+
+@pytest.fixture
+def real_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("UV_DEFAULT_INDEX", "UV_INDEX_URL", "UV_CACHE_DIR"):
+        monkeypatch.delenv(key, raising=False)
+
+
+@pytest.mark.usefixtures("real_index")
+def test_new_my_bert_project_against_the_real_index(tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("new", "my-bert-project", "--with", "transformers,datasets,accelerate", "--no-sync")
+    assert result.exit_code == 0, result.stderr
+    project = tmp_path / "my-bert-project"
+
+    dependencies = _toml.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
+    requirements = [Requirement(line) for line in dependencies]
+    assert [r.name for r in requirements] == ["transformers", "datasets", "accelerate", "torch"]
+    for requirement in requirements:
+        (spec,) = requirement.specifier
+        assert spec.operator == "==" and "*" not in spec.version, requirement
+
+    lock = _toml.loads((project / "uv.lock").read_text())
+    locked = {p["name"]: p["version"] for p in lock["package"] if "version" in p}
+    for requirement in requirements:
+        assert requirement.specifier.contains(locked[requirement.name])
+    assert "huggingface-hub" in locked and "tokenizers" in locked
+
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    check = subprocess.run([find_uv(), "lock", "--check"], cwd=project, capture_output=True, text=True, env=env)
+    assert check.returncode == 0, check.stderr
+    assert (project / ".copier-answers.yml").is_file()
+    assert not (project / ".venv").exists()
