@@ -101,3 +101,20 @@ def test_offline_with_an_empty_cache_exits_3(tmp_path: Path, run_cli, monkeypatc
     result = run_cli("new", "off", "--with", "datasets", "--dest", str(tmp_path / "off"), "--offline", "--no-sync")
     assert result.exit_code == 3
     assert not (tmp_path / "off").exists()
+
+
+@pytest.mark.usefixtures("offline_uv")
+def test_a_python_that_is_not_installed_exits_2_and_leaves_nothing(tmp_path: Path, run_cli) -> None:
+    result = run_cli("new", "future", "--with", "datasets", "--python", "3.99", "--dest", str(tmp_path / "future"))
+    assert result.exit_code == 2
+    assert "error: Python 3.99 is not installed" in result.stderr
+    assert "uv python install 3.99" in result.stderr
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.usefixtures("offline_uv")
+def test_debug_shows_uvs_full_output(tmp_path: Path, run_cli) -> None:
+    result = run_cli("--debug", "new", "ghost", "--with", "datasets==9.9.9", "--dest", str(tmp_path / "ghost"))
+    assert result.exit_code == 3
+    assert "$ " in result.stderr and " lock --project " in result.stderr  # the uv command line
+    assert "No solution found" in result.stderr

@@ -159,6 +159,8 @@ def main(argv: list[str] | None = None) -> None:
             import traceback
 
             traceback.print_exc()
+            if exc.detail:
+                click.echo(exc.detail.rstrip(), err=True)
         click.echo(f"error: {exc.message}", err=True)
         if exc.hint:
             click.echo(f"hint: {exc.hint}", err=True)

@@ -20,10 +20,11 @@ class HfscaffoldError(Exception):
 
     exit_code: ExitCode = ExitCode.BAD_INPUT
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, *, detail: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.detail = detail  # e.g. a tool's full output, shown with --debug
 
 
 class UserError(HfscaffoldError):

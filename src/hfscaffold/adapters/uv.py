@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from hfscaffold.errors import ExternalError
+from hfscaffold.errors import ExternalError, UserError
 
 # Variables that would point uv at an environment other than the project's own.
 _FOREIGN_ENVIRONMENT_VARIABLES = ("VIRTUAL_ENV", "CONDA_PREFIX", "UV_PROJECT_ENVIRONMENT")
@@ -62,6 +62,17 @@ class Uv:
             args += ["--python", python]
         return self.run(args, cwd=project, what="build the project environment")
 
+    def find_python(self, request: str, *, cwd: Path) -> str:
+        """The interpreter uv would use for ``request`` (e.g. ``3.12``) from ``cwd``, or a UserError."""
+        try:
+            result = self.run(["python", "find", "--no-project", request], cwd=cwd, what=f"find Python {request}")
+        except ExternalError as exc:
+            raise UserError(
+                f"Python {request} is not installed",
+                hint=f"install it (e.g. `uv python install {request}`), or pass --python with a version you have",
+            ) from exc
+        return result.stdout.strip()
+
     def run(self, args: Sequence[str], *, cwd: Path, what: str) -> UvResult:
         command = [self.binary, *args]
         if self.offline:
@@ -73,7 +84,11 @@ class Uv:
         except OSError as exc:
             raise ExternalError(f"could not run uv to {what}: {exc}", hint="reinstall hfscaffold") from exc
         if completed.returncode != 0:
-            raise ExternalError(f"uv could not {what}: {summarize_uv_error(completed.stderr)}", hint=_hint_for(completed.stderr, self.offline))
+            raise ExternalError(
+                f"uv could not {what}: {summarize_uv_error(completed.stderr)}",
+                hint=_hint_for(completed.stderr, self.offline),
+                detail=f"$ {' '.join(command)}\n{completed.stderr}",
+            )
         return UvResult(tuple(command), completed.stdout, completed.stderr)
 
     def _environment(self) -> dict[str, str]:

@@ -7,7 +7,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hfscaffold import __version__
@@ -137,6 +137,11 @@ def create_project(request: NewRequest, *, uv: Uv | None = None, report: StepRep
 
         if request.lock:
             start = time.perf_counter()
+            if request.python.interpreter != sys.executable:
+                # Found from the project folder (its .python-version counts, as for pyenv users);
+                # lock and sync then use this same interpreter.
+                found = uv.find_python(request.python.minor, cwd=staging)
+                request = replace(request, python=replace(request.python, interpreter=found))
             pins, resolved = _pin(staging, request, uv)
             timings["resolve"] = time.perf_counter() - start
             count = f"{resolved} packages" if resolved is not None else "the dependencies"
@@ -152,6 +157,9 @@ def create_project(request: NewRequest, *, uv: Uv | None = None, report: StepRep
         except HfscaffoldError as exc:
             _remove_created(request.dest, created)
             exc.hint = f"{exc.hint}; or pass --no-sync to create the project with its lock only"
+            raise
+        except BaseException:  # interrupted: leave nothing half-built
+            _remove_created(request.dest, created)
             raise
         timings["sync"] = time.perf_counter() - start
         report(f"Built the project environment {request.dest / '.venv'} in {timings['sync']:.2f}s")
