@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from hfscaffold import __version__
 from hfscaffold.errors import ExitCode, HfscaffoldError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -56,6 +59,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--no-sync", is_flag=True, help="Lock only; do not build the environment.")
 @click.option("--no-lock", is_flag=True, help="Render only; no resolution (implies nothing is synced).")
 @click.option("--offline", is_flag=True, help="Resolve from uv's cache only.")
+@click.option("--allow", "allow", multiple=True, metavar="RULE_ID", help="Accept a matrix rule your own pins hit (recorded).")
+@click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def new(
@@ -67,6 +72,8 @@ def new(
     no_sync: bool,
     no_lock: bool,
     offline: bool,
+    allow: tuple[str, ...],
+    rule_files: tuple[Path, ...],
     quiet: bool,
     output_format: str,
 ) -> None:
@@ -78,6 +85,7 @@ def new(
     """
     from hfscaffold.catalog import choose, split_with_items
     from hfscaffold.commands.new import NewRequest, PythonChoice, create_project
+    from hfscaffold.matrix import load_rules
 
     out = Output(quiet=quiet or output_format == "json")
     request = NewRequest(
@@ -89,6 +97,8 @@ def new(
         lock=not no_lock,
         sync=not (no_sync or no_lock),
         offline=offline,
+        rules=load_rules(rule_files),
+        allow=frozenset(allow),
     )
     result = create_project(request, report=out.step)
     if output_format == "json":
@@ -104,12 +114,20 @@ def new(
                     "locked": result.locked,
                     "synced": result.synced,
                     "timings": {k: round(v, 3) for k, v in result.timings.items()},
+                    "steered": result.steered,
+                    "warnings": [v.as_json() for v in result.warnings],
+                    "allowed": [v.as_json() for v in result.allowed],
                 },
                 indent=2,
             )
         )
         return
     if not quiet:
+        from hfscaffold.output import violation_lines
+
+        for violation in (*result.warnings, *result.allowed):
+            for line in violation_lines(violation):
+                click.echo(line, err=True)
         for component, version in result.pins.items():
             click.echo(f" + {component}=={version}")
         where = click.format_filename(_shown(result.dest))
@@ -138,7 +156,93 @@ def components(output_format: str) -> None:
         table.add_column(column, overflow="fold")
     for c in catalog.components:
         table.add_row(c.name, c.family, ", ".join(c.aliases), "yes" if c.needs_torch else "", c.description)
-    Console(soft_wrap=False).print(table)
+    _console().print(table)
+
+
+@cli.command()
+@click.argument("target", default=".", metavar="[PATH | -]")
+@click.option("--env", "environment", is_flag=True, help="Check the installed environment (the project's .venv).")
+@click.option("--python", "python", type=click.Path(path_type=Path, dir_okay=False), help="Check this interpreter's environment.")
+@click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def check(target: str, environment: bool, python: Path | None, rule_files: tuple[Path, ...], output_format: str) -> None:
+    """Check pins against the compatibility matrix: a project, uv.lock, pylock.toml or requirements.
+
+    PATH is a project folder (default: the current one), a uv.lock, a pylock.toml, or a
+    requirements / pip freeze file; - reads one of those from standard input. Exit 1 when an
+    error rule fires.
+    """
+    from hfscaffold.commands.check import CheckRequest
+    from hfscaffold.commands.check import check as run_check
+
+    result = run_check(CheckRequest(target=target, environment=environment, python=python, rule_files=rule_files))
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        from hfscaffold.output import check_summary, violation_lines
+
+        for violation in result.violations:
+            click.echo("\n".join(violation_lines(violation)))
+        click.echo(check_summary(len(result.pins), result.pins.source, len(result.rules), result.violations))
+    if result.errors:
+        click.get_current_context().exit(ExitCode.FINDINGS)
+
+
+@cli.group()
+def matrix() -> None:
+    """The compatibility matrix: known-bad combinations of the HF stack, with evidence."""
+
+
+@matrix.command("list")
+@click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def matrix_list(rule_files: tuple[Path, ...], output_format: str) -> None:
+    """List every rule (JSON gives every field)."""
+    from hfscaffold.matrix import load_rules
+
+    rules = load_rules(rule_files)
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps({"rules": [r.model_dump(mode="json") for r in rules]}, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    from hfscaffold.output import fix_text
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("rule", "sev", "when", "fix", "verified"):
+        table.add_column(column, overflow="fold")
+    for r in rules:
+        when = ", ".join(f"{n}{s}" if s != "absent" else f"no {n}" for n, s in r.when.items())
+        table.add_row(r.id, r.severity, when, fix_text(r), r.verified.on if r.verified else "")
+    console = _console()
+    console.print(table)
+    console.print(f"{len(rules)} rules; `hfscaffold matrix show ID` for one rule with its evidence")
+
+
+@matrix.command("show")
+@click.argument("rule_id")
+@click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
+def matrix_show(rule_id: str, rule_files: tuple[Path, ...]) -> None:
+    """Show one rule: versions, symptom, fix, probe and references."""
+    from hfscaffold.matrix import load_rules
+    from hfscaffold.output import rule_lines
+
+    click.echo("\n".join(rule_lines(load_rules(rule_files).get(rule_id))))
+
+
+def _console() -> Console:
+    """A rich console; when output is not a terminal, wide enough that tables do not fold."""
+    from rich.console import Console
+
+    console = Console(soft_wrap=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 160)
+    return console
 
 
 def _shown(path: Path) -> Path:
@@ -153,7 +257,7 @@ def main(argv: list[str] | None = None) -> None:
     """The console script: the only place that exits."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        cli.main(args=argv, prog_name="hfscaffold", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="hfscaffold", standalone_mode=False)
     except HfscaffoldError as exc:
         if debug:
             import traceback
@@ -174,4 +278,4 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(ExitCode.BAD_INPUT if exc.exit_code == 2 else exc.exit_code)
-    sys.exit(ExitCode.OK)
+    sys.exit(code if isinstance(code, int) else ExitCode.OK)

@@ -1,34 +1,166 @@
-"""Pin sets: which version of each package a lock file holds."""
+"""Pin sets: which version of each package a lock file, a requirements file or an environment holds."""
 
 from __future__ import annotations
 
-from hfscaffold import _toml as tomllib
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from hfscaffold import _toml
 from hfscaffold.errors import UserError
 
 
-def read_uv_lock(text: str, *, source: str = "uv.lock") -> dict[str, tuple[Version, ...]]:
-    """Every package version in a uv.lock, by canonical name (a forked resolution may hold several)."""
+@dataclass(frozen=True)
+class PinSet:
+    """Package name -> the versions pinned (a universal lock may hold several of one package)."""
+
+    packages: Mapping[str, tuple[Version, ...]]
+    source: str
+    python: Version | None = None  # known for an environment, not for a lock
+    platform: str | None = None
+    kind: str = "requirements"
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    def versions(self, name: str) -> tuple[Version, ...]:
+        return self.packages.get(canonicalize_name(name), ())
+
+    def version(self, name: str) -> Version | None:
+        found = self.versions(name)
+        return found[-1] if found else None
+
+    def __len__(self) -> int:
+        return len(self.packages)
+
+    def as_strings(self) -> dict[str, str]:
+        return {name: str(versions[-1]) for name, versions in sorted(self.packages.items())}
+
+
+def _version(value: object, *, source: str, where: str) -> Version:
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{source}: not valid TOML: {exc}", hint="regenerate it with `hfscaffold lock`") from None
+        return Version(str(value))
+    except InvalidVersion:
+        raise UserError(f"{source}: {where}: {value!r} is not a valid version", hint="fix or regenerate the file") from None
+
+
+def _toml_document(text: str, source: str) -> dict[str, object]:
+    try:
+        return _toml.loads(text)
+    except _toml.TOMLDecodeError as exc:
+        raise UserError(f"{source}: not valid TOML: {exc}", hint="fix the file, or regenerate it") from None
+
+
+def _collect(entries: object, *, source: str, key: str) -> dict[str, tuple[Version, ...]]:
+    if not isinstance(entries, list):
+        raise UserError(f"{source}: [[{key}]] is missing or not an array of tables", hint="regenerate the lock")
     versions: dict[str, set[Version]] = {}
-    for index, package in enumerate(data.get("package", [])):
-        if not isinstance(package, Mapping) or "name" not in package:
-            raise UserError(f"{source}: package[{index}] has no name", hint="regenerate it with `hfscaffold lock`")
-        if "version" not in package:  # the virtual project itself, or a source tree without a version
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise UserError(f"{source}: {key}[{index}] has no name", hint="regenerate the lock")
+        if "version" not in entry:  # the project itself, or a source tree without a version
             continue
+        name = canonicalize_name(entry["name"])
+        versions.setdefault(name, set()).add(_version(entry["version"], source=source, where=f"{key}[{index}] ({name})"))
+    return {name: tuple(sorted(found)) for name, found in sorted(versions.items())}
+
+
+def read_uv_lock(text: str, *, source: str = "uv.lock") -> PinSet:
+    data = _toml_document(text, source)
+    if "version" not in data or "package" not in data:
+        raise UserError(f"{source}: not a uv.lock (no `version` and [[package]])", hint="regenerate it with `uv lock`")
+    return PinSet(_collect(data["package"], source=source, key="package"), source, kind="uv.lock")
+
+
+def read_pylock(text: str, *, source: str = "pylock.toml") -> PinSet:
+    """PEP 751 lock files (``pylock.toml``, ``pylock.NAME.toml``)."""
+    data = _toml_document(text, source)
+    if "lock-version" not in data:
+        raise UserError(f"{source}: not a pylock.toml (no `lock-version`)", hint="see PEP 751; `uv export --format pylock.toml` writes one")
+    return PinSet(_collect(data.get("packages", []), source=source, key="packages"), source, kind="pylock.toml")
+
+
+_OPTION = re.compile(r"^-{1,2}[A-Za-z]")
+_COMMENT = re.compile(r"(^|\s)#.*$")
+
+
+def read_requirements(text: str, *, source: str = "requirements.txt") -> PinSet:
+    """``name==version`` lines, as pip freeze and pip-compile write them."""
+    versions: dict[str, set[Version]] = {}
+    logical: list[tuple[int, str]] = []
+    pending = ""
+    start = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = _COMMENT.sub("", raw).rstrip()
+        if not pending:
+            start = number
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        logical.append((start, pending + line))
+        pending = ""
+    if pending:
+        logical.append((start, pending))
+    for number, line in logical:
+        line = line.strip()
+        if not line or _OPTION.match(line):  # -e, -r, -c, --hash, --index-url, ...
+            continue
+        requirement_text = re.split(r"\s+--", line, maxsplit=1)[0]  # trailing --hash=... options
         try:
-            version = Version(str(package["version"]))
-        except InvalidVersion:
+            requirement = Requirement(requirement_text)
+        except InvalidRequirement as exc:
             raise UserError(
-                f"{source}: package {package['name']!r} has an invalid version {package['version']!r}",
-                hint="regenerate it with `hfscaffold lock`",
+                f"{source}:{number}: cannot parse {requirement_text!r}: {str(exc).splitlines()[0]}",
+                hint="each line must be NAME==VERSION (extras, markers, --hash and comments are fine)",
             ) from None
-        versions.setdefault(canonicalize_name(str(package["name"])), set()).add(version)
-    return {name: tuple(sorted(found)) for name, found in versions.items()}
+        if requirement.url:  # "name @ file:///..." from pip freeze: no version to check
+            continue
+        specs = list(requirement.specifier)
+        if len(specs) != 1 or specs[0].operator not in ("==", "===") or "*" in specs[0].version:
+            raise UserError(
+                f"{source}:{number}: {requirement_text!r} is not pinned to one version",
+                hint="check reads pinned sets (pip freeze, pip-compile, uv export); use NAME==VERSION",
+            )
+        name = canonicalize_name(requirement.name)
+        versions.setdefault(name, set()).add(_version(specs[0].version, source=source, where=f"line {number}"))
+    return PinSet({n: tuple(sorted(v)) for n, v in sorted(versions.items())}, source, kind="requirements")
+
+
+def sniff(text: str, *, source: str) -> PinSet:
+    """Read ``text`` as whichever of the three formats it is."""
+    head = text.lstrip()[:4096]
+    if re.search(r"^lock-version\s*=", head, re.MULTILINE):
+        return read_pylock(text, source=source)
+    if re.search(r"^\[\[package\]\]", text, re.MULTILINE) or re.match(r"version\s*=\s*\d", head):
+        return read_uv_lock(text, source=source)
+    return read_requirements(text, source=source)
+
+
+def read_pins(path: Path) -> PinSet:
+    """A project folder (its uv.lock or pylock.toml), a uv.lock, a pylock.toml or a requirements file."""
+    if path.is_dir():
+        for candidate in ("uv.lock", "pylock.toml"):
+            if (path / candidate).is_file():
+                return read_pins(path / candidate)
+        raise UserError(f"{path} has no uv.lock or pylock.toml", hint="run `hfscaffold lock` there, or pass a lock or requirements file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path} does not exist", hint="pass a project folder, a uv.lock, a pylock.toml or a requirements file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read {path}: {exc}", hint="pass a text file") from None
+    source = str(path)
+    if path.name == "uv.lock":
+        return read_uv_lock(text, source=source)
+    if re.fullmatch(r"pylock(\.[^.]+)?\.toml", path.name):
+        return read_pylock(text, source=source)
+    return sniff(text, source=source)
+
+
+def from_installed(packages: Mapping[str, str], *, source: str, python: str, platform: str) -> PinSet:
+    """An environment's installed distributions (name -> version), as an inspection reported them."""
+    versions = {canonicalize_name(n): (_version(v, source=source, where=n),) for n, v in packages.items()}
+    return PinSet(dict(sorted(versions.items())), source, python=Version(python), platform=platform, kind="environment")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import tomlkit
@@ -33,4 +34,46 @@ def pin_requirements(text: str, pins: Mapping[str, str], *, groups: bool = True)
     if groups and "dependency-groups" in document:
         for name, requirements in document["dependency-groups"].items():  # type: ignore[union-attr]
             document["dependency-groups"][name] = _pinned(requirements, pins)  # type: ignore[index]
+    return tomlkit.dumps(document)
+
+
+def set_matrix_constraints(text: str, constraints: Mapping[str, Mapping[str, str]]) -> str:
+    """Write the matrix's constraints into ``[tool.uv] constraint-dependencies``, each line
+    commented with the rule that asked for it; constraints not written by the matrix are kept."""
+    document = tomlkit.parse(text)
+    tool = document.setdefault("tool", tomlkit.table(is_super_table=True))
+    uv = tool.setdefault("uv", tomlkit.table())  # type: ignore[union-attr]
+    kept = [str(item) for item in uv.get("constraint-dependencies", []) if str(item) not in _matrix_lines(uv)]  # type: ignore[union-attr]
+    lines = tomlkit.array()
+    for item in kept:
+        lines.add_line(item)
+    for rule_id, option in sorted(constraints.items()):
+        for name, spec in sorted(option.items()):
+            lines.add_line(f"{name}{spec}", comment=f"hfscaffold matrix: {rule_id}")
+    if len(lines) == 0:
+        uv.pop("constraint-dependencies", None)  # type: ignore[union-attr]
+    else:
+        lines.add_line(indent="")
+        uv["constraint-dependencies"] = lines  # type: ignore[index]
+    return tomlkit.dumps(document)
+
+
+def _matrix_lines(uv_table: object) -> set[str]:
+    """Constraint lines hfscaffold wrote before (their comment names a matrix rule)."""
+    array = uv_table.get("constraint-dependencies") if isinstance(uv_table, dict) else None  # type: ignore[union-attr]
+    if not isinstance(array, Array):
+        return set()
+    text = array.as_string()
+    return {m.group(1) for m in re.finditer(r'"([^"]+)",?\s*#\s*hfscaffold matrix:', text)}
+
+
+def set_tool_setting(text: str, key: str, value: object) -> str:
+    """Set ``[tool.hfscaffold] key = value``, creating the table if needed."""
+    document = tomlkit.parse(text)
+    tool = document.setdefault("tool", tomlkit.table(is_super_table=True))
+    table = tool.setdefault("hfscaffold", tomlkit.table())  # type: ignore[union-attr]
+    if value in (None, [], {}):
+        table.pop(key, None)  # type: ignore[union-attr]
+    else:
+        table[key] = value  # type: ignore[index]
     return tomlkit.dumps(document)

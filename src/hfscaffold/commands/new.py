@@ -17,8 +17,9 @@ from hfscaffold.adapters.uv import Uv
 from hfscaffold.catalog import Choice
 from hfscaffold.errors import ExternalError, HfscaffoldError, UserError
 from hfscaffold.naming import package_name, validate_project_name
-from hfscaffold.pins import read_uv_lock
-from hfscaffold.pyproject import pin_requirements
+from hfscaffold.matrix import RuleSet, Violation, builtin_rules
+from hfscaffold.pyproject import pin_requirements, set_tool_setting
+from hfscaffold.resolution import Resolution, resolve
 
 TORCH_BACKEND = re.compile(r"^(pypi|cpu|cu\d{2,3}|rocm\d+\.\d+(\.\d+)?)$")
 
@@ -54,6 +55,8 @@ class NewRequest:
     lock: bool = True
     sync: bool = True
     offline: bool = False
+    rules: RuleSet = field(default_factory=builtin_rules)
+    allow: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         validate_project_name(self.name, dependencies={c.name for c in self.choices})
@@ -64,6 +67,8 @@ class NewRequest:
             )
         if self.sync and not self.lock:
             raise UserError("--no-lock needs --no-sync", hint="an environment is only ever built from a lock")
+        for rule_id in self.allow:
+            self.rules.get(rule_id)  # an unknown id is a typo, not a silent no-op
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,9 @@ class NewResult:
     locked: bool
     synced: bool
     timings: dict[str, float] = field(default_factory=dict)
+    steered: dict[str, dict[str, str]] = field(default_factory=dict)  # rule id -> constraint added
+    warnings: tuple[Violation, ...] = ()
+    allowed: tuple[Violation, ...] = ()
 
 
 def answers_for(request: NewRequest) -> dict[str, object]:
@@ -97,27 +105,31 @@ def _check_destination(dest: Path) -> None:
         raise UserError(f"{dest} exists and is not empty", hint="choose another name or --dest; nothing was changed")
 
 
-def _pin(staging: Path, request: NewRequest, uv: Uv) -> tuple[dict[str, str], int | None]:
-    """Lock once to learn uv's versions, pin them exactly in pyproject.toml, and lock again."""
-    uv.lock(staging, python=request.python.interpreter)
-    locked = read_uv_lock((staging / "uv.lock").read_text(encoding="utf-8"))
+def _pin(staging: Path, request: NewRequest, uv: Uv) -> Resolution:
+    """Resolve (steered by the matrix), pin uv's versions exactly in pyproject.toml, lock again."""
+    constraints = {c.name: c.specifier for c in request.choices if str(c.specifier)}
+    resolution = resolve(
+        staging, uv=uv, rules=request.rules, constraints=constraints, allow=request.allow, python=request.python.interpreter
+    )
     pins: dict[str, str] = {}
     for choice in request.choices:
-        versions = locked.get(choice.name)
-        if not versions:
+        version = resolution.pins.version(choice.name)
+        if version is None:
             raise ExternalError(f"uv's lock has no version of {choice.name}", hint="rerun with --debug")
-        pins[choice.name] = choice.exact_version or str(versions[-1])
+        pins[choice.name] = choice.exact_version or str(version)
     # The dev group (pytest) is pinned too: every requirement hfscaffold writes is exact.
-    tools = {name: str(locked[name][-1]) for name in ("pytest",) if name in locked}
+    tools = {name: str(v) for name in ("pytest",) if (v := resolution.pins.version(name))}
     pyproject = staging / "pyproject.toml"
-    write_atomic(pyproject, pin_requirements(pyproject.read_text(encoding="utf-8"), {**tools, **pins}))
+    text = pin_requirements(pyproject.read_text(encoding="utf-8"), {**tools, **pins})
+    text = set_tool_setting(text, "allow", sorted(request.allow))
+    write_atomic(pyproject, text)
     # Every package the pinned set needs was just fetched, so uv's cache can serve the second
     # lock without the index (about 5x faster); go online only if the cache cannot.
     try:
         result = uv.with_offline().lock(staging, python=request.python.interpreter)
     except ExternalError:
         result = uv.lock(staging, python=request.python.interpreter)
-    return pins, result.resolved_count
+    return replace(resolution, uv=result, direct=pins)
 
 
 def create_project(request: NewRequest, *, uv: Uv | None = None, report: StepReporter = lambda _: None) -> NewResult:
@@ -126,8 +138,7 @@ def create_project(request: NewRequest, *, uv: Uv | None = None, report: StepRep
     uv = uv or Uv(offline=request.offline)
     created = not request.dest.exists()
     timings: dict[str, float] = {}
-    pins: dict[str, str] = {}
-    resolved: int | None = None
+    resolution: Resolution | None = None
 
     with staging_directory(request.dest) as staging:
         start = time.perf_counter()
@@ -142,8 +153,12 @@ def create_project(request: NewRequest, *, uv: Uv | None = None, report: StepRep
                 # lock and sync then use this same interpreter.
                 found = uv.find_python(request.python.minor, cwd=staging)
                 request = replace(request, python=replace(request.python, interpreter=found))
-            pins, resolved = _pin(staging, request, uv)
+            resolution = _pin(staging, request, uv)
             timings["resolve"] = time.perf_counter() - start
+            for rule_id, option in resolution.applied.items():
+                constraint = ", ".join(f"{n}{s}" for n, s in option.items())
+                report(f"Steered around matrix rule {rule_id}: constrained {constraint}")
+            resolved = resolution.uv.resolved_count
             count = f"{resolved} packages" if resolved is not None else "the dependencies"
             noun = "component" if len(request.choices) == 1 else "components"
             report(f"Resolved {count} and pinned {len(request.choices)} {noun} in {timings['resolve']:.2f}s")
@@ -167,11 +182,14 @@ def create_project(request: NewRequest, *, uv: Uv | None = None, report: StepRep
     return NewResult(
         dest=request.dest,
         package=package_name(request.name),
-        pins=pins,
-        resolved=resolved,
+        pins=resolution.direct if resolution else {},
+        resolved=resolution.uv.resolved_count if resolution else None,
         locked=request.lock,
         synced=request.sync,
         timings=timings,
+        steered=resolution.applied if resolution else {},
+        warnings=tuple(resolution.warnings) if resolution else (),
+        allowed=tuple(resolution.allowed) if resolution else (),
     )
 
 

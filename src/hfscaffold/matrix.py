@@ -1,0 +1,293 @@
+"""The compatibility matrix: known-bad combinations as data, evaluated against pin sets."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import cache, cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from hfscaffold import _toml
+from hfscaffold.errors import UserError
+from hfscaffold.pins import PinSet
+from hfscaffold.validation import describe_validation_error
+
+ABSENT = "absent"
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+_URL = re.compile(r"^https://[\w.-]+\.\w+/\S+$")
+
+Severity = Literal["error", "warning"]
+Platform = Literal["linux", "darwin", "win32"]
+
+
+def _check_requirements(value: Mapping[str, str], *, allow_absent: bool) -> dict[str, str]:
+    checked: dict[str, str] = {}
+    for name, spec in value.items():
+        if canonicalize_name(name) != name:
+            raise ValueError(f"{name!r} is not a canonical package name (use {canonicalize_name(name)!r})")
+        if allow_absent and spec == ABSENT:
+            checked[name] = spec
+            continue
+        try:
+            SpecifierSet(spec)
+        except InvalidSpecifier:
+            raise ValueError(f"{name}: {spec!r} is not a PEP 440 specifier") from None
+        if not spec.strip():
+            raise ValueError(f"{name}: an empty specifier matches every version")
+        checked[name] = spec
+    return checked
+
+
+def _boundary_versions(*specifier_sets: SpecifierSet) -> list[Version]:
+    """Versions at and just past every boundary of the sets: enough to test an intersection."""
+    points = {Version("0"), Version("0.post1")}
+    for specifiers in specifier_sets:
+        for spec in specifiers:
+            text = spec.version.removesuffix(".*")
+            try:
+                version = Version(text)
+            except InvalidVersion:  # "===" arbitrary strings
+                continue
+            release = ".".join(map(str, version.release))
+            points |= {version, Version(f"{release}.post1")}
+            if spec.version.endswith(".*"):  # ==4.44.* ends where 4.45 begins
+                bumped = (*version.release[:-1], version.release[-1] + 1)
+                points.add(Version(".".join(map(str, bumped))))
+    return sorted(points)
+
+
+def specifiers_overlap(a: SpecifierSet, b: SpecifierSet) -> bool:
+    """Whether some version satisfies both ``a`` and ``b`` (pre-releases included)."""
+    return any(a.contains(v, prereleases=True) and b.contains(v, prereleases=True) for v in _boundary_versions(a, b))
+
+
+class Fix(BaseModel):
+    """The constraint that avoids the bad combination, and another that also does."""
+
+    model_config = _FROZEN
+
+    prefer: dict[str, str]
+    alternative: dict[str, str] = Field(default_factory=dict)
+    note: str = ""
+    evidence: str = ""  # how it was shown that package metadata lets the bad combination through
+
+    @field_validator("prefer", "alternative")
+    @classmethod
+    def _valid(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_requirements(value, allow_absent=False)
+
+    def options(self) -> list[dict[str, str]]:
+        return [self.prefer, *([self.alternative] if self.alternative else [])]
+
+
+class Verified(BaseModel):
+    """The result of `hfscaffold matrix verify`: the probe failed on ``bad`` and passed on ``fixed``."""
+
+    model_config = _FROZEN
+
+    bad: dict[str, str]
+    fixed: dict[str, str]
+    python: str
+    on: str
+
+
+class Rule(BaseModel):
+    model_config = _FROZEN
+
+    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    summary: str = Field(min_length=10)
+    when: dict[str, str] = Field(min_length=1)
+    python: str | None = None
+    platform: Platform | None = None
+    severity: Severity
+    symptom: str = Field(min_length=5)
+    fix: Fix
+    probe: str = Field(min_length=5)
+    references: tuple[str, ...] = Field(min_length=1)
+    verified: Verified | None = None
+
+    @field_validator("when")
+    @classmethod
+    def _valid_when(cls, value: dict[str, str]) -> dict[str, str]:
+        checked = _check_requirements(value, allow_absent=True)
+        if all(spec == ABSENT for spec in checked.values()):
+            raise ValueError("at least one package must be present with a version specifier")
+        return checked
+
+    @field_validator("python")
+    @classmethod
+    def _valid_python(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                SpecifierSet(value)
+            except InvalidSpecifier:
+                raise ValueError(f"{value!r} is not a PEP 440 specifier") from None
+        return value
+
+    @field_validator("references")
+    @classmethod
+    def _urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            if not _URL.match(url):
+                raise ValueError(f"{url!r} is not an https URL")
+        return value
+
+    @model_validator(mode="after")
+    def _fix_excludes_the_bad_combination(self) -> Rule:
+        for label, option in (("prefer", self.fix.prefer), ("alternative", self.fix.alternative)):
+            if not option:
+                continue
+            if not any(
+                name in self.when and self.when[name] != ABSENT and not specifiers_overlap(SpecifierSet(self.when[name]), SpecifierSet(spec))
+                for name, spec in option.items()
+            ):
+                raise ValueError(f"fix.{label} {option} does not exclude the bad combination {self.when}")
+        return self
+
+    @cached_property
+    def specifiers(self) -> dict[str, SpecifierSet | None]:
+        """``when`` parsed: None marks a package that must be absent."""
+        return {name: None if spec == ABSENT else SpecifierSet(spec) for name, spec in self.when.items()}
+
+    def matches(self, pins: PinSet) -> dict[str, str] | None:
+        """The offending versions if this rule fires on ``pins``, else None."""
+        if self.platform and pins.platform and pins.platform != self.platform:
+            return None
+        if self.python and pins.python and not SpecifierSet(self.python).contains(pins.python, prereleases=True):
+            return None
+        offending: dict[str, str] = {}
+        for name, specifier in self.specifiers.items():
+            versions = pins.versions(name)
+            if specifier is None:
+                if versions:
+                    return None
+                continue
+            matching = [v for v in versions if specifier.contains(v, prereleases=True)]
+            if not matching:
+                return None
+            offending[name] = str(matching[-1])
+        return offending
+
+
+class Violation(BaseModel):
+    model_config = _FROZEN
+
+    rule: Rule
+    packages: dict[str, str]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "rule": self.rule.id,
+            "severity": self.rule.severity,
+            "summary": self.rule.summary,
+            "packages": self.packages,
+            "symptom": self.rule.symptom,
+            "fix": self.rule.fix.model_dump(exclude={"evidence"}),
+            "references": list(self.rule.references),
+        }
+
+
+class RuleSet(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    rules: tuple[Rule, ...] = Field(alias="rule", default=())
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> RuleSet:
+        seen: set[str] = set()
+        for rule in self.rules:
+            if rule.id in seen:
+                raise ValueError(f"rule id {rule.id!r} is used twice")
+            seen.add(rule.id)
+        return self
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def get(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        import difflib
+
+        close = difflib.get_close_matches(rule_id, [r.id for r in self.rules], n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "`hfscaffold matrix list` shows the rule ids"
+        raise UserError(f"no rule {rule_id!r}", hint=hint)
+
+    def merged(self, other: RuleSet, *, source: str) -> RuleSet:
+        clash = {r.id for r in self.rules} & {r.id for r in other.rules}
+        if clash:
+            raise UserError(f"{source}: rule ids {sorted(clash)} are already hfscaffold rules", hint="give your rules ids of their own")
+        return RuleSet(rule=(*self.rules, *other.rules))
+
+
+def parse_rules(text: str, *, source: str) -> RuleSet:
+    """A rule file's text -> a RuleSet; every problem reported at once as ``file: rule[i] (id).field: message``."""
+    try:
+        data = _toml.loads(text)
+    except _toml.TOMLDecodeError as exc:
+        raise UserError(f"{source}: not valid TOML: {exc}", hint="fix the file's syntax") from None
+    try:
+        return RuleSet.model_validate(data)
+    except ValidationError as exc:
+        raise UserError(
+            describe_validation_error(source, exc, data),
+            hint="each [[rule]] needs id, summary, when, severity, symptom, fix.prefer, probe and references",
+        ) from None
+
+
+@cache
+def builtin_rules() -> RuleSet:
+    source = resources.files("hfscaffold") / "data" / "rules.toml"
+    return parse_rules(source.read_text(encoding="utf-8"), source="hfscaffold/data/rules.toml")
+
+
+def load_rules(extra: Iterable[Path] = ()) -> RuleSet:
+    """The built-in rules plus the user's rule files."""
+    rules = builtin_rules()
+    for path in extra:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot read rule file {path}: {exc.strerror}", hint="check the path given to --rules") from None
+        rules = rules.merged(parse_rules(text, source=str(path)), source=str(path))
+    return rules
+
+
+def evaluate(rules: Iterable[Rule], pins: PinSet) -> list[Violation]:
+    """Every rule that fires on ``pins``, errors first."""
+    found = [Violation(rule=rule, packages=hit) for rule in rules if (hit := rule.matches(pins)) is not None]
+    return sorted(found, key=lambda v: (v.rule.severity != "error", v.rule.id))
+
+
+def compatible(option: Mapping[str, str], constraints: Mapping[str, SpecifierSet]) -> bool:
+    """Whether a fix option can hold together with the user's own constraints."""
+    return all(
+        name not in constraints or specifiers_overlap(constraints[name], SpecifierSet(spec)) for name, spec in option.items()
+    )
+
+
+__all__ = [
+    "ABSENT",
+    "Fix",
+    "Rule",
+    "RuleSet",
+    "Verified",
+    "Violation",
+    "builtin_rules",
+    "compatible",
+    "evaluate",
+    "load_rules",
+    "parse_rules",
+    "specifiers_overlap",
+]

@@ -1,0 +1,55 @@
+"""Text renderings of results for the terminal (JSON renderings live on the results themselves)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from hfscaffold.matrix import Rule, Violation
+
+
+def fix_text(rule: Rule) -> str:
+    options = [", ".join(f"{name}{spec}" for name, spec in option.items()) for option in rule.fix.options()]
+    return options[0] + (f" (or {options[1]})" if len(options) > 1 else "")
+
+
+def violation_lines(violation: Violation) -> list[str]:
+    rule = violation.rule
+    found = ", ".join(f"{name}=={version}" for name, version in violation.packages.items())
+    return [
+        f"{rule.severity}: {rule.id}: {found}",
+        f"  {rule.summary}",
+        f"  users see: {rule.symptom}",
+        f"  fix: {fix_text(rule)}",
+        f"  see: {rule.references[0]}",
+    ]
+
+
+def check_summary(checked: int, source: str, rules: int, violations: Iterable[Violation]) -> str:
+    found = list(violations)
+    errors = sum(v.rule.severity == "error" for v in found)
+    warnings = len(found) - errors
+    verdict = "no known-bad combination" if not found else f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    return f"Checked {checked} packages from {source} against {rules} rules: {verdict}"
+
+
+def rule_lines(rule: Rule) -> list[str]:
+    lines = [
+        f"{rule.id} ({rule.severity})",
+        f"  {rule.summary}",
+        "  when: " + ", ".join(f"{n} {s}" for n, s in rule.when.items()),
+    ]
+    if rule.python:
+        lines.append(f"  python: {rule.python}")
+    if rule.platform:
+        lines.append(f"  platform: {rule.platform}")
+    lines += [f"  users see: {rule.symptom}", f"  fix: {fix_text(rule)}"]
+    if rule.fix.note:
+        lines.append(f"  note: {rule.fix.note}")
+    lines.append(f"  probe: {rule.probe}")
+    if rule.verified:
+        v = rule.verified
+        bad = ", ".join(f"{n}=={x}" for n, x in v.bad.items())
+        fixed = ", ".join(f"{n}=={x}" for n, x in v.fixed.items())
+        lines.append(f"  verified {v.on} on Python {v.python}: fails with {bad}; passes with {fixed}")
+    lines += [f"  see: {url}" for url in rule.references]
+    return lines

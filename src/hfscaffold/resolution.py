@@ -1,0 +1,120 @@
+"""Resolve with uv, check the result against the matrix, and steer around what it refuses.
+
+The loop: lock; evaluate the error rules on what uv picked; for each violation add the first fix
+of the rule that agrees with the user's own constraints as a uv constraint (commented with the
+rule id in pyproject.toml); lock again. Bounded, and honest when no clean resolution exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.specifiers import SpecifierSet
+
+from hfscaffold.adapters.fs import write_atomic
+from hfscaffold.adapters.uv import Uv, UvResult
+from hfscaffold.errors import ExternalError, FindingsError
+from hfscaffold.matrix import RuleSet, Violation, compatible, evaluate
+from hfscaffold.pins import PinSet, read_uv_lock
+from hfscaffold.pyproject import set_matrix_constraints
+
+MAX_ROUNDS = 6
+
+
+@dataclass(frozen=True)
+class Resolution:
+    pins: PinSet
+    applied: dict[str, dict[str, str]]  # rule id -> the constraint written for it
+    warnings: list[Violation]
+    allowed: list[Violation]  # error rules the user chose to accept with --allow
+    uv: UvResult
+    rounds: int = 1
+    direct: dict[str, str] = field(default_factory=dict)  # the exact pins written for direct requirements
+
+
+def _refusal(violation: Violation, constraints: Mapping[str, SpecifierSet]) -> FindingsError:
+    rule = violation.rule
+    mine = ", ".join(f"{name}{constraints[name]}" for name in rule.when if name in constraints) or "your choices"
+    found = ", ".join(f"{n}=={v}" for n, v in violation.packages.items())
+    fixes = " or ".join(", ".join(f"{n}{s}" for n, s in option.items()) for option in rule.fix.options())
+    return FindingsError(
+        f"{mine} hits matrix rule {rule.id} ({found}): {rule.summary}. Users see: {rule.symptom}",
+        hint=f"choose {fixes}; or pass --allow {rule.id} to keep it anyway (see {rule.references[0]})",
+    )
+
+
+def resolve(
+    project: Path,
+    *,
+    uv: Uv,
+    rules: RuleSet,
+    constraints: Mapping[str, SpecifierSet],
+    allow: frozenset[str] = frozenset(),
+    python: str | None = None,
+) -> Resolution:
+    """Lock ``project`` so that no error rule fires (except those in ``allow``)."""
+    pyproject = project / "pyproject.toml"
+    original = pyproject.read_text(encoding="utf-8")
+    applied: dict[str, dict[str, str]] = {}
+    tried: dict[str, int] = {}  # rule id -> index of the fix option in use
+    for round_number in range(1, MAX_ROUNDS + 1):
+        try:
+            result = uv.lock(project, python=python)
+        except ExternalError as exc:
+            if not applied:
+                raise
+            # A fix the matrix added made resolution impossible: try a rule's other fix, once.
+            switched = _switch_to_alternative(rules, applied, tried, constraints)
+            if switched is None:
+                names = ", ".join(sorted(applied))
+                raise FindingsError(
+                    f"no clean resolution: the fixes of matrix rules {names} cannot hold with your choices ({exc.message})",
+                    hint="loosen your --with versions, or pass --allow RULE for a rule you accept",
+                ) from exc
+            write_atomic(pyproject, set_matrix_constraints(original, applied))
+            continue
+        pins = read_uv_lock((project / "uv.lock").read_text(encoding="utf-8"), source=str(project / "uv.lock"))
+        found = evaluate(rules, pins)
+        errors = [v for v in found if v.rule.severity == "error" and v.rule.id not in allow]
+        if not errors:
+            return Resolution(
+                pins=pins,
+                applied=applied,
+                warnings=[v for v in found if v.rule.severity == "warning"],
+                allowed=[v for v in found if v.rule.severity == "error" and v.rule.id in allow],
+                uv=result,
+                rounds=round_number,
+            )
+        progressed = False
+        for violation in errors:
+            rule = violation.rule
+            if rule.id in applied:
+                continue  # its constraint is in place; uv will honour it next round
+            options = rule.fix.options()
+            usable = [i for i, option in enumerate(options) if compatible(option, constraints)]
+            if not usable:
+                raise _refusal(violation, constraints)
+            tried[rule.id] = usable[0]
+            applied[rule.id] = options[usable[0]]
+            progressed = True
+        if not progressed:
+            ids = ", ".join(v.rule.id for v in errors)
+            raise FindingsError(f"matrix rules {ids} still fire after their fixes were applied", hint="report this with --debug output")
+        write_atomic(pyproject, set_matrix_constraints(original, applied))
+    raise FindingsError(f"no clean resolution within {MAX_ROUNDS} rounds", hint="pin the packages named above yourself")
+
+
+def _switch_to_alternative(
+    rules: RuleSet, applied: dict[str, dict[str, str]], tried: dict[str, int], constraints: Mapping[str, SpecifierSet]
+) -> str | None:
+    """Move the most recently applied rule that has an unused compatible fix to that fix."""
+    for rule_id in reversed(list(applied)):
+        options = rules.get(rule_id).fix.options()
+        for index in range(tried[rule_id] + 1, len(options)):
+            if compatible(options[index], constraints):
+                tried[rule_id] = index
+                applied[rule_id] = options[index]
+                return rule_id
+    return None
