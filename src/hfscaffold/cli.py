@@ -235,6 +235,55 @@ def matrix_show(rule_id: str, rule_files: tuple[Path, ...]) -> None:
     click.echo("\n".join(rule_lines(load_rules(rule_files).get(rule_id))))
 
 
+@matrix.command("verify")
+@click.argument("rule_ids", nargs=-1, metavar="[ID ...]")
+@click.option("--python", "python", metavar="PYTHON", help="Interpreter for the throwaway environments [default: this one].")
+@click.option("--record", is_flag=True, help="Mark confirmed rules as verified in the rule file, with the versions used.")
+@click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def matrix_verify(rule_ids: tuple[str, ...], python: str | None, record: bool, rule_files: tuple[Path, ...], output_format: str) -> None:
+    """Run rule probes in throwaway environments: the bad combination must fail, the fix pass.
+
+    Rules whose environments need torch are skipped. Exit 1 when a rule is not confirmed.
+    """
+    import platform
+
+    from hfscaffold.adapters.uv import Uv
+    from hfscaffold.commands.verify import record_verifications, verify_rule
+    from hfscaffold.matrix import builtin_rule_file, load_rules
+
+    rules = load_rules(rule_files)
+    chosen = [rules.get(rule_id) for rule_id in rule_ids] if rule_ids else list(rules)
+    out = Output(quiet=output_format == "json")
+    uv = Uv()
+    results = []
+    for rule in chosen:
+        result = verify_rule(rule, uv=uv, python=python, report=out.step)
+        results.append(result)
+        out.step(f"{rule.id}: {result.outcome} ({result.reason})")
+    if record:
+        python_version = platform.python_version() if python is None else python
+        confirmed = {r.rule.id: v for r in results if (v := r.record(python_version))}
+        targets = [builtin_rule_file(), *rule_files]
+        for target in targets:
+            record_verifications(target, confirmed)
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps({"verifications": [r.as_json() for r in results]}, indent=2))
+    else:
+        for r in results:
+            click.echo(f"{r.outcome:>13}  {r.rule.id}: {r.reason}")
+            for label, run in (("bad", r.bad), ("fixed", r.fixed)):
+                if run:
+                    pins = ", ".join(f"{n}=={run.pins[n]}" for n in r.rule.when if n in run.pins)
+                    verdict = "passed" if run.passed else f"failed: {run.output}"
+                    click.echo(f"               {label}: {pins}: probe {verdict}")
+    if any(r.outcome == "not confirmed" for r in results):
+        click.get_current_context().exit(ExitCode.FINDINGS)
+
+
+
 def _console() -> Console:
     """A rich console; when output is not a terminal, wide enough that tables do not fold."""
     from rich.console import Console

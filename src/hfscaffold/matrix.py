@@ -46,8 +46,13 @@ def _check_requirements(value: Mapping[str, str], *, allow_absent: bool) -> dict
 
 
 def _boundary_versions(*specifier_sets: SpecifierSet) -> list[Version]:
-    """Versions at and just past every boundary of the sets: enough to test an intersection."""
-    points = {Version("0"), Version("0.post1")}
+    """A version at, and one just past, every boundary of the sets (and one beyond them all).
+
+    Membership in a specifier set only changes at its boundaries, so testing these points
+    decides whether two sets intersect. "Just past" must not be a post-release: ``>V``
+    excludes V's post-releases.
+    """
+    points = {Version("0"), Version("0.0.0.0.1")}
     for specifiers in specifier_sets:
         for spec in specifiers:
             text = spec.version.removesuffix(".*")
@@ -56,10 +61,12 @@ def _boundary_versions(*specifier_sets: SpecifierSet) -> list[Version]:
             except InvalidVersion:  # "===" arbitrary strings
                 continue
             release = ".".join(map(str, version.release))
-            points |= {version, Version(f"{release}.post1")}
-            if spec.version.endswith(".*"):  # ==4.44.* ends where 4.45 begins
-                bumped = (*version.release[:-1], version.release[-1] + 1)
-                points.add(Version(".".join(map(str, bumped))))
+            points |= {version, Version(f"{release}.post1"), Version(f"{release}.0.0.0.1")}
+            prefix = version.release[:-1] if spec.operator == "~=" else version.release
+            if spec.operator == "~=" or spec.version.endswith(".*"):  # ~=1.2 and ==1.2.* end at the next prefix
+                bumped = (*prefix[:-1], prefix[-1] + 1)
+                points |= {Version(".".join(map(str, bumped))), Version(".".join(map(str, bumped)) + ".0.0.0.1")}
+            points.add(Version(str(version.release[0] + 1)))
     return sorted(points)
 
 
@@ -246,10 +253,13 @@ def parse_rules(text: str, *, source: str) -> RuleSet:
         ) from None
 
 
+def builtin_rule_file() -> Path:
+    return Path(str(resources.files("hfscaffold"))) / "data" / "rules.toml"
+
+
 @cache
 def builtin_rules() -> RuleSet:
-    source = resources.files("hfscaffold") / "data" / "rules.toml"
-    return parse_rules(source.read_text(encoding="utf-8"), source="hfscaffold/data/rules.toml")
+    return parse_rules(builtin_rule_file().read_text(encoding="utf-8"), source="hfscaffold/data/rules.toml")
 
 
 def load_rules(extra: Iterable[Path] = ()) -> RuleSet:

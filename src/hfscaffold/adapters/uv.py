@@ -62,6 +62,26 @@ class Uv:
             args += ["--python", python]
         return self.run(args, cwd=project, what="build the project environment")
 
+    def compile(self, requirements: Sequence[str], *, python: str, cwd: Path) -> dict[str, str]:
+        """``uv pip compile`` for this platform: name -> version of the full resolution."""
+        args = ["pip", "compile", "-", "--no-header", "--no-annotate", "--python", python, "--quiet"]
+        result = self.run(args, cwd=cwd, what="resolve " + " ".join(requirements), stdin="\n".join(requirements))
+        pins: dict[str, str] = {}
+        for line in result.stdout.splitlines():
+            if "==" in line and not line.startswith("#"):
+                name, version = line.split(";")[0].strip().split("==", 1)
+                pins[name.split("[")[0].lower()] = version.strip()
+        return pins
+
+    def create_venv(self, path: Path, *, python: str) -> Path:
+        self.run(["venv", "--python", python, "--quiet", str(path)], cwd=path.parent, what=f"create a venv at {path}")
+        return path / "bin" / "python"
+
+    def install(self, python: Path, requirements: Sequence[str]) -> UvResult:
+        return self.run(
+            ["pip", "install", "--python", str(python), "--quiet", *requirements], cwd=python.parent, what="install " + " ".join(requirements)
+        )
+
     def find_python(self, request: str, *, cwd: Path) -> str:
         """The interpreter uv would use for ``request`` (e.g. ``3.12``) from ``cwd``, or a UserError."""
         try:
@@ -73,13 +93,13 @@ class Uv:
             ) from exc
         return result.stdout.strip()
 
-    def run(self, args: Sequence[str], *, cwd: Path, what: str) -> UvResult:
+    def run(self, args: Sequence[str], *, cwd: Path, what: str, stdin: str | None = None) -> UvResult:
         command = [self.binary, *args]
         if self.offline:
             command.append("--offline")
         try:
             completed = subprocess.run(
-                command, cwd=cwd, env=self._environment(), capture_output=True, text=True, check=False
+                command, cwd=cwd, env=self._environment(), capture_output=True, text=True, check=False, input=stdin
             )
         except OSError as exc:
             raise ExternalError(f"could not run uv to {what}: {exc}", hint="reinstall hfscaffold") from exc
