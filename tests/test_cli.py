@@ -59,7 +59,7 @@ def test_start_up_does_not_import_copier_or_uv() -> None:
 
 def test_core_modules_do_not_import_click_or_copier() -> None:
     code = (
-        "import sys; import hfscaffold.catalog, hfscaffold.pins, hfscaffold.pyproject, hfscaffold.naming; "
+        "import sys; import hfscaffold.catalog, hfscaffold.pins, hfscaffold.pyproject, hfscaffold.naming, hfscaffold.matrix; "
         "print(sorted(m for m in ('click', 'copier', 'rich') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -125,9 +125,10 @@ def new(
     if not quiet:
         from hfscaffold.output import violation_lines
 
-        for violation in (*result.warnings, *result.allowed):
-            for line in violation_lines(violation):
-                click.echo(line, err=True)
+        for violation in result.warnings:
+            click.echo("\n".join(violation_lines(violation)), err=True)
+        for violation in result.allowed:
+            click.echo("\n".join(violation_lines(violation, allowed=True)), err=True)
         for component, version in result.pins.items():
             click.echo(f" + {component}=={version}")
         where = click.format_filename(_shown(result.dest))
@@ -185,6 +186,8 @@ def check(target: str, environment: bool, python: Path | None, rule_files: tuple
 
         for violation in result.violations:
             click.echo("\n".join(violation_lines(violation)))
+        for violation in result.allowed:
+            click.echo("\n".join(violation_lines(violation, allowed=True)))
         click.echo(check_summary(len(result.pins), result.pins.source, len(result.rules), result.violations))
     if result.errors:
         click.get_current_context().exit(ExitCode.FINDINGS)

@@ -12,11 +12,12 @@ def fix_text(rule: Rule) -> str:
     return options[0] + (f" (or {options[1]})" if len(options) > 1 else "")
 
 
-def violation_lines(violation: Violation) -> list[str]:
+def violation_lines(violation: Violation, *, allowed: bool = False) -> list[str]:
     rule = violation.rule
     found = ", ".join(f"{name}=={version}" for name, version in violation.packages.items())
+    label = f"allowed {rule.severity}" if allowed else rule.severity
     return [
-        f"{rule.severity}: {rule.id}: {found}",
+        f"{label}: {rule.id}: {found}",
         f"  {rule.summary}",
         f"  users see: {rule.symptom}",
         f"  fix: {fix_text(rule)}",

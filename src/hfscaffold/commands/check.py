@@ -25,39 +25,53 @@ class CheckResult:
     pins: PinSet
     rules: RuleSet
     violations: list[Violation]
+    allowed: list[Violation]  # error rules the project accepted with --allow: shown, not failed
 
     @property
     def errors(self) -> list[Violation]:
         return [v for v in self.violations if v.rule.severity == "error"]
 
     def as_json(self) -> dict[str, object]:
-        return {"checked": len(self.pins), "violations": [v.as_json() for v in self.violations]}
+        return {
+            "checked": len(self.pins),
+            "violations": [v.as_json() for v in self.violations],
+            "allowed": [v.as_json() for v in self.allowed],
+        }
 
 
-def project_rule_files(project: Path) -> list[Path]:
-    """``[tool.hfscaffold] rules = "compat.toml"`` (or a list) in a project's pyproject.toml."""
+@dataclass(frozen=True)
+class ProjectSettings:
+    rule_files: tuple[Path, ...] = ()
+    allow: frozenset[str] = frozenset()
+
+
+def project_settings(project: Path) -> ProjectSettings:
+    """``[tool.hfscaffold]`` of a project: its own rule files (``rules = "compat.toml"``) and
+    the rules it accepted (``allow = [...]``)."""
     pyproject = project / "pyproject.toml"
     if not pyproject.is_file():
-        return []
+        return ProjectSettings()
     try:
         data = _toml.loads(pyproject.read_text(encoding="utf-8"))
     except _toml.TOMLDecodeError as exc:
         raise UserError(f"{pyproject}: not valid TOML: {exc}", hint="fix the file's syntax") from None
-    value = data.get("tool", {}).get("hfscaffold", {}).get("rules", [])
-    files = [value] if isinstance(value, str) else value
+    table = data.get("tool", {}).get("hfscaffold", {})
+    files = table.get("rules", [])
+    files = [files] if isinstance(files, str) else files
     if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
         raise UserError(f"{pyproject}: [tool.hfscaffold] rules must be a path or a list of paths", hint='e.g. rules = "compat.toml"')
-    return [project / f for f in files]
+    allow = table.get("allow", [])
+    if not isinstance(allow, list) or not all(isinstance(a, str) for a in allow):
+        raise UserError(f"{pyproject}: [tool.hfscaffold] allow must be a list of rule ids", hint='e.g. allow = ["rule-id"]')
+    return ProjectSettings(tuple(project / f for f in files), frozenset(allow))
 
 
 def check(request: CheckRequest) -> CheckResult:
     from hfscaffold.adapters.environment import inspect_environment, interpreter_of
 
     folder = Path(request.target) if request.target != "-" else Path.cwd()
-    rule_files = [*request.rule_files]
-    if folder.is_dir():
-        rule_files = [*project_rule_files(folder), *rule_files]
-    rules = load_rules(rule_files)
+    settings = project_settings(folder) if folder.is_dir() else ProjectSettings()
+    rules = load_rules([*settings.rule_files, *request.rule_files])
 
     if request.environment or request.python:
         if request.target == "-":
@@ -67,4 +81,6 @@ def check(request: CheckRequest) -> CheckResult:
         pins = sniff(sys.stdin.read(), source="<stdin>")
     else:
         pins = read_pins(Path(request.target))
-    return CheckResult(pins=pins, rules=rules, violations=evaluate(rules, pins))
+    found = evaluate(rules, pins)
+    allowed = [v for v in found if v.rule.id in settings.allow]
+    return CheckResult(pins=pins, rules=rules, violations=[v for v in found if v not in allowed], allowed=allowed)

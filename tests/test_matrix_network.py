@@ -1,0 +1,63 @@
+"""The matrix against the real index: no false alarm on what users get today; probes really fail."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from hfscaffold.adapters.uv import Uv
+from hfscaffold.catalog import load_catalog
+from hfscaffold.matrix import builtin_rules, evaluate
+from hfscaffold.pins import PinSet
+
+pytestmark = pytest.mark.network
+
+COMPONENTS = [c.name for c in load_catalog().components]
+
+
+@pytest.fixture
+def real_index(monkeypatch: pytest.MonkeyPatch) -> Uv:
+    for key in ("UV_DEFAULT_INDEX", "UV_INDEX_URL", "UV_CACHE_DIR"):
+        monkeypatch.delenv(key, raising=False)
+    return Uv()
+
+
+def latest(uv: Uv, requirements: list[str], work: Path) -> PinSet:
+    resolved = uv.compile(requirements, python=sys.executable, cwd=work)
+    return PinSet({name: (Version(version),) for name, version in resolved.items()}, "+".join(requirements))
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_the_latest_resolution_of_each_component_fires_no_error_rule(component: str, real_index: Uv, tmp_path: Path) -> None:
+    pins = latest(real_index, [component], tmp_path)
+    errors = [v.rule.id for v in evaluate(builtin_rules(), pins) if v.rule.severity == "error"]
+    assert errors == [], f"{component}: false alarm on today's resolution {pins.as_strings()}"
+
+
+def test_the_latest_resolution_of_all_components_together_fires_no_error_rule(real_index: Uv, tmp_path: Path) -> None:
+    pins = latest(real_index, COMPONENTS, tmp_path)
+    errors = [(v.rule.id, v.packages) for v in evaluate(builtin_rules(), pins) if v.rule.severity == "error"]
+    assert errors == []
+
+
+@pytest.mark.usefixtures("real_index")
+def test_matrix_verify_confirms_two_light_rules(run_cli) -> None:
+    result = run_cli("matrix", "verify", "diffusers-hub-cached-download", "pandas-numpy2-abi", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    outcomes = {v["rule"]: v for v in json.loads(result.stdout)["verifications"]}
+    diffusers = outcomes["diffusers-hub-cached-download"]
+    assert diffusers["outcome"] == "confirmed"
+    assert diffusers["bad"]["probe_passed"] is False and "cached_download" in diffusers["bad"]["output"]
+    assert diffusers["fixed"]["probe_passed"] is True
+    assert outcomes["pandas-numpy2-abi"]["outcome"] == "confirmed"
+
+
+@pytest.mark.usefixtures("real_index")
+def test_matrix_verify_skips_rules_that_need_torch(run_cli) -> None:
+    result = run_cli("matrix", "verify", "peft-transformers5-hybridcache")
+    assert result.exit_code == 0
+    assert "skipped  peft-transformers5-hybridcache: needs torch" in result.stdout

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from hfscaffold.errors import UserError
+from hfscaffold.pins import read_pins, read_pylock, read_requirements, read_uv_lock, sniff
+
+UV_LOCK = """\
+version = 1
+revision = 3
+requires-python = "==3.11.*"
+
+[[package]]
+name = "demo"
+version = "0.1.0"
+source = { virtual = "." }
+
+[[package]]
+name = "Huggingface_Hub"
+version = "0.26.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "numpy"
+version = "1.26.4"
+source = { registry = "https://pypi.org/simple" }
+resolution-markers = ["sys_platform == 'darwin'"]
+
+[[package]]
+name = "numpy"
+version = "2.1.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "local-tool"
+source = { editable = "tools/x" }
+"""
+
+PYLOCK = """\
+lock-version = "1.0"
+created-by = "uv"
+requires-python = "==3.11.*"
+
+[[packages]]
+name = "diffusers"
+version = "0.27.2"
+
+[[packages]]
+name = "huggingface-hub"
+version = "0.26.0"
+
+[[packages]]
+name = "my-app"
+directory = { path = "." }
+"""
+
+FREEZE = """\
+# pip freeze, with everything pip-compile and people add
+transformers[torch]==4.44.2 ; python_version >= "3.10"   # the model library
+Tokenizers==0.19.1 \\
+    --hash=sha256:0000000000000000000000000000000000000000000000000000000000000000
+-e git+https://example.org/x.git#egg=x
+-r other.txt
+--index-url https://pypi.org/simple
+mypkg @ file:///tmp/mypkg-1.0-py3-none-any.whl
+
+torch===2.5.1+cpu
+"""
+
+
+def test_uv_lock_holds_every_version_of_every_package() -> None:
+    pins = read_uv_lock(UV_LOCK)
+    assert pins.versions("numpy") == (Version("1.26.4"), Version("2.1.0"))
+    assert pins.version("huggingface-hub") == Version("0.26.0")  # names are canonicalized
+    assert "local-tool" not in pins.packages  # no version: nothing to check
+    assert len(pins) == 3 and pins.kind == "uv.lock"
+
+
+def test_pylock_toml() -> None:
+    pins = read_pylock(PYLOCK)
+    assert pins.as_strings() == {"diffusers": "0.27.2", "huggingface-hub": "0.26.0"}
+
+
+def test_requirements_tolerate_comments_hashes_extras_markers_and_options() -> None:
+    pins = read_requirements(FREEZE)
+    assert pins.as_strings() == {"tokenizers": "0.19.1", "torch": "2.5.1+cpu", "transformers": "4.44.2"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("transformers>=4.0\n", "requirements.txt:1: 'transformers>=4.0' is not pinned to one version"),
+        ("ok==1.0\nnot a requirement!\n", "requirements.txt:2: cannot parse"),
+        ("torch==2.*\n", "is not pinned to one version"),
+        ("x==1.0\ny==banana.split\n", "requirements.txt:2: cannot parse"),
+    ],
+)
+def test_malformed_requirements_name_the_line(text: str, message: str) -> None:
+    with pytest.raises(UserError) as info:
+        read_requirements(text)
+    assert message in info.value.message and "\n" not in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("reader", "text", "message"),
+    [
+        (read_uv_lock, "version = 1\n[[package]\n", "uv.lock: not valid TOML"),
+        (read_uv_lock, "[[package]]\nname = 'x'\nversion = '1'\n", "not a uv.lock"),
+        (read_uv_lock, "version = 1\n[[package]]\nversion = '1.0'\n", "package[0] has no name"),
+        (read_uv_lock, "version = 1\n[[package]]\nname = 'x'\nversion = 'one'\n", "package[0] (x): 'one' is not a valid version"),
+        (read_uv_lock, "version = 1\npackage = 3\n", "is missing or not an array"),
+        (read_pylock, "[[packages]]\nname = 'x'\n", "not a pylock.toml"),
+        (read_pylock, 'lock-version = "1.0"\n[[packages]]\nname = "x"\nversion = "?"\n', "not a valid version"),
+    ],
+)
+def test_malformed_locks_give_one_clear_error(reader, text: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UserError) as info:
+        reader(text)
+    assert message in info.value.message
+
+
+def test_formats_are_recognised_by_name_and_by_content(tmp_path: Path) -> None:
+    (tmp_path / "uv.lock").write_text(UV_LOCK)
+    (tmp_path / "pylock.dev.toml").write_text(PYLOCK)
+    (tmp_path / "frozen.txt").write_text(FREEZE)
+    (tmp_path / "locked-copy").write_text(UV_LOCK)
+    assert read_pins(tmp_path).kind == "uv.lock"  # a folder: its uv.lock
+    assert read_pins(tmp_path / "pylock.dev.toml").kind == "pylock.toml"
+    assert read_pins(tmp_path / "frozen.txt").kind == "requirements"
+    assert read_pins(tmp_path / "locked-copy").kind == "uv.lock"
+    assert sniff(PYLOCK, source="-").kind == "pylock.toml"
+
+
+def test_unreadable_targets(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="does not exist"):
+        read_pins(tmp_path / "nope.lock")
+    with pytest.raises(UserError, match="has no uv.lock or pylock.toml"):
+        read_pins(tmp_path)
+    (tmp_path / "binary").write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(UserError, match="cannot read"):
+        read_pins(tmp_path / "binary")
