@@ -104,9 +104,29 @@ class FakeIndex:
         }
 
 
+# Stand-ins for the one-line smoke calls hfscaffold runs after an import (catalog.toml `smoke`).
+SMOKE = {
+    "transformers": "class AutoConfig:\n    @staticmethod\n    def for_model(kind, **kwargs):\n        return {'model_type': kind, **kwargs}\n",
+    "tokenizers": "import types\nclass Tokenizer:\n    def __init__(self, model): self.model = model\nmodels = types.SimpleNamespace(WordLevel=lambda vocab, unk_token: vocab)\n",
+    "datasets": "class Dataset(list):\n    @classmethod\n    def from_dict(cls, d): return cls(d)\n    def map(self, f): return self\n",
+    "accelerate": "class Accelerator:\n    def __init__(self, cpu=False): self.cpu = cpu\n",
+    "huggingface_hub": "class HfApi:\n    pass\n",
+    "torch": "class _T(float):\n    def sum(self): return self\n    def item(self): return float(self)\ndef zeros(n): return _T(0)\n",
+}
+
+
+def with_smoke(dist: FakeDist) -> FakeDist:
+    source = SMOKE.get(dist.module, "")
+    return FakeDist(dist.name, dist.version, dist.requires, dist.requires_python, source + dist.module_source)
+
+
 def hf_stack() -> list[FakeDist]:
     """A miniature HF stack with the shape of the real one: versions for every upgrade level."""
     hub = "huggingface-hub>=0.23,<1.0"
+    return [with_smoke(d) for d in _hf_stack(hub)]
+
+
+def _hf_stack(hub: str) -> list[FakeDist]:
     return [
         FakeDist("huggingface-hub", "0.24.0", ("tqdm",)),
         FakeDist("huggingface-hub", "0.26.0", ("tqdm",)),

@@ -36,7 +36,7 @@ def test_components_table_lists_every_component(run_cli, monkeypatch: pytest.Mon
 def test_components_json_is_a_contract(run_cli) -> None:
     result = run_cli("components", "--format", "json")
     rows = json.loads(result.stdout)["components"]
-    assert set(rows[0]) == {"name", "family", "aliases", "needs_torch", "repository", "description"}
+    assert set(rows[0]) == {"name", "family", "aliases", "needs_torch", "repository", "description", "smoke"}
     hub = next(r for r in rows if r["name"] == "huggingface-hub")
     assert hub["aliases"] == ["hub", "hf-hub"] and hub["needs_torch"] is False
     assert hub["repository"] == "https://github.com/huggingface/huggingface_hub"

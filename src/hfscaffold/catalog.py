@@ -31,6 +31,11 @@ class Component(BaseModel):
     needs_torch: bool
     repository: str = Field(pattern=r"^https://github\.com/[\w.-]+/[\w.-]+$")
     description: str
+    smoke: str = ""  # one line run after the import to prove the package works, e.g. build a config
+
+    @property
+    def module(self) -> str:
+        return self.name.replace("-", "_")
 
     @field_validator("name")
     @classmethod

@@ -58,6 +58,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 )
 @click.option("--no-sync", is_flag=True, help="Lock only; do not build the environment.")
 @click.option("--no-lock", is_flag=True, help="Render only; no resolution (implies nothing is synced).")
+@click.option("--no-verify", is_flag=True, help="After syncing, skip importing each component.")
 @click.option("--offline", is_flag=True, help="Resolve from uv's cache only.")
 @click.option("--allow", "allow", multiple=True, metavar="RULE_ID", help="Accept a matrix rule your own pins hit (recorded).")
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
@@ -71,6 +72,7 @@ def new(
     torch_backend: str,
     no_sync: bool,
     no_lock: bool,
+    no_verify: bool,
     offline: bool,
     allow: tuple[str, ...],
     rule_files: tuple[Path, ...],
@@ -99,6 +101,7 @@ def new(
         offline=offline,
         rules=load_rules(rule_files),
         allow=frozenset(allow),
+        verify=not no_verify,
     )
     result = create_project(request, report=out.step)
     if output_format == "json":
@@ -190,6 +193,131 @@ def check(target: str, environment: bool, python: Path | None, rule_files: tuple
             click.echo("\n".join(violation_lines(violation, allowed=True)))
         click.echo(check_summary(len(result.pins), result.pins.source, len(result.rules), result.violations))
     if result.errors:
+        click.get_current_context().exit(ExitCode.FINDINGS)
+
+
+def _project_option(function):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--project",
+        "project",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path("."),
+        show_default=True,
+        help="The project folder.",
+    )(function)
+
+
+@cli.command()
+@_project_option
+@click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 if uv.lock is stale or breaks a matrix rule.")
+@click.option("--offline", is_flag=True, help="Resolve from uv's cache only.")
+@click.option("--pylock", is_flag=True, help="Also write pylock.toml (PEP 751) for pip users.")
+@click.option("--verify", is_flag=True, help="Then sync and import every component in the project's environment.")
+@click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def lock(
+    project: Path,
+    check_only: bool,
+    offline: bool,
+    pylock: bool,
+    verify: bool,
+    rule_files: tuple[Path, ...],
+    quiet: bool,
+    output_format: str,
+) -> None:
+    """Regenerate uv.lock from pyproject.toml, steered by the matrix, written atomically.
+
+    Exact pins are kept and nothing is upgraded. With --check nothing changes: exit 1 when the
+    lock is stale for pyproject.toml or breaks a matrix rule (for CI and pre-commit).
+    """
+    import json
+
+    from hfscaffold.commands.lock import LockRequest, check_lock, lock_project
+    from hfscaffold.output import violation_lines
+
+    request = LockRequest(project=project, offline=offline, pylock=pylock, verify=verify, rule_files=rule_files)
+    out = Output(quiet=quiet or output_format == "json")
+    if check_only:
+        verdict = check_lock(request)
+        if output_format == "json":
+            click.echo(json.dumps({
+                "project": str(verdict.project), "ok": verdict.ok, "stale": verdict.stale,
+                "violations": [v.as_json() for v in verdict.violations], "allowed": [v.as_json() for v in verdict.allowed],
+            }, indent=2))  # fmt: skip
+        else:
+            for violation in verdict.violations:
+                click.echo("\n".join(violation_lines(violation)))
+            if verdict.stale:
+                click.echo(f"stale: {verdict.stale}; run `hfscaffold lock`")
+            if verdict.ok and not quiet:
+                click.echo("uv.lock is current and clean against the matrix")
+        if not verdict.ok:
+            click.get_current_context().exit(ExitCode.FINDINGS)
+        return
+    result = lock_project(request, report=out.step)
+    for rule_id, option in result.resolution.applied.items():
+        out.step(f"Steered around matrix rule {rule_id}: constrained " + ", ".join(f"{n}{s}" for n, s in option.items()))
+    for violation in result.resolution.warnings:
+        out.step("\n".join(violation_lines(violation)))
+    if output_format == "json":
+        click.echo(json.dumps({
+            "project": str(result.project), "changed": result.changed, "steered": result.resolution.applied,
+            "resolved": result.resolution.uv.resolved_count, "recovered": result.recovered,
+            "imports": result.imports.record() if result.imports else None,
+        }, indent=2))  # fmt: skip
+        return
+    count = result.resolution.uv.resolved_count
+    written = ", ".join(result.changed) if result.changed else "nothing changed"
+    out.step(f"Locked {count if count is not None else 'all'} packages in {result.timings['lock']:.2f}s ({written})")
+    if result.imports is not None:
+        out.step(f"Synced and imported {len(result.imports.checked)} components: the lock works")
+
+
+@cli.command()
+@_project_option
+@click.option("--offline", is_flag=True, help="Install from uv's cache only.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def sync(project: Path, offline: bool, quiet: bool) -> None:
+    """Build the project's own environment (.venv) exactly from uv.lock, and stamp it.
+
+    Refuses (exit 1) an environment that is not the project's own: an active virtualenv or
+    conda env, UV_PROJECT_ENVIRONMENT, a .venv that links elsewhere or belongs to another project.
+    """
+    from hfscaffold.commands.sync import sync_project
+
+    out = Output(quiet=quiet)
+    result = sync_project(project, offline=offline, report=out.step)
+    out.step(f"Synced {_shown(result.project / '.venv')} from uv.lock in {result.seconds:.2f}s")
+
+
+@cli.command()
+@_project_option
+@click.option("--offline", is_flag=True, help="Read the lock from uv's cache only.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def doctor(project: Path, offline: bool, output_format: str) -> None:
+    """Check the project's environment: drift from the lock, stamp, Python, matrix, torch build.
+
+    Exit 1 on any problem; `hfscaffold sync` repairs drift.
+    """
+    from hfscaffold.commands.doctor import diagnose
+
+    report = diagnose(project, offline=offline)
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps(report.as_json(), indent=2))
+    else:
+        for problem in report.problems:
+            click.echo(f"{problem.kind}: {problem.message}")
+        if report.torch:
+            t = report.torch
+            build = f"CUDA {t.get('cuda')}" if t.get("cuda") else "CPU"
+            usable = "usable" if t.get("cuda_available") else "not usable here"
+            click.echo(f"torch {t.get('version')}: {build} build; CUDA {usable}")
+        if not report.problems:
+            click.echo(f"{_shown(report.project / '.venv')} matches uv.lock ({report.checked} packages); no problems")
+    if report.problems:
         click.get_current_context().exit(ExitCode.FINDINGS)
 
 

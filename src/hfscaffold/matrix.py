@@ -204,6 +204,7 @@ class Violation(BaseModel):
 class RuleSet(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
+    version: str = "unversioned"  # of the rule data; recorded in projects locked with it
     rules: tuple[Rule, ...] = Field(alias="rule", default=())
 
     @model_validator(mode="after")
@@ -235,7 +236,7 @@ class RuleSet(BaseModel):
         clash = {r.id for r in self.rules} & {r.id for r in other.rules}
         if clash:
             raise UserError(f"{source}: rule ids {sorted(clash)} are already hfscaffold rules", hint="give your rules ids of their own")
-        return RuleSet(rule=(*self.rules, *other.rules))
+        return RuleSet(version=f"{self.version}+{Path(source).name}", rule=(*self.rules, *other.rules))
 
 
 def parse_rules(text: str, *, source: str) -> RuleSet:

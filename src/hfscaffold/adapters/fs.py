@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -57,3 +57,99 @@ def _umask() -> int:
 
 def is_empty_dir(path: Path) -> bool:
     return path.is_dir() and not any(path.iterdir())
+
+
+JOURNAL = ".hfscaffold-journal.json"
+_STAGED_SUFFIX = ".hfscaffold-new"
+
+
+class Transaction:
+    """Replace several files of one folder as a unit, even across a kill -9.
+
+    Each new file is first written beside its target (``.NAME.hfscaffold-new``, fsynced). Then a
+    journal listing them is written atomically, the files are moved into place, and the journal
+    is removed. If the process dies before the journal exists, :func:`recover` discards the staged
+    files (the old set stays); once it exists, :func:`recover` finishes the moves (the new set).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.staged: dict[str, str] = {}  # target name -> staged name
+
+    def stage(self, name: str, content: str | bytes) -> None:
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        staged = f".{name}{_STAGED_SUFFIX}"
+        path = self.folder / staged
+        with open(path, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if (self.folder / name).exists():
+            shutil.copymode(self.folder / name, path)
+        self.staged[name] = staged
+
+    def commit(self) -> None:
+        if not self.staged:
+            return
+        import json
+
+        write_atomic(self.folder / JOURNAL, json.dumps(self.staged, indent=1))
+        _fsync_dir(self.folder)
+        _roll_forward(self.folder, self.staged)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _roll_forward(folder: Path, staged: dict[str, str]) -> None:
+    for name, staged_name in staged.items():
+        if (folder / staged_name).exists():
+            os.replace(folder / staged_name, folder / name)
+    _fsync_dir(folder)
+    (folder / JOURNAL).unlink(missing_ok=True)
+
+
+def recover(folder: Path) -> str | None:
+    """Finish or discard a write that was interrupted; say which, or None when there was none."""
+    import json
+
+    journal = folder / JOURNAL
+    outcome = None
+    if journal.exists():
+        try:
+            staged = json.loads(journal.read_text(encoding="utf-8"))
+        except ValueError:  # the journal itself was being written: nothing was moved yet
+            staged = None
+        if isinstance(staged, dict):
+            _roll_forward(folder, {str(k): str(v) for k, v in staged.items()})
+            outcome = "finished an interrupted write of " + ", ".join(sorted(staged))
+        journal.unlink(missing_ok=True)
+    leftovers = [p for p in folder.glob(f".*{_STAGED_SUFFIX}")] + list(folder.glob(f".{JOURNAL}.*.tmp"))
+    for path in leftovers:
+        path.unlink(missing_ok=True)
+    if leftovers and outcome is None:
+        outcome = "discarded an interrupted write; the previous files are intact"
+    return outcome
+
+
+@contextmanager
+def project_lock(project: Path, *, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the project's file lock: hfscaffold commands on one project run one at a time."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(project / ".hfscaffold.lock")
+    try:
+        lock.acquire(timeout=1)
+    except Timeout:
+        if on_wait:
+            on_wait()
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()

@@ -79,7 +79,7 @@ class Uv:
 
     def install(self, python: Path, requirements: Sequence[str]) -> UvResult:
         return self.run(
-            ["pip", "install", "--python", str(python), "--quiet", *requirements], cwd=python.parent, what="install " + " ".join(requirements)
+            ["pip", "install", "--python", str(python), "--quiet", *requirements], cwd=python.parent, what=f"install {len(requirements)} packages"
         )
 
     def find_python(self, request: str, *, cwd: Path) -> str:

@@ -19,6 +19,9 @@ from hfscaffold.errors import ExternalError, HfscaffoldError, UserError
 from hfscaffold.naming import package_name, validate_project_name
 from hfscaffold.matrix import RuleSet, Violation, builtin_rules
 from hfscaffold.pyproject import pin_requirements, set_tool_setting
+from hfscaffold.commands.imports import ImportCheck, import_failure, verify_and_record
+from hfscaffold.commands.sync import stamp
+from hfscaffold.project import load_project
 from hfscaffold.resolution import Resolution, resolve
 
 TORCH_BACKEND = re.compile(r"^(pypi|cpu|cu\d{2,3}|rocm\d+\.\d+(\.\d+)?)$")
@@ -57,6 +60,7 @@ class NewRequest:
     offline: bool = False
     rules: RuleSet = field(default_factory=builtin_rules)
     allow: frozenset[str] = frozenset()
+    verify: bool = True  # after syncing, import each component and run its smoke call
 
     def __post_init__(self) -> None:
         validate_project_name(self.name, dependencies={c.name for c in self.choices})
@@ -83,6 +87,7 @@ class NewResult:
     steered: dict[str, dict[str, str]] = field(default_factory=dict)  # rule id -> constraint added
     warnings: tuple[Violation, ...] = ()
     allowed: tuple[Violation, ...] = ()
+    imports: ImportCheck | None = None
 
 
 def answers_for(request: NewRequest) -> dict[str, object]:
@@ -139,6 +144,7 @@ def create_project(request: NewRequest, *, uv: Uv | None = None, report: StepRep
     created = not request.dest.exists()
     timings: dict[str, float] = {}
     resolution: Resolution | None = None
+    imports: ImportCheck | None = None
 
     with staging_directory(request.dest) as staging:
         start = time.perf_counter()
@@ -169,6 +175,7 @@ def create_project(request: NewRequest, *, uv: Uv | None = None, report: StepRep
         start = time.perf_counter()
         try:
             uv.sync(request.dest, python=request.python.interpreter)
+            stamp(load_project(request.dest), f"{request.python.minor}")
         except HfscaffoldError as exc:
             _remove_created(request.dest, created)
             exc.hint = f"{exc.hint}; or pass --no-sync to create the project with its lock only"
@@ -177,7 +184,14 @@ def create_project(request: NewRequest, *, uv: Uv | None = None, report: StepRep
             _remove_created(request.dest, created)
             raise
         timings["sync"] = time.perf_counter() - start
-        report(f"Built the project environment {request.dest / '.venv'} in {timings['sync']:.2f}s")
+        report(f"Built the project environment {request.dest.name}/.venv in {timings['sync']:.2f}s")
+        if request.verify:
+            start = time.perf_counter()
+            imports = verify_and_record(load_project(request.dest))
+            timings["verify"] = time.perf_counter() - start
+            if not imports.ok:
+                raise import_failure(imports, request.dest)
+            report(f"Imported {len(imports.checked)} components and ran their smoke calls in {timings['verify']:.2f}s")
 
     return NewResult(
         dest=request.dest,
@@ -190,6 +204,7 @@ def create_project(request: NewRequest, *, uv: Uv | None = None, report: StepRep
         steered=resolution.applied if resolution else {},
         warnings=tuple(resolution.warnings) if resolution else (),
         allowed=tuple(resolution.allowed) if resolution else (),
+        imports=imports,
     )
 
 

@@ -1,0 +1,152 @@
+"""``hfscaffold lock``: regenerate uv.lock from pyproject.toml, steered by the matrix, written safely.
+
+uv works on a scratch copy beside the project; the project's files are only ever replaced as a
+unit (see :class:`hfscaffold.adapters.fs.Transaction`), under the project's file lock.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hfscaffold.adapters.fs import Transaction, project_lock, recover, staging_directory
+from hfscaffold.adapters.uv import Uv
+from hfscaffold.commands.imports import ImportCheck, import_failure, verify_and_record
+from hfscaffold.commands.sync import sync_environment
+from hfscaffold.errors import ExternalError, FindingsError
+from hfscaffold.matrix import RuleSet, Violation, evaluate, load_rules
+from hfscaffold.pins import read_uv_lock
+from hfscaffold.project import Project, load_project
+from hfscaffold.pyproject import set_tool_setting
+from hfscaffold.resolution import Resolution, resolve
+
+_MATRIX_COMMENT = re.compile(r"#\s*hfscaffold matrix:\s*([a-z0-9-]+)")
+# What uv needs to lock a project, copied to the scratch folder.
+_PROJECT_FILES = ("pyproject.toml", "uv.lock", ".python-version", "README.md")
+
+
+@dataclass(frozen=True)
+class LockRequest:
+    project: Path
+    offline: bool = False
+    pylock: bool = False
+    verify: bool = False
+    rule_files: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class LockResult:
+    project: Path
+    changed: list[str]
+    resolution: Resolution
+    recovered: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    imports: ImportCheck | None = None
+
+
+def project_rules(project: Project, extra: tuple[Path, ...] = ()) -> RuleSet:
+    own = project.settings.get("rules", [])
+    files = [own] if isinstance(own, str) else list(own) if isinstance(own, list) else []
+    return load_rules([*(project.root / str(f) for f in files), *extra])
+
+
+def allowed_rules(project: Project) -> frozenset[str]:
+    value = project.settings.get("allow", [])
+    return frozenset(str(v) for v in value) if isinstance(value, list) else frozenset()
+
+
+def matrix_rules_in(pyproject_text: str) -> list[str]:
+    """Rule ids named by the matrix's comments in ``[tool.uv] constraint-dependencies``."""
+    return sorted(set(_MATRIX_COMMENT.findall(pyproject_text)))
+
+
+def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda _: None) -> LockResult:
+    uv = Uv(offline=request.offline)
+    root = request.project.absolute()
+    with project_lock(root, on_wait=lambda: report("Waiting for another hfscaffold command on this project")):
+        recovered = recover(root)
+        if recovered:
+            report(f"Recovered: {recovered}")
+        project = load_project(root)
+        if project.lock_file.exists():
+            read_uv_lock(project.lock_file.read_text(encoding="utf-8"), source=str(project.lock_file))  # exit 2 if broken
+        rules = project_rules(project, request.rule_files)
+        start = time.perf_counter()
+        with staging_directory(root) as scratch:
+            for name in _PROJECT_FILES:
+                if (root / name).is_file():
+                    shutil.copy2(root / name, scratch / name)
+            resolution = resolve(
+                scratch, uv=uv, rules=rules, constraints=project.constraints(), allow=allowed_rules(project), python=None
+            )
+            text = (scratch / "pyproject.toml").read_text(encoding="utf-8")
+            text = set_tool_setting(text, "matrix", rules.version)
+            text = set_tool_setting(text, "matrix-rules", matrix_rules_in(text))
+            (scratch / "pyproject.toml").write_text(text, encoding="utf-8")
+            if request.pylock or project.settings.get("pylock") is True:
+                uv.run(
+                    ["export", "--frozen", "--format", "pylock.toml", "--output-file", "pylock.toml", "--quiet"],
+                    cwd=scratch,
+                    what="export pylock.toml",
+                )
+            transaction = Transaction(root)
+            changed: list[str] = []
+            for name in ("pyproject.toml", "uv.lock", "pylock.toml"):
+                new = scratch / name
+                if new.is_file() and (not (root / name).is_file() or (root / name).read_bytes() != new.read_bytes()):
+                    transaction.stage(name, new.read_bytes())
+                    changed.append(name)
+            transaction.commit()
+        elapsed = time.perf_counter() - start
+        imports = None
+        if request.verify:
+            locked = load_project(root)
+            sync_environment(locked, uv=uv)
+            imports = verify_and_record(locked)
+            if not imports.ok:
+                raise import_failure(imports, root)
+    return LockResult(
+        project=root, changed=changed, resolution=resolution, recovered=recovered, timings={"lock": elapsed}, imports=imports
+    )
+
+
+@dataclass(frozen=True)
+class LockCheck:
+    project: Path
+    stale: str | None  # uv's reason when the lock does not match pyproject.toml
+    violations: list[Violation]
+    allowed: list[Violation]
+
+    @property
+    def ok(self) -> bool:
+        return self.stale is None and not [v for v in self.violations if v.rule.severity == "error"]
+
+
+def check_lock(request: LockRequest) -> LockCheck:
+    """Change nothing: is uv.lock current for pyproject.toml, and clean against the matrix?"""
+    root = request.project.absolute()
+    with project_lock(root):
+        recover(root)  # an interrupted lock is finished first, so what is checked is consistent
+    project = load_project(root)
+    if not project.lock_file.is_file():
+        raise FindingsError(f"{root} has no uv.lock", hint="run `hfscaffold lock`")
+    pins = read_uv_lock(project.lock_file.read_text(encoding="utf-8"), source=str(project.lock_file))
+    stale = None
+    try:
+        Uv(offline=request.offline).lock(root, check=True)
+    except ExternalError as exc:
+        if "needs to be updated" not in (exc.detail or ""):
+            raise  # not staleness: resolution or the network failed
+        stale = "uv.lock does not match pyproject.toml"
+    found = evaluate(project_rules(project, request.rule_files), pins)
+    allow = allowed_rules(project)
+    return LockCheck(
+        project=root,
+        stale=stale,
+        violations=[v for v in found if v.rule.id not in allow],
+        allowed=[v for v in found if v.rule.id in allow],
+    )

@@ -1,0 +1,115 @@
+"""``hfscaffold sync``: build the project's own environment from its lock, and stamp it.
+
+One project, one environment: an environment that belongs elsewhere (an active virtualenv or
+conda env, UV_PROJECT_ENVIRONMENT, a .venv that links away or was stamped by another project) is
+refused before anything is installed anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from hfscaffold import __version__
+from hfscaffold.adapters.fs import project_lock, recover, write_atomic
+from hfscaffold.adapters.uv import Uv
+from hfscaffold.errors import FindingsError
+from hfscaffold.project import Project, load_project
+
+STAMP = "hfscaffold.json"
+
+
+def read_stamp(venv: Path) -> dict[str, object] | None:
+    try:
+        data = json.loads((venv / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _same(a: Path, b: Path) -> bool:
+    return a.absolute().resolve() == b.absolute().resolve()
+
+
+def foreign_environment(project: Project, environ: Mapping[str, str] | None = None) -> str | None:
+    """Why the environment that would be used is not this project's own, or None when it is."""
+    environ = os.environ if environ is None else environ
+    venv = project.venv
+    active = environ.get("VIRTUAL_ENV")
+    if active and not _same(Path(active), venv):
+        return f"VIRTUAL_ENV points at {active}, another environment than this project's {venv}"
+    conda = environ.get("CONDA_PREFIX")
+    if conda and not _same(Path(conda), venv):
+        return f"the conda environment {conda} is active"
+    chosen = environ.get("UV_PROJECT_ENVIRONMENT")
+    if chosen and not _same(project.root / chosen, venv):
+        return f"UV_PROJECT_ENVIRONMENT points at {chosen}, outside this project's {venv}"
+    if venv.is_symlink():
+        return f"{venv} is a link to {os.readlink(venv)}"
+    stamp = read_stamp(venv)
+    if stamp and stamp.get("project") != str(project.root):
+        return f"{venv} was built for another project ({stamp.get('project')})"
+    return None
+
+
+def refuse_foreign_environment(project: Project) -> None:
+    reason = foreign_environment(project)
+    if reason:
+        raise FindingsError(
+            f"refusing to use an environment that is not this project's own: {reason}; nothing was installed",
+            hint="deactivate it (or unset the variable) and rerun; each project gets its own .venv",
+        )
+
+
+def stamp(project: Project, python: str) -> dict[str, object]:
+    record: dict[str, object] = {
+        "project": str(project.root),
+        "lock": project.lock_hash(),
+        "python": python,
+        "synced": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "hfscaffold": __version__,
+    }
+    write_atomic(project.venv / STAMP, json.dumps(record, indent=2) + "\n")
+    return record
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    project: Path
+    stamp: dict[str, object]
+    seconds: float
+
+
+def sync_environment(project: Project, *, uv: Uv, python: str | None = None) -> SyncResult:
+    """``uv sync --locked`` into the project's .venv, then stamp it (caller holds the project lock)."""
+    refuse_foreign_environment(project)
+    start = time.perf_counter()
+    uv.sync(project.root, python=python)
+    interpreter = project.venv / "bin" / "python"
+    version = _python_version(interpreter) if interpreter.exists() else platform.python_version()
+    record = stamp(project, version)
+    return SyncResult(project=project.root, stamp=record, seconds=time.perf_counter() - start)
+
+
+def sync_project(root: Path, *, offline: bool = False, report: Callable[[str], None] = lambda _: None) -> SyncResult:
+    root = root.absolute()
+    with project_lock(root, on_wait=lambda: report("Waiting for another hfscaffold command on this project")):
+        recovered = recover(root)
+        if recovered:
+            report(f"Recovered: {recovered}")
+        project = load_project(root)
+        if not project.lock_file.is_file():
+            raise FindingsError(f"{root} has no uv.lock", hint="run `hfscaffold lock` first")
+        return sync_environment(project, uv=Uv(offline=offline))
+
+
+def _python_version(interpreter: Path) -> str:
+    import subprocess
+
+    out = subprocess.run([str(interpreter), "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True)
+    return out.stdout.strip() or "unknown"

@@ -1,0 +1,89 @@
+"""A project on disk: its pyproject.toml read strictly, and what hfscaffold records in it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+from hfscaffold import _toml
+from hfscaffold.errors import UserError
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    data: dict[str, object]
+
+    @property
+    def pyproject(self) -> Path:
+        return self.root / "pyproject.toml"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root / "uv.lock"
+
+    @property
+    def venv(self) -> Path:
+        return self.root / ".venv"
+
+    @property
+    def settings(self) -> dict[str, object]:
+        tool = self.data.get("tool", {})
+        table = tool.get("hfscaffold", {}) if isinstance(tool, dict) else {}
+        return table if isinstance(table, dict) else {}
+
+    @property
+    def components(self) -> list[str]:
+        value = self.settings.get("components", [])
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    @property
+    def torch_backend(self) -> str:
+        return str(self.settings.get("torch-backend", "pypi"))
+
+    @property
+    def requires_python(self) -> SpecifierSet | None:
+        project = self.data.get("project", {})
+        value = project.get("requires-python") if isinstance(project, dict) else None
+        return SpecifierSet(str(value)) if value else None
+
+    def constraints(self) -> dict[str, SpecifierSet]:
+        """The project's own requirements (its pins): what matrix repair must not override."""
+        project = self.data.get("project", {})
+        lines = project.get("dependencies", []) if isinstance(project, dict) else []
+        constraints: dict[str, SpecifierSet] = {}
+        for line in lines if isinstance(lines, list) else []:
+            try:
+                requirement = Requirement(str(line))
+            except InvalidRequirement as exc:
+                raise UserError(f"{self.pyproject}: dependency {line!r}: {str(exc).splitlines()[0]}", hint="fix the requirement") from None
+            if str(requirement.specifier):
+                constraints[canonicalize_name(requirement.name)] = requirement.specifier
+        return constraints
+
+    def lock_hash(self) -> str | None:
+        if not self.lock_file.is_file():
+            return None
+        return "sha256:" + hashlib.sha256(self.lock_file.read_bytes()).hexdigest()
+
+
+def load_project(root: Path) -> Project:
+    """Read ``root/pyproject.toml``; a missing or broken file is a UserError naming file and line."""
+    root = root.absolute()
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        raise UserError(f"{root} has no pyproject.toml", hint="run this in a project folder, or pass --project DIR")
+    try:
+        data = _toml.loads(pyproject.read_text(encoding="utf-8"))
+    except _toml.TOMLDecodeError as exc:
+        raise UserError(f"{pyproject}: not valid TOML: {exc}", hint="fix the file's syntax; nothing was changed") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{pyproject}: not UTF-8 text", hint="fix the file's encoding") from None
+    if not isinstance(data.get("project"), dict):
+        raise UserError(f"{pyproject}: no [project] table", hint="hfscaffold works on projects with a [project] table")
+    return Project(root=root, data=data)
