@@ -91,6 +91,8 @@ def verify_rule(rule: Rule, *, uv: Uv, python: str | None = None, report: Callab
             fixed = _run(uv, fixed_pins, rule, python, work / "fixed")
         except ExternalError as exc:
             return Verification(rule, "skipped", f"cannot install here: {exc.message}")
+    if not fixed.passed and _needs_the_network(fixed.output):
+        return Verification(rule, "skipped", f"the probe needs the Hugging Face Hub or the network ({fixed.output})", bad, fixed)
     if not bad.passed and fixed.passed:
         return Verification(rule, "confirmed", "the probe fails with the bad combination and passes with the fix", bad, fixed)
     if bad.passed:
@@ -128,3 +130,11 @@ def record_verifications(rule_file: Path, verified: dict[str, Verified]) -> None
         entry["on"] = result.on
         table["verified"] = entry
     write_atomic(rule_file, tomlkit.dumps(document))
+
+
+_NETWORK_SIGNS = ("Hugging Face Hub", "huggingface.co", "ConnectionError", "Name or service not known", "Temporary failure in name resolution", "OfflineModeIsEnabled")
+
+
+def _needs_the_network(output: str) -> bool:
+    """The probe failed reaching the Hub or the network, so it says nothing about the rule here."""
+    return any(sign in output for sign in _NETWORK_SIGNS)
