@@ -13,7 +13,7 @@ from packaging.requirements import Requirement
 
 from hfscaffold.adapters import render
 from hfscaffold.adapters.uv import find_uv
-from hfscaffold.pyproject import pin_requirements
+from hfscaffold.pyproject import pin_requirements, set_tool_setting
 from hfscaffold import _toml
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -37,8 +37,14 @@ def test_example_regenerates_without_drift(example: Path, tmp_path: Path) -> Non
     data = {key: value for key, value in answers.items() if not key.startswith("_")}
     fresh = tmp_path / example.name
     render.render(render.template_path("project"), fresh, data)
+    # What resolution decided (pins, the matrix's record) comes from the example; the rest must
+    # be exactly what the template renders.
     pyproject = fresh / "pyproject.toml"
-    pyproject.write_text(pin_requirements(pyproject.read_text(), recorded_pins(example)))
+    text = pin_requirements(pyproject.read_text(), recorded_pins(example))
+    recorded = _toml.loads((example / "pyproject.toml").read_text()).get("tool", {}).get("hfscaffold", {})
+    for key in ("allow", "matrix", "matrix-rules", "verified"):
+        text = set_tool_setting(text, key, recorded.get(key))
+    pyproject.write_text(text)
     shutil.copy(example / "uv.lock", fresh / "uv.lock")  # the lock is checked against the index below
 
     compared = filecmp.dircmp(example, fresh, ignore=["__pycache__", ".venv", ".pytest_cache"])

@@ -132,6 +132,11 @@ def recover(folder: Path) -> str | None:
     leftovers = [p for p in folder.glob(f".*{_STAGED_SUFFIX}")] + list(folder.glob(f".{JOURNAL}.*.tmp"))
     for path in leftovers:
         path.unlink(missing_ok=True)
+    # Scratch folders of a killed run (see staging_directory); the caller holds the project lock.
+    for scratch in folder.parent.glob(f".{folder.name}.hfscaffold-*"):
+        if scratch.is_dir():
+            shutil.rmtree(scratch, ignore_errors=True)
+            leftovers.append(scratch)
     if leftovers and outcome is None:
         outcome = "discarded an interrupted write; the previous files are intact"
     return outcome

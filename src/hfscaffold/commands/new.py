@@ -127,6 +127,8 @@ def _pin(staging: Path, request: NewRequest, uv: Uv) -> Resolution:
     pyproject = staging / "pyproject.toml"
     text = pin_requirements(pyproject.read_text(encoding="utf-8"), {**tools, **pins})
     text = set_tool_setting(text, "allow", sorted(request.allow))
+    text = set_tool_setting(text, "matrix", request.rules.version)
+    text = set_tool_setting(text, "matrix-rules", sorted(resolution.applied))
     write_atomic(pyproject, text)
     # Every package the pinned set needs was just fetched, so uv's cache can serve the second
     # lock without the index (about 5x faster); go online only if the cache cannot.

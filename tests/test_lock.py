@@ -1,0 +1,194 @@
+"""`hfscaffold lock`: regenerate, check, never upgrade in passing, and never half-write."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from fakeindex import FakeDist, FakeIndex, hf_stack
+
+from hfscaffold import _toml
+from hfscaffold.adapters.fs import JOURNAL, Transaction, _roll_forward, recover, write_atomic
+
+
+@pytest.fixture
+def project(offline_uv: FakeIndex, tmp_path: Path, run_cli) -> Path:
+    dest = tmp_path / "proj"
+    result = run_cli("new", "proj", "--with", "transformers", "--dest", str(dest), "--no-sync")
+    assert result.exit_code == 0, result.stderr
+    return dest
+
+
+def locked(project: Path) -> dict[str, str]:
+    lock = _toml.loads((project / "uv.lock").read_text())
+    return {p["name"]: p["version"] for p in lock["package"] if "version" in p}
+
+
+def repin(project: Path, old: str, new: str) -> None:
+    text = (project / "pyproject.toml").read_text()
+    assert old in text
+    (project / "pyproject.toml").write_text(text.replace(old, new))
+
+
+def test_a_fresh_project_is_current_and_lock_changes_nothing(project: Path, run_cli) -> None:
+    before = {name: (project / name).read_bytes() for name in ("pyproject.toml", "uv.lock")}
+    assert run_cli("lock", "--check", "--project", str(project)).exit_code == 0
+    result = run_cli("lock", "--project", str(project))
+    assert result.exit_code == 0, result.stderr
+    assert "nothing changed" in result.stderr
+    assert {name: (project / name).read_bytes() for name in before} == before
+
+
+def test_check_finds_a_stale_lock_and_lock_regenerates_it(project: Path, run_cli) -> None:
+    repin(project, '"transformers==4.45.0"', '"transformers==4.44.2"')
+    stale = run_cli("lock", "--check", "--project", str(project))
+    assert stale.exit_code == 1 and "stale: uv.lock does not match pyproject.toml" in stale.stdout
+    result = run_cli("lock", "--project", str(project))
+    assert result.exit_code == 0, result.stderr
+    assert locked(project)["transformers"] == "4.44.2" and locked(project)["tokenizers"] == "0.19.1"
+    assert run_cli("lock", "--check", "--project", str(project)).exit_code == 0
+    settings = _toml.loads((project / "pyproject.toml").read_text())["tool"]["hfscaffold"]
+    assert settings["matrix"] and "matrix-rules" not in settings  # no rule had to be applied
+
+
+def test_lock_upgrades_nothing_in_passing(
+    tmp_path: Path, run_cli, uv_cache: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    index = FakeIndex(tmp_path_factory.mktemp("moving") / "simple").add(hf_stack())
+    for key, value in index.environment(uv_cache).items():
+        monkeypatch.setenv(key, value)
+    dest = tmp_path / "steady"
+    assert run_cli("new", "steady", "--with", "transformers", "--dest", str(dest), "--no-sync").exit_code == 0
+    assert locked(dest)["huggingface-hub"] == "0.26.0"
+    index.add([FakeDist("huggingface-hub", "0.27.0", ("tqdm",))])  # a release appears upstream
+    repin(dest, "[tool.hfscaffold]\n", "[tool.hfscaffold]\nnote = 'touched'\n")
+    assert run_cli("lock", "--project", str(dest)).exit_code == 0
+    assert locked(dest)["huggingface-hub"] == "0.26.0"
+
+
+def test_lock_steers_around_a_rule_and_check_reports_violations(
+    project: Path, run_cli, tmp_path: Path
+) -> None:
+    rule = (Path(__file__).parent / "data" / "hub-rule.toml")
+    repin(project, "[tool.hfscaffold]\n", f'[tool.hfscaffold]\nrules = "{rule}"\n')
+    result = run_cli("lock", "--project", str(project))
+    assert result.exit_code == 0, result.stderr
+    assert "Steered around matrix rule test-transformers-hub-026" in result.stderr
+    assert locked(project)["huggingface-hub"] == "0.24.0"
+    settings = _toml.loads((project / "pyproject.toml").read_text())["tool"]["hfscaffold"]
+    assert settings["matrix-rules"] == ["test-transformers-hub-026"]
+    assert run_cli("lock", "--check", "--project", str(project)).exit_code == 0
+
+    (project / "requirements.txt").write_text("transformers==4.45.0\nhuggingface-hub==0.26.0\n")
+    check = run_cli("check", str(project / "requirements.txt"), "--rules", str(rule))
+    assert check.exit_code == 1 and "test-transformers-hub-026" in check.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("uv.lock", "version = 1\n[[package]]\nname = 'x'\nversion = \n", "uv.lock: not valid TOML: Invalid value (at line 4"),
+        ("pyproject.toml", "[project\nname = 'x'\n", "(at line 1, column 9)"),
+    ],
+)
+def test_corrupt_files_exit_2_naming_file_and_line_and_stay_as_they_are(
+    project: Path, run_cli, name: str, content: str, message: str
+) -> None:
+    (project / name).write_text(content)
+    before = {p.name: p.read_bytes() for p in project.iterdir() if p.is_file()}
+    result = run_cli("lock", "--project", str(project))
+    assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.stderr
+    assert {p.name: p.read_bytes() for p in project.iterdir() if p.is_file() and p.name != ".hfscaffold.lock"} == {
+        k: v for k, v in before.items() if k != ".hfscaffold.lock"
+    }
+
+
+def test_pylock_is_exported_for_pip_users(project: Path, run_cli) -> None:
+    result = run_cli("lock", "--project", str(project), "--pylock")
+    assert result.exit_code == 0, result.stderr
+    pylock = _toml.loads((project / "pylock.toml").read_text())
+    assert pylock["lock-version"] == "1.0"
+    names = {p["name"] for p in pylock["packages"]}
+    assert {"transformers", "huggingface-hub", "tokenizers", "torch"} <= names
+    assert run_cli("check", str(project / "pylock.toml")).exit_code == 0
+
+
+# -- never half-written ---------------------------------------------------------------------------
+
+
+def test_a_crash_before_the_journal_keeps_the_old_files(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name).write_text(f"old {name}")
+    transaction = Transaction(tmp_path)
+    transaction.stage("a", "new a")
+    transaction.stage("b", "new b")  # ... killed here: no journal yet
+    assert recover(tmp_path) == "discarded an interrupted write; the previous files are intact"
+    assert [(tmp_path / n).read_text() for n in ("a", "b")] == ["old a", "old b"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]
+
+
+def test_a_crash_between_the_moves_is_finished_by_the_next_run(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name).write_text(f"old {name}")
+    transaction = Transaction(tmp_path)
+    transaction.stage("a", "new a")
+    transaction.stage("b", "new b")
+    write_atomic(tmp_path / JOURNAL, json.dumps(transaction.staged))
+    os.replace(tmp_path / transaction.staged["a"], tmp_path / "a")  # ... killed after the first move
+    assert (tmp_path / "a").read_text() == "new a" and (tmp_path / "b").read_text() == "old b"
+    assert recover(tmp_path) == "finished an interrupted write of a, b"
+    assert [(tmp_path / n).read_text() for n in ("a", "b")] == ["new a", "new b"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]
+    _roll_forward(tmp_path, {})  # idempotent on a clean folder
+    assert recover(tmp_path) is None
+
+
+def _hfscaffold(*args: str) -> list[str]:
+    return [sys.executable, "-m", "hfscaffold", *args]
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.15, 0.3, 0.45, 0.6, 0.8])
+def test_kill_9_during_lock_never_leaves_a_half_written_project(project: Path, delay: float) -> None:
+    old = {name: (project / name).read_bytes() for name in ("pyproject.toml", "uv.lock")}
+    repin(project, '"transformers==4.45.0"', '"transformers==4.44.2"')
+    edited = (project / "pyproject.toml").read_bytes()
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+
+    # The reference: what an uninterrupted lock writes.
+    reference = project.parent / "reference"
+    subprocess.run(["cp", "-r", str(project), str(reference)], check=True)
+    subprocess.run(_hfscaffold("lock", "--project", str(reference)), env=env, check=True, capture_output=True)
+    new = {name: (reference / name).read_bytes() for name in ("pyproject.toml", "uv.lock")}
+
+    process = subprocess.Popen(_hfscaffold("lock", "--project", str(project)), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+    # At the moment of the kill: each file is whole, old or new.
+    assert (project / "pyproject.toml").read_bytes() in (edited, new["pyproject.toml"])
+    assert (project / "uv.lock").read_bytes() in (old["uv.lock"], new["uv.lock"])
+    # The next command finishes or discards the interrupted write: both old or both new, no debris.
+    subprocess.run(_hfscaffold("lock", "--check", "--project", str(project)), env=env, capture_output=True)
+    state = ((project / "pyproject.toml").read_bytes(), (project / "uv.lock").read_bytes())
+    assert state in ((edited, old["uv.lock"]), (new["pyproject.toml"], new["uv.lock"]))
+    debris = [p.name for p in project.iterdir() if p.name.endswith((".hfscaffold-new", ".tmp")) or p.name == JOURNAL]
+    debris += [p.name for p in project.parent.iterdir() if p.name.startswith(".proj.hfscaffold-")]
+    assert debris == []
+
+
+def test_concurrent_locks_serialize(project: Path) -> None:
+    repin(project, '"transformers==4.45.0"', '"transformers==4.44.2"')
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    runs = [subprocess.Popen(_hfscaffold("lock", "--project", str(project)), env=env, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outputs = [run.communicate()[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], outputs
+    check = subprocess.run(_hfscaffold("lock", "--check", "--project", str(project)), env=env, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert locked(project)["transformers"] == "4.44.2"
