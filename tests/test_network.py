@@ -46,3 +46,23 @@ def test_new_my_bert_project_against_the_real_index(tmp_path: Path, run_cli, mon
     assert check.returncode == 0, check.stderr
     assert (project / ".copier-answers.yml").is_file()
     assert not (project / ".venv").exists()
+
+
+@pytest.mark.usefixtures("real_index")
+def test_a_real_torch_free_stack_syncs_imports_and_is_healthy(tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    project = tmp_path / "text-data"
+    result = run_cli("new", "text-data", "--with", "tokenizers,safetensors,datasets", "--dest", str(project))
+    assert result.exit_code == 0, result.stderr
+    assert "Imported 3 components and ran their smoke calls" in result.stderr
+    verified = _toml.loads((project / "pyproject.toml").read_text())["tool"]["hfscaffold"]["verified"]
+    assert verified["imports"] == "ok" and verified["lock"].startswith("sha256:")
+
+    doctor = run_cli("doctor", "--project", str(project))
+    assert doctor.exit_code == 0, doctor.stdout
+    assert run_cli("check", str(project), "--env").exit_code == 0
+    assert run_cli("lock", "--check", "--project", str(project)).exit_code == 0
+
+    relock = run_cli("lock", "--verify", "--project", str(project))
+    assert relock.exit_code == 0, relock.stderr
+    assert "Synced and imported 3 components" in relock.stderr

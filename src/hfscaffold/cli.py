@@ -312,9 +312,12 @@ def doctor(project: Path, offline: bool, output_format: str) -> None:
             click.echo(f"{problem.kind}: {problem.message}")
         if report.torch:
             t = report.torch
-            build = f"CUDA {t.get('cuda')}" if t.get("cuda") else "CPU"
-            usable = "usable" if t.get("cuda_available") else "not usable here"
-            click.echo(f"torch {t.get('version')}: {build} build; CUDA {usable}")
+            if t.get("error"):
+                click.echo(f"torch {t.get('version')}: could not inspect its build ({t['error']})")
+            else:
+                build = f"CUDA {t.get('cuda')}" if t.get("cuda") else "CPU"
+                usable = "usable" if t.get("cuda_available") else "not usable here"
+                click.echo(f"torch {t.get('version')}: {build} build; CUDA {usable}")
         if not report.problems:
             click.echo(f"{_shown(report.project / '.venv')} matches uv.lock ({report.checked} packages); no problems")
     if report.problems:
