@@ -6,6 +6,9 @@ Rows:
   startup  `hfscaffold --help`                              vs `python -c pass`
   new      `hfscaffold new NAME --with transformers,datasets,accelerate --no-sync`
                                                             vs `copier copy` + `uv lock` by hand
+  envs     N project environments of one torch-free stack (tokenizers, safetensors, datasets):
+           `hfscaffold sync` per project vs `pip install -r` into a venv per project;
+           disk of all N (hard links counted once, as `du` does) against one, and sync time
 The `new` row resolves against the real package index with uv's cache warm (one untimed warm-up
 run first), so it measures hfscaffold's own cost, not the network. Results: JSON and Markdown.
 """
@@ -104,13 +107,74 @@ def new_project(repeat: int) -> Row:
     )  # fmt: skip
 
 
+ENV_STACK = "tokenizers,safetensors,datasets"
+
+
+def _disk_kib(paths: Sequence[Path]) -> int:
+    """Disk used by ``paths`` together; a file hard-linked into several counts once."""
+    out = subprocess.run(["du", "-sk", "-c", *map(str, paths)], capture_output=True, text=True, check=True).stdout
+    return int(out.strip().splitlines()[-1].split()[0])
+
+
+def environments(counts: Sequence[int]) -> list[Row]:
+    """Disk and time of N per-project environments: hfscaffold (uv, linked from its cache) vs pip."""
+    from uv import find_uv_bin
+
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as work_name:
+        work = Path(work_name)
+        subprocess.run([str(BIN / "hfscaffold"), "new", "base", "--with", ENV_STACK, "--no-sync", "-q"], cwd=work, env=_env(), check=True)
+        requirements = work / "requirements.txt"
+        exported = subprocess.run(
+            [find_uv_bin(), "export", "--frozen", "--no-hashes", "--no-emit-project", "--format", "requirements-txt"],
+            cwd=work / "base", env=_env(), check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        requirements.write_text(exported)
+        # Warm both caches once, untimed, so every measured run is the "cached stack" case.
+        subprocess.run([str(BIN / "hfscaffold"), "sync", "-q", "--project", str(work / "base")], env=_env(), check=True)
+        subprocess.run([sys.executable, "-m", "venv", str(work / "pip-warm")], check=True)
+        subprocess.run([str(work / "pip-warm" / "bin" / "pip"), "install", "-q", "-r", str(requirements)], env=_env(), check=True)
+        ours: list[Path] = []
+        pips: list[Path] = []
+        ours_times: list[float] = []
+        pip_times: list[float] = []
+        for n in range(1, max(counts) + 1):
+            project = work / f"p{n}"
+            shutil.copytree(work / "base", project, ignore=shutil.ignore_patterns(".venv"))
+            ours_times.append(timed([str(BIN / "hfscaffold"), "sync", "-q", "--project", str(project)]))
+            ours.append(project / ".venv")
+            venv = work / f"pip{n}"
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", str(requirements)], env=_env(), check=True)
+            pip_times.append(time.perf_counter() - start)
+            pips.append(venv)
+            if n in counts:
+                ours_disk, pip_disk = _disk_kib(ours), _disk_kib(pips)
+                rows.append(Row(
+                    f"envs x{n} disk", f"{n} x hfscaffold sync (MiB)", f"{n} x pip venv (MiB)",
+                    ours_disk / 1024, pip_disk / 1024, "N envs cost ~1 env",
+                ))  # fmt: skip
+        rows.append(Row(
+            "env sync time", "hfscaffold sync (cached stack)", "python -m venv + pip install -r (cached)",
+            statistics.median(ours_times), statistics.median(pip_times), "about a second",
+        ))  # fmt: skip
+        one = next(r for r in rows if r.name == "envs x1 disk")
+        for row in rows:
+            if row.name.endswith("disk") and row is not one:
+                row.goal = f"{row.ours_seconds / one.ours_seconds:.2f}x one env (pip: {row.baseline_seconds / one.baseline_seconds:.2f}x)"
+    return rows
+
+
 def markdown(rows: list[Row], meta: dict[str, str]) -> str:
     lines = [
         f"# hfscaffold benchmarks ({meta['date']})",
         "",
         f"{meta['machine']}; Python {meta['python']}; median of {meta['repeat']} runs each.",
         "",
-        "| row | hfscaffold | by hand | ours (s) | by hand (s) | ratio | goal |",
+        "Times are seconds; the `envs` disk rows are MiB.",
+        "",
+        "| row | hfscaffold | by hand | ours | by hand | ratio | goal |",
         "|---|---|---|---:|---:|---:|---|",
     ]
     for r in rows:
@@ -122,13 +186,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
-    parser.add_argument("--only", choices=["startup", "new"], action="append")
+    parser.add_argument("--only", choices=["startup", "new", "envs"], action="append")
+    parser.add_argument("--envs", default="1,5,20", help="numbers of project environments for the envs rows")
     args = parser.parse_args(argv)
     if not (BIN / "hfscaffold").exists() or not shutil.which("copier", path=str(BIN)):
         parser.error("run with the Python of a venv where hfscaffold (and so copier) is installed")
 
-    benches = {"startup": startup, "new": new_project}
-    rows = [benches[name](args.repeat) for name in (args.only or list(benches))]
+    counts = sorted({int(n) for n in args.envs.split(",")} | {1})
+    benches: dict[str, Callable[[], list[Row]]] = {
+        "startup": lambda: [startup(args.repeat)],
+        "new": lambda: [new_project(args.repeat)],
+        "envs": lambda: environments(counts),
+    }
+    rows = [row for name in (args.only or list(benches)) for row in benches[name]()]
     meta = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores",

@@ -41,7 +41,7 @@ def _record_line(path: str, data: bytes) -> str:
 
 def build_wheel(dist: FakeDist, directory: Path) -> Path:
     info = f"{dist.module}-{dist.version}.dist-info"
-    metadata = [f"Metadata-Version: 2.1", f"Name: {dist.name}", f"Version: {dist.version}"]
+    metadata = ["Metadata-Version: 2.1", f"Name: {dist.name}", f"Version: {dist.version}"]
     if dist.requires_python:
         metadata.append(f"Requires-Python: {dist.requires_python}")
     metadata += [f"Requires-Dist: {requirement}" for requirement in dist.requires]

@@ -11,10 +11,10 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
+from hfscaffold import _toml
 from hfscaffold.adapters import render
 from hfscaffold.adapters.uv import find_uv
 from hfscaffold.pyproject import pin_requirements, set_tool_setting
-from hfscaffold import _toml
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PROJECTS = sorted(p for p in EXAMPLES.iterdir() if (p / ".copier-answers.yml").is_file())

@@ -133,3 +133,14 @@ def test_the_generated_tests_refuse_a_foreign_environment(two_projects: tuple[Pa
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=project, capture_output=True, text=True)
     assert tests.returncode == 3
     assert "these tests run only in this project's own environment" in tests.stdout + tests.stderr
+
+
+def test_doctor_flags_an_interpreter_outside_requires_python(two_projects: tuple[Path, Path], run_cli) -> None:
+    project, _ = two_projects
+    assert run_cli("sync", "--project", str(project)).exit_code == 0
+    text = (project / "pyproject.toml").read_text()
+    minor = f"{sys.version_info.major}.{sys.version_info.minor}"
+    (project / "pyproject.toml").write_text(text.replace(f'requires-python = "=={minor}.*"', 'requires-python = "==3.9.*"'))
+    result = run_cli("doctor", "--project", str(project), "--offline")
+    assert result.exit_code == 1
+    assert f"python: the environment runs Python {minor}." in result.stdout and "outside requires-python ==3.9.*" in result.stdout

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-from hfscaffold import _toml as tomllib
 from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import resources
@@ -14,6 +13,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from hfscaffold import _toml as tomllib
 from hfscaffold.errors import UserError
 from hfscaffold.validation import describe_validation_error
 
@@ -69,7 +69,8 @@ class Catalog(BaseModel):
     @model_validator(mode="after")
     def _unique_names(self) -> Catalog:
         seen: dict[str, str] = {}
-        for entry in (*self.components, *self.foreign):
+        entries: list[Component | Foreign] = [*self.components, *self.foreign]
+        for entry in entries:
             for key in (entry.name, *entry.aliases):
                 folded = canonicalize_name(key)
                 if folded in seen:
@@ -92,7 +93,7 @@ class Catalog(BaseModel):
         raise UserError(f"unknown component {name!r}", hint=self._suggest(folded))
 
     def _suggest(self, folded: str) -> str:
-        known = {canonicalize_name(key): c.name for c in self.components for key in (c.name, *c.aliases)}
+        known: dict[str, str] = {canonicalize_name(key): c.name for c in self.components for key in (c.name, *c.aliases)}
         close = difflib.get_close_matches(folded, list(known), n=1, cutoff=0.6)
         if close:
             return f"did you mean {known[close[0]]!r}? (`hfscaffold components` lists them all)"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -13,6 +14,8 @@ from hfscaffold.errors import ExitCode, HfscaffoldError
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -152,7 +155,6 @@ def components(output_format: str) -> None:
         rows: list[dict[str, Any]] = [c.model_dump() for c in catalog.components]
         click.echo(json.dumps({"components": rows}, indent=2))
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False)
@@ -196,7 +198,7 @@ def check(target: str, environment: bool, python: Path | None, rule_files: tuple
         click.get_current_context().exit(ExitCode.FINDINGS)
 
 
-def _project_option(function):  # type: ignore[no-untyped-def]
+def _project_option(function: F) -> F:
     return click.option(
         "--project",
         "project",
@@ -342,7 +344,6 @@ def matrix_list(rule_files: tuple[Path, ...], output_format: str) -> None:
 
         click.echo(json.dumps({"rules": [r.model_dump(mode="json") for r in rules]}, indent=2))
         return
-    from rich.console import Console
     from rich.table import Table
 
     from hfscaffold.output import fix_text

@@ -30,10 +30,10 @@ def pin_requirements(text: str, pins: Mapping[str, str], *, groups: bool = True)
     """Rewrite ``project.dependencies`` (and dependency groups) as exact ``==`` pins from ``pins``."""
     document = tomlkit.parse(text)
     project = document["project"]
-    project["dependencies"] = _pinned(project["dependencies"], pins)  # type: ignore[index]
+    project["dependencies"] = _pinned(project["dependencies"], pins)
     if groups and "dependency-groups" in document:
-        for name, requirements in document["dependency-groups"].items():  # type: ignore[union-attr]
-            document["dependency-groups"][name] = _pinned(requirements, pins)  # type: ignore[index]
+        for name, requirements in document["dependency-groups"].items():
+            document["dependency-groups"][name] = _pinned(requirements, pins)
     return tomlkit.dumps(document)
 
 
@@ -42,8 +42,8 @@ def set_matrix_constraints(text: str, constraints: Mapping[str, Mapping[str, str
     commented with the rule that asked for it; constraints not written by the matrix are kept."""
     document = tomlkit.parse(text)
     tool = document.setdefault("tool", tomlkit.table(is_super_table=True))
-    uv = tool.setdefault("uv", tomlkit.table())  # type: ignore[union-attr]
-    kept = [str(item) for item in uv.get("constraint-dependencies", []) if str(item) not in _matrix_lines(uv)]  # type: ignore[union-attr]
+    uv = tool.setdefault("uv", tomlkit.table())
+    kept = [str(item) for item in uv.get("constraint-dependencies", []) if str(item) not in _matrix_lines(uv)]
     lines = tomlkit.array()
     for item in kept:
         lines.add_line(item)
@@ -51,16 +51,16 @@ def set_matrix_constraints(text: str, constraints: Mapping[str, Mapping[str, str
         for name, spec in sorted(option.items()):
             lines.add_line(f"{name}{spec}", comment=f"hfscaffold matrix: {rule_id}")
     if len(lines) == 0:
-        uv.pop("constraint-dependencies", None)  # type: ignore[union-attr]
+        uv.pop("constraint-dependencies", None)
     else:
         lines.add_line(indent="")
-        uv["constraint-dependencies"] = lines  # type: ignore[index]
+        uv["constraint-dependencies"] = lines
     return tomlkit.dumps(document)
 
 
 def _matrix_lines(uv_table: object) -> set[str]:
     """Constraint lines hfscaffold wrote before (their comment names a matrix rule)."""
-    array = uv_table.get("constraint-dependencies") if isinstance(uv_table, dict) else None  # type: ignore[union-attr]
+    array = uv_table.get("constraint-dependencies") if isinstance(uv_table, dict) else None
     if not isinstance(array, Array):
         return set()
     text = array.as_string()
@@ -71,9 +71,9 @@ def set_tool_setting(text: str, key: str, value: object) -> str:
     """Set ``[tool.hfscaffold] key = value``, creating the table if needed."""
     document = tomlkit.parse(text)
     tool = document.setdefault("tool", tomlkit.table(is_super_table=True))
-    table = tool.setdefault("hfscaffold", tomlkit.table())  # type: ignore[union-attr]
+    table = tool.setdefault("hfscaffold", tomlkit.table())
     if value in (None, [], {}):
-        table.pop(key, None)  # type: ignore[union-attr]
+        table.pop(key, None)
     else:
-        table[key] = value  # type: ignore[index]
+        table[key] = value
     return tomlkit.dumps(document)

@@ -15,13 +15,13 @@ from hfscaffold.adapters import render as render_adapter
 from hfscaffold.adapters.fs import is_empty_dir, publish_directory, staging_directory, write_atomic
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.catalog import Choice
-from hfscaffold.errors import ExternalError, HfscaffoldError, UserError
-from hfscaffold.naming import package_name, validate_project_name
-from hfscaffold.matrix import RuleSet, Violation, builtin_rules
-from hfscaffold.pyproject import pin_requirements, set_tool_setting
 from hfscaffold.commands.imports import ImportCheck, import_failure, verify_and_record
 from hfscaffold.commands.sync import stamp
+from hfscaffold.errors import ExternalError, HfscaffoldError, UserError
+from hfscaffold.matrix import RuleSet, Violation, builtin_rules
+from hfscaffold.naming import package_name, validate_project_name
 from hfscaffold.project import load_project
+from hfscaffold.pyproject import pin_requirements, set_tool_setting
 from hfscaffold.resolution import Resolution, resolve
 
 TORCH_BACKEND = re.compile(r"^(pypi|cpu|cu\d{2,3}|rocm\d+\.\d+(\.\d+)?)$")
