@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from packaging.utils import canonicalize_name
 
 from hfscaffold import _toml
 from hfscaffold.errors import UserError
+from hfscaffold.matrix import RuleSet, load_rules
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,25 @@ class Project:
         project = self.data.get("project", {})
         value = project.get("requires-python") if isinstance(project, dict) else None
         return SpecifierSet(str(value)) if value else None
+
+    def rule_files(self) -> list[Path]:
+        """``[tool.hfscaffold] rules = "compat.toml"`` (or a list): the project's own rule files."""
+        value = self.settings.get("rules", [])
+        files = [value] if isinstance(value, str) else value
+        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            raise UserError(f"{self.pyproject}: [tool.hfscaffold] rules must be a path or a list of paths", hint='e.g. rules = "compat.toml"')
+        return [self.root / f for f in files]
+
+    def allowed_rules(self) -> frozenset[str]:
+        """``[tool.hfscaffold] allow``: error rules the project accepted with ``--allow``."""
+        value = self.settings.get("allow", [])
+        if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+            raise UserError(f"{self.pyproject}: [tool.hfscaffold] allow must be a list of rule ids", hint='e.g. allow = ["rule-id"]')
+        return frozenset(value)
+
+    def rules(self, extra: Sequence[Path] = ()) -> RuleSet:
+        """The built-in matrix plus this project's rule files and ``extra`` ones."""
+        return load_rules([*self.rule_files(), *extra])
 
     def constraints(self) -> dict[str, SpecifierSet]:
         """The project's own requirements (its pins): what matrix repair must not override."""

@@ -6,10 +6,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from hfscaffold import _toml
 from hfscaffold.errors import UserError
 from hfscaffold.matrix import RuleSet, Violation, evaluate, load_rules
 from hfscaffold.pins import PinSet, read_pins, sniff
+from hfscaffold.project import load_project
 
 
 @dataclass(frozen=True)
@@ -39,39 +39,15 @@ class CheckResult:
         }
 
 
-@dataclass(frozen=True)
-class ProjectSettings:
-    rule_files: tuple[Path, ...] = ()
-    allow: frozenset[str] = frozenset()
-
-
-def project_settings(project: Path) -> ProjectSettings:
-    """``[tool.hfscaffold]`` of a project: its own rule files (``rules = "compat.toml"``) and
-    the rules it accepted (``allow = [...]``)."""
-    pyproject = project / "pyproject.toml"
-    if not pyproject.is_file():
-        return ProjectSettings()
-    try:
-        data = _toml.loads(pyproject.read_text(encoding="utf-8"))
-    except _toml.TOMLDecodeError as exc:
-        raise UserError(f"{pyproject}: not valid TOML: {exc}", hint="fix the file's syntax") from None
-    table = data.get("tool", {}).get("hfscaffold", {})
-    files = table.get("rules", [])
-    files = [files] if isinstance(files, str) else files
-    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        raise UserError(f"{pyproject}: [tool.hfscaffold] rules must be a path or a list of paths", hint='e.g. rules = "compat.toml"')
-    allow = table.get("allow", [])
-    if not isinstance(allow, list) or not all(isinstance(a, str) for a in allow):
-        raise UserError(f"{pyproject}: [tool.hfscaffold] allow must be a list of rule ids", hint='e.g. allow = ["rule-id"]')
-    return ProjectSettings(tuple(project / f for f in files), frozenset(allow))
-
-
 def check(request: CheckRequest) -> CheckResult:
     from hfscaffold.adapters.environment import inspect_environment, interpreter_of
 
     folder = Path(request.target) if request.target != "-" else Path.cwd()
-    settings = project_settings(folder) if folder.is_dir() else ProjectSettings()
-    rules = load_rules([*settings.rule_files, *request.rule_files])
+    if (folder / "pyproject.toml").is_file():
+        project = load_project(folder)
+        rules, allow = project.rules(request.rule_files), project.allowed_rules()
+    else:
+        rules, allow = load_rules(request.rule_files), frozenset()
 
     if request.environment or request.python:
         if request.target == "-":
@@ -82,5 +58,5 @@ def check(request: CheckRequest) -> CheckResult:
     else:
         pins = read_pins(Path(request.target))
     found = evaluate(rules, pins)
-    allowed = [v for v in found if v.rule.id in settings.allow]
+    allowed = [v for v in found if v.rule.id in allow]
     return CheckResult(pins=pins, rules=rules, violations=[v for v in found if v not in allowed], allowed=allowed)

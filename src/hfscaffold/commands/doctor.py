@@ -12,7 +12,6 @@ from packaging.version import Version
 
 from hfscaffold.adapters.environment import EnvironmentReport, inspect_environment_fully, interpreter_of
 from hfscaffold.adapters.uv import Uv
-from hfscaffold.commands.lock import allowed_rules, project_rules
 from hfscaffold.commands.sync import read_stamp
 from hfscaffold.errors import UserError
 from hfscaffold.matrix import Violation, evaluate
@@ -105,8 +104,8 @@ def diagnose(root: Path, *, offline: bool = False) -> DoctorReport:
         if Version(installed[name]) != Version(expected[name]):
             problems.append(Problem("drift", f"{name} is {installed[name]}, the lock says {expected[name]}"))
 
-    allow = allowed_rules(project)
-    violations = [v for v in evaluate(project_rules(project), environment.pins) if v.rule.id not in allow]
+    allow = project.allowed_rules()
+    violations = [v for v in evaluate(project.rules(), environment.pins) if v.rule.id not in allow]
     for violation in violations:
         if violation.rule.severity == "error":
             found = ", ".join(f"{n}=={v}" for n, v in violation.packages.items())

@@ -18,9 +18,9 @@ from hfscaffold.adapters.uv import Uv
 from hfscaffold.commands.imports import ImportCheck, import_failure, verify_and_record
 from hfscaffold.commands.sync import sync_environment
 from hfscaffold.errors import ExternalError, FindingsError
-from hfscaffold.matrix import RuleSet, Violation, evaluate, load_rules
+from hfscaffold.matrix import Violation, evaluate
 from hfscaffold.pins import read_uv_lock
-from hfscaffold.project import Project, load_project
+from hfscaffold.project import load_project
 from hfscaffold.pyproject import set_tool_setting
 from hfscaffold.resolution import Resolution, resolve
 
@@ -48,17 +48,6 @@ class LockResult:
     imports: ImportCheck | None = None
 
 
-def project_rules(project: Project, extra: tuple[Path, ...] = ()) -> RuleSet:
-    own = project.settings.get("rules", [])
-    files = [own] if isinstance(own, str) else list(own) if isinstance(own, list) else []
-    return load_rules([*(project.root / str(f) for f in files), *extra])
-
-
-def allowed_rules(project: Project) -> frozenset[str]:
-    value = project.settings.get("allow", [])
-    return frozenset(str(v) for v in value) if isinstance(value, list) else frozenset()
-
-
 def matrix_rules_in(pyproject_text: str) -> list[str]:
     """Rule ids named by the matrix's comments in ``[tool.uv] constraint-dependencies``."""
     return sorted(set(_MATRIX_COMMENT.findall(pyproject_text)))
@@ -74,14 +63,14 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
         project = load_project(root)
         if project.lock_file.exists():
             read_uv_lock(project.lock_file.read_text(encoding="utf-8"), source=str(project.lock_file))  # exit 2 if broken
-        rules = project_rules(project, request.rule_files)
+        rules = project.rules(request.rule_files)
         start = time.perf_counter()
         with staging_directory(root) as scratch:
             for name in _PROJECT_FILES:
                 if (root / name).is_file():
                     shutil.copy2(root / name, scratch / name)
             resolution = resolve(
-                scratch, uv=uv, rules=rules, constraints=project.constraints(), allow=allowed_rules(project), python=None
+                scratch, uv=uv, rules=rules, constraints=project.constraints(), allow=project.allowed_rules(), python=None
             )
             text = (scratch / "pyproject.toml").read_text(encoding="utf-8")
             text = set_tool_setting(text, "matrix", rules.version)
@@ -142,8 +131,8 @@ def check_lock(request: LockRequest) -> LockCheck:
         if "needs to be updated" not in (exc.detail or ""):
             raise  # not staleness: resolution or the network failed
         stale = "uv.lock does not match pyproject.toml"
-    found = evaluate(project_rules(project, request.rule_files), pins)
-    allow = allowed_rules(project)
+    found = evaluate(project.rules(request.rule_files), pins)
+    allow = project.allowed_rules()
     return LockCheck(
         project=root,
         stale=stale,
