@@ -66,3 +66,34 @@ def test_a_real_torch_free_stack_syncs_imports_and_is_healthy(tmp_path: Path, ru
     relock = run_cli("lock", "--verify", "--project", str(project))
     assert relock.exit_code == 0, relock.stderr
     assert "Synced and imported 3 components" in relock.stderr
+
+
+@pytest.mark.usefixtures("real_index")
+def test_upgrade_transformers_4_44_to_5_with_review(tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("new", "old-bert", "--with", "transformers==4.44.2,tokenizers", "--no-sync").exit_code == 0
+    project = tmp_path / "old-bert"
+    old_lock = tmp_path / "old.lock"
+    old_lock.write_bytes((project / "uv.lock").read_bytes())
+
+    default = json.loads(run_cli("upgrade", "--project", str(project), "--format", "json").stdout)
+    transformers = [c for c in default["changes"] if c["name"] == "transformers"]
+    assert transformers == [] or transformers[0]["new"].startswith("4.44.")  # patch policy keeps 4.44.x
+
+    before = (project / "pyproject.toml").read_bytes()
+    proposal = run_cli("upgrade", "--project", str(project), "--policy", "major", "--format", "json")
+    assert proposal.exit_code == 0, proposal.stderr
+    assert (project / "pyproject.toml").read_bytes() == before
+    review = json.loads(proposal.stdout)
+    (change,) = [c for c in review["changes"] if c["name"] == "transformers"]
+    assert change["old"] == "4.44.2" and change["new"].startswith("5.") and change["level"] == "major"
+    assert change["release_notes"] == f"https://github.com/huggingface/transformers/releases/tag/v{change['new']}"
+
+    applied = run_cli("upgrade", "--project", str(project), "--policy", "major", "--apply", "--report", str(tmp_path / "UPGRADE.md"))
+    assert applied.exit_code == 0, applied.stderr
+    assert f'"transformers=={change["new"]}"' in (project / "pyproject.toml").read_text()
+    assert run_cli("lock", "--check", "--project", str(project)).exit_code == 0
+    diffed = json.loads(run_cli("diff", str(old_lock), str(project / "uv.lock"), "--format", "json").stdout)
+    assert diffed["changes"] == review["changes"]

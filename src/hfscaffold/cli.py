@@ -326,6 +326,87 @@ def doctor(project: Path, offline: bool, output_format: str) -> None:
         click.get_current_context().exit(ExitCode.FINDINGS)
 
 
+@cli.command()
+@click.argument("packages", nargs=-1, metavar="[PACKAGE ...]")
+@_project_option
+@click.option("--policy", type=click.Choice(["patch", "minor", "major"]), default="patch", show_default=True, help="How far pins may move.")
+@click.option("--cooldown", metavar="DURATION", help='Hold back releases younger than this [default: the project\'s, else "7 days"; "0 days" turns it off].')
+@click.option("--report", "report_file", type=click.Path(path_type=Path, dir_okay=False), help="Write the review (Markdown; JSON for *.json).")
+@click.option("--format", "output_format", type=click.Choice(["text", "md", "json"]), default="text", show_default=True)
+@click.option("--apply", "apply_", is_flag=True, help="Write the new pins and lock (atomically); without it nothing changes.")
+@click.option("--offline", is_flag=True, help="Resolve from uv's cache only.")
+@click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
+def upgrade(
+    packages: tuple[str, ...],
+    project: Path,
+    policy: str,
+    cooldown: str | None,
+    report_file: Path | None,
+    output_format: str,
+    apply_: bool,
+    offline: bool,
+    rule_files: tuple[Path, ...],
+) -> None:
+    """Propose an upgrade of PACKAGEs (default: every pin) with a review report.
+
+    The proposal is resolved away from the project, checked and repaired by the matrix, and
+    explained: what moved, how far, release notes, what was held back and why. Nothing changes
+    without --apply. Exit 1 when the matrix blocks the proposal.
+    """
+    from hfscaffold.commands.upgrade import UpgradeRequest, propose
+    from hfscaffold.policy import parse_policy
+
+    out = Output(quiet=output_format != "text")
+    request = UpgradeRequest(
+        project=project, packages=packages, policy=parse_policy(policy), apply=apply_, offline=offline,
+        cooldown=cooldown, rule_files=rule_files,
+    )  # fmt: skip
+    result = propose(request, report=out.step)
+    _emit_review(result.review, output_format, report_file, title="Dependency upgrade proposal")
+    if result.applied:
+        out.step(f"Applied: wrote {', '.join(result.changed)}")
+    elif apply_ and not result.review.blocked and result.review.changes:
+        out.step("Nothing was written")
+    if result.review.blocked:
+        click.get_current_context().exit(ExitCode.FINDINGS)
+
+
+@cli.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "md", "json"]), default="text", show_default=True)
+def diff_command(old: Path, new: Path, output_format: str) -> None:
+    """Review the change between two pin sets (uv.lock, pylock.toml, requirements).
+
+    \b
+    Example, for a lock changed in a pull request:
+      git show main:uv.lock > old.lock && hfscaffold diff old.lock uv.lock
+    """
+    from hfscaffold.pins import read_pins
+    from hfscaffold.review import Review, diff
+
+    review = Review(changes=diff(read_pins(old), read_pins(new)))
+    _emit_review(review, output_format, None, title=f"Changes from {old.name} to {new.name}")
+
+
+def _emit_review(review: Any, output_format: str, report_file: Path | None, *, title: str) -> None:
+    import json
+
+    from hfscaffold import report
+
+    if report_file is not None:
+        from hfscaffold.adapters.fs import write_atomic
+
+        body = json.dumps(review.as_json(), indent=2) + "\n" if report_file.suffix == ".json" else report.markdown(review, title=title)
+        write_atomic(report_file.absolute(), body)
+    if output_format == "json":
+        click.echo(json.dumps(review.as_json(), indent=2))
+    elif output_format == "md":
+        click.echo(report.markdown(review, title=title), nl=False)
+    else:
+        _console().print(report.table(review))
+
+
 @cli.group()
 def matrix() -> None:
     """The compatibility matrix: known-bad combinations of the HF stack, with evidence."""

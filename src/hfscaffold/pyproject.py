@@ -77,3 +77,17 @@ def set_tool_setting(text: str, key: str, value: object) -> str:
     else:
         table[key] = value
     return tomlkit.dumps(document)
+
+
+def read_matrix_constraints(text: str) -> dict[str, dict[str, str]]:
+    """The constraints hfscaffold's matrix wrote before: rule id -> {package: specifier}."""
+    from packaging.requirements import InvalidRequirement
+
+    found: dict[str, dict[str, str]] = {}
+    for match in re.finditer(r'"([^"]+)",?\s*#\s*hfscaffold matrix:\s*([a-z0-9-]+)', text):
+        try:
+            requirement = Requirement(match.group(1))
+        except InvalidRequirement:
+            continue
+        found.setdefault(match.group(2), {})[canonicalize_name(requirement.name)] = str(requirement.specifier)
+    return found

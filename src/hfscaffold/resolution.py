@@ -18,7 +18,7 @@ from hfscaffold.adapters.uv import Uv, UvResult
 from hfscaffold.errors import ExternalError, FindingsError
 from hfscaffold.matrix import RuleSet, Violation, compatible, evaluate
 from hfscaffold.pins import PinSet, read_uv_lock
-from hfscaffold.pyproject import set_matrix_constraints
+from hfscaffold.pyproject import read_matrix_constraints, set_matrix_constraints
 
 MAX_ROUNDS = 6
 
@@ -53,18 +53,30 @@ def resolve(
     constraints: Mapping[str, SpecifierSet],
     allow: frozenset[str] = frozenset(),
     python: str | None = None,
+    lock_args: tuple[str, ...] = (),
+    keep_previous: bool = True,
 ) -> Resolution:
     """Lock ``project`` so that no error rule fires (except those in ``allow``)."""
     pyproject = project / "pyproject.toml"
     original = pyproject.read_text(encoding="utf-8")
-    applied: dict[str, dict[str, str]] = {}
-    tried: dict[str, int] = {}  # rule id -> index of the fix option in use
+    # Constraints an earlier lock added stay while the pins they were made for do (keep_previous);
+    # an upgrade moves the pins, so it starts clean and the matrix decides afresh.
+    previous = read_matrix_constraints(original) if keep_previous else {}
+    if not keep_previous and read_matrix_constraints(original):
+        write_atomic(pyproject, set_matrix_constraints(original, {}))
+    applied: dict[str, dict[str, str]] = dict(previous)
+    tried: dict[str, int] = {rule_id: 0 for rule_id in applied}  # rule id -> index of the fix option in use
     for round_number in range(1, MAX_ROUNDS + 1):
         try:
-            result = uv.lock(project, python=python)
+            result = uv.lock(project, python=python, extra=lock_args)
         except ExternalError as exc:
+            if previous and applied == previous:
+                # The pins changed under an earlier lock's constraints: let the matrix decide afresh.
+                previous, applied, tried = {}, {}, {}
+                write_atomic(pyproject, set_matrix_constraints(original, {}))
+                continue
             if not applied:
-                raise
+                raise  # no fix of ours is in the way: uv's own reason stands
             # A fix the matrix added made resolution impossible: try a rule's other fix, once.
             switched = _switch_to_alternative(rules, applied, tried, constraints)
             if switched is None:
@@ -110,8 +122,11 @@ def _switch_to_alternative(
     rules: RuleSet, applied: dict[str, dict[str, str]], tried: dict[str, int], constraints: Mapping[str, SpecifierSet]
 ) -> str | None:
     """Move the most recently applied rule that has an unused compatible fix to that fix."""
+    known = {rule.id: rule for rule in rules}
     for rule_id in reversed(list(applied)):
-        options = rules.get(rule_id).fix.options()
+        if rule_id not in known:  # a constraint from a rule that is no longer in the matrix
+            continue
+        options = known[rule_id].fix.options()
         for index in range(tried[rule_id] + 1, len(options)):
             if compatible(options[index], constraints):
                 tried[rule_id] = index

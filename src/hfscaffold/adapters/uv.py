@@ -48,8 +48,8 @@ class Uv:
         """The same handle, restricted to uv's cache."""
         return replace(self, offline=True)
 
-    def lock(self, project: Path, *, python: str | None = None, check: bool = False) -> UvResult:
-        args = ["lock", "--project", str(project)]
+    def lock(self, project: Path, *, python: str | None = None, check: bool = False, extra: Sequence[str] = ()) -> UvResult:
+        args = ["lock", "--project", str(project), *extra]
         if check:
             args.append("--check")
         if python:

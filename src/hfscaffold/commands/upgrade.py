@@ -1,0 +1,272 @@
+"""``hfscaffold upgrade``: a new lock as a proposal, reviewed before anything changes.
+
+The proposal is resolved on a scratch copy: the chosen pins are opened up to what the policy
+allows, releases younger than the cooldown are excluded (uv's ``exclude-newer``), a fresh
+``x.y.0`` of an HF package is held back until its first patch release, and the matrix checks and
+repairs the result. Without ``--apply`` the project is not touched at all.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+from hfscaffold import _toml
+from hfscaffold.adapters.fs import Transaction, project_lock, recover, staging_directory
+from hfscaffold.adapters.uv import Uv
+from hfscaffold.catalog import load_catalog
+from hfscaffold.errors import ExternalError, FindingsError, UserError
+from hfscaffold.pins import PinSet, read_uv_lock
+from hfscaffold.policy import Policy, family_of
+from hfscaffold.project import Project, load_project
+from hfscaffold.pyproject import pin_requirements, set_matrix_constraints, set_tool_setting
+from hfscaffold.resolution import Resolution, resolve
+from hfscaffold.review import HeldBack, Review, diff
+
+DEFAULT_COOLDOWN = "7 days"
+_DURATION = re.compile(r"^\s*(\d+)\s*(hour|hours|day|days|week|weeks)\s*$")
+_PROJECT_FILES = ("pyproject.toml", "uv.lock", ".python-version", "README.md")
+_HOLD_COMMENT = "hfscaffold upgrade: hold"
+
+
+@dataclass(frozen=True)
+class UpgradeRequest:
+    project: Path
+    packages: tuple[str, ...] = ()
+    policy: Policy = Policy.PATCH
+    apply: bool = False
+    offline: bool = False
+    cooldown: str | None = None  # None: the project's setting, else 7 days; "0 days" turns it off
+    rule_files: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class UpgradeResult:
+    review: Review
+    applied: bool = False
+    changed: list[str] = field(default_factory=list)
+
+
+def parse_cooldown(text: str) -> timedelta:
+    match = _DURATION.match(text)
+    if not match:
+        raise UserError(f"cooldown {text!r} is not a duration", hint='use e.g. "7 days", "36 hours" or "2 weeks"')
+    amount, unit = int(match.group(1)), match.group(2).rstrip("s")
+    return timedelta(hours=amount) if unit == "hour" else timedelta(days=amount * (7 if unit == "week" else 1))
+
+
+def upload_times(lock_text: str) -> dict[str, datetime]:
+    """When each locked version's newest file was uploaded (uv records it in uv.lock)."""
+    times: dict[str, datetime] = {}
+    for package in _toml.loads(lock_text).get("package", []):
+        stamps = [a.get("upload-time") for a in [package.get("sdist") or {}, *package.get("wheels", [])] if isinstance(a, dict)]
+        parsed = [datetime.fromisoformat(str(s).replace("Z", "+00:00")) for s in stamps if s]
+        if parsed:
+            times[canonicalize_name(package["name"])] = max(parsed)
+    return times
+
+
+def _targets(request: UpgradeRequest, project: Project, current: PinSet) -> set[str]:
+    direct = set(project.constraints())
+    if not request.packages:
+        return direct
+    named: set[str] = {canonicalize_name(name) for name in request.packages}
+    for name in sorted(named):
+        if name not in current.packages:
+            raise UserError(f"{name} is not in the lock", hint="name packages that uv.lock holds, or none to upgrade every pin")
+        present = {member for member in family_of(name) if member in current.packages}
+        missing = sorted(present - named)
+        if missing:
+            together = " ".join(sorted(present))
+            raise UserError(
+                f"{name} moves with {', '.join(missing)}: they are released together and only work at matching versions",
+                hint=f"upgrade them as one unit (`hfscaffold upgrade {together}`) or not at all",
+            )
+    return named
+
+
+def _scratch_pyproject(project: Project, current: PinSet, targets: set[str], policy: Policy, holds: dict[str, str]) -> tuple[str, dict[str, SpecifierSet]]:
+    """The project's pyproject.toml with the targets opened up to the policy's range."""
+    import tomlkit
+
+    document = tomlkit.parse(project.pyproject.read_text(encoding="utf-8"))
+    ranges: dict[str, SpecifierSet] = {}
+    dependencies = document["project"]["dependencies"]
+    for index, line in enumerate(list(dependencies)):
+        requirement = Requirement(str(line))
+        name = canonicalize_name(requirement.name)
+        version = current.version(name)
+        if name in targets and version is not None:
+            ranges[name] = policy.allowed(version)
+            dependencies[index] = f"{requirement.name}{ranges[name]}"
+    extra: list[tuple[str, str]] = []
+    for target in sorted(targets - set(ranges)):  # named transitive packages: bounded by a constraint
+        locked = current.version(target)
+        if locked is not None:
+            ranges[target] = policy.allowed(locked)
+            extra.append((f"{target}{ranges[target]}", f"{_HOLD_COMMENT} policy"))
+    extra += [(f"{held}{spec}", f"{_HOLD_COMMENT} x.y.0") for held, spec in sorted(holds.items())]
+    if extra:
+        tool = document.setdefault("tool", tomlkit.table(is_super_table=True))
+        uv = tool.setdefault("uv", tomlkit.table())
+        lines = uv.get("constraint-dependencies")
+        if lines is None:
+            lines = tomlkit.array()
+            uv["constraint-dependencies"] = lines
+        for line, comment in extra:
+            lines.add_line(line, comment=comment)
+        lines.multiline(True)
+    return tomlkit.dumps(document), ranges
+
+
+def _lock_args(request: UpgradeRequest, targets: set[str], cooldown: str | None, current_lock: str) -> list[str]:
+    args = ["--upgrade"] if not request.packages else [a for name in sorted(targets) for a in ("--upgrade-package", name)]
+    if cooldown:
+        cutoff = datetime.now(timezone.utc) - parse_cooldown(cooldown)
+        args += ["--exclude-newer", cooldown]
+        # A version already locked stays available even when it is younger than the cooldown.
+        for name, uploaded in sorted(upload_times(current_lock).items()):
+            if uploaded > cutoff:
+                args += ["--exclude-newer-package", f"{name}=false"]
+    return args
+
+
+def propose(request: UpgradeRequest, *, report: Callable[[str], None] = lambda _: None) -> UpgradeResult:
+    root = request.project.absolute()
+    if request.apply:
+        with project_lock(root, on_wait=lambda: report("Waiting for another hfscaffold command on this project")):
+            recovered = recover(root)
+            if recovered:
+                report(f"Recovered: {recovered}")
+            return _propose(request, root, report)
+    return _propose(request, root, report)  # read only: not even the project lock file is created
+
+
+def _propose(request: UpgradeRequest, root: Path, report: Callable[[str], None]) -> UpgradeResult:
+    project = load_project(root)
+    if not project.lock_file.is_file():
+        raise FindingsError(f"{root} has no uv.lock", hint="run `hfscaffold lock` first")
+    current_text = project.lock_file.read_text(encoding="utf-8")
+    current = read_uv_lock(current_text, source=str(project.lock_file))
+    targets = _targets(request, project, current)
+    rules = project.rules(request.rule_files)
+    setting = project.settings.get("cooldown")
+    cooldown_text = request.cooldown if request.cooldown is not None else (str(setting) if setting else DEFAULT_COOLDOWN)
+    cooldown = cooldown_text if parse_cooldown(cooldown_text) > timedelta(0) else None
+    hold_zero = project.settings.get("hold-x-y-0", "until-patch") == "until-patch"
+    hf = {c.name for c in load_catalog().components if c.family == "hf"}
+    uv = Uv(offline=request.offline)
+    base = Review(changes=[], policy=request.policy.value, matrix=rules.version, cooldown=cooldown)
+
+    holds: dict[str, str] = {}
+    held: list[HeldBack] = []
+    with staging_directory(root) as scratch:
+        for name in _PROJECT_FILES:
+            if (root / name).is_file():
+                shutil.copy2(root / name, scratch / name)
+        for _ in range(12):  # each round may hold back more fresh x.y.0 releases
+            text, ranges = _scratch_pyproject(project, current, targets, request.policy, holds)
+            (scratch / "pyproject.toml").write_text(text, encoding="utf-8")
+            shutil.copy2(project.lock_file, scratch / "uv.lock")  # preferences: nothing else moves
+            try:
+                resolution = resolve(
+                    scratch, uv=uv, rules=rules, constraints=ranges, allow=project.allowed_rules(),
+                    lock_args=tuple(_lock_args(request, targets, cooldown, current_text)), keep_previous=False,
+                )  # fmt: skip
+            except FindingsError as exc:
+                return UpgradeResult(review=Review(**{**base.__dict__, "blocked": [exc.message]}))
+            fresh = {
+                name: str(version)
+                for name in hf
+                if (version := resolution.pins.version(name)) is not None
+                and version != current.version(name)
+                and version.release[2:3] == (0,) and len(version.release) >= 3 and not version.is_prerelease
+            } if hold_zero else {}
+            if not fresh:
+                break
+            for package, release in fresh.items():
+                holds[package] = ",".join(filter(None, [holds.get(package, ""), f"!={release}"]))
+                held.append(HeldBack(package, release, "a new x.y.0 of an HF package waits for its first patch release"))
+        held += _held_by_cooldown(request, scratch, uv, current_text, targets, resolution, cooldown)
+        review = Review(
+            changes=diff(current, resolution.pins),
+            policy=request.policy.value,
+            held_back=held,
+            applied=resolution.applied,
+            warnings=resolution.warnings,
+            blocked=_family_split(current, resolution.pins),
+            matrix=rules.version,
+            cooldown=cooldown,
+        )
+        if not request.apply or review.blocked or not review.changes:
+            return UpgradeResult(review=review)
+        return UpgradeResult(review=review, applied=True, changed=_apply(project, scratch, resolution, uv))
+
+
+def _held_by_cooldown(
+    request: UpgradeRequest, scratch: Path, uv: Uv, current_text: str, targets: set[str], resolution: Resolution, cooldown: str | None
+) -> list[HeldBack]:
+    """What the proposal would move to without the cooldown: those releases are held back."""
+    if not cooldown:
+        return []
+    probe = scratch / "cooldown-probe"
+    probe.mkdir()
+    shutil.copy2(scratch / "pyproject.toml", probe / "pyproject.toml")
+    shutil.copy2(scratch / "uv.lock", probe / "uv.lock")
+    for name in (".python-version", "README.md"):
+        if (scratch / name).is_file():
+            shutil.copy2(scratch / name, probe / name)
+    args = [a for a in _lock_args(request, targets, None, current_text)]
+    try:
+        uv.lock(probe, extra=args)
+    except ExternalError:
+        return []  # without the cooldown it does not resolve: nothing is held back by it
+    unbounded = read_uv_lock((probe / "uv.lock").read_text(encoding="utf-8"))
+    held = []
+    for package in sorted(unbounded.packages):
+        newer, chosen = unbounded.version(package), resolution.pins.version(package)
+        if newer is not None and chosen is not None and newer > chosen:
+            held.append(HeldBack(package, str(newer), f"released less than {cooldown} ago (cooldown)"))
+    return held
+
+
+def _family_split(current: PinSet, proposal: PinSet) -> list[str]:
+    blocked = []
+    for name in ("torch",):
+        members = sorted(m for m in family_of(name) if m in current.packages and m in proposal.packages)
+        moved = [m for m in members if current.version(m) != proposal.version(m)]
+        if moved and len(moved) != len(members):
+            still = sorted(set(members) - set(moved))
+            blocked.append(f"{', '.join(moved)} would move without {', '.join(still)}; they are released together and only move as one unit")
+    return blocked
+
+
+def _apply(project: Project, scratch: Path, resolution: Resolution, uv: Uv) -> list[str]:
+    """Exact pins for the new versions, the matrix's constraints, a lock without the cooldown."""
+    pins = {name: str(v) for name in project.constraints() if (v := resolution.pins.version(name)) is not None}
+    text = pin_requirements(project.pyproject.read_text(encoding="utf-8"), pins)
+    text = set_matrix_constraints(text, resolution.applied)  # the proposal's, replacing the old pins' ones
+    text = set_tool_setting(text, "matrix-rules", sorted(resolution.applied))
+    (scratch / "pyproject.toml").write_text(text, encoding="utf-8")
+    try:  # the proposal's lock holds every version needed: the cache serves this lock
+        uv.with_offline().lock(scratch)
+    except ExternalError:
+        uv.lock(scratch)
+    transaction = Transaction(project.root)
+    changed = []
+    for name in ("pyproject.toml", "uv.lock"):
+        if (scratch / name).read_bytes() != (project.root / name).read_bytes():
+            transaction.stage(name, (scratch / name).read_bytes())
+            changed.append(name)
+    transaction.commit()
+    return changed
+
+
