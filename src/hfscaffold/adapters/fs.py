@@ -42,6 +42,16 @@ def staging_directory(dest: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+# What uv needs to lock a project: copied to a scratch folder, where uv may write freely.
+PROJECT_FILES = ("pyproject.toml", "uv.lock", ".python-version", "README.md")
+
+
+def copy_project_files(source: Path, scratch: Path) -> None:
+    for name in PROJECT_FILES:
+        if (source / name).is_file():
+            shutil.copy2(source / name, scratch / name)
+
+
 def publish_directory(staging: Path, dest: Path) -> None:
     """Move a finished staging folder to ``dest``, which must be absent or an empty folder."""
     if dest.is_dir():

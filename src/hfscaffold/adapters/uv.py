@@ -56,6 +56,14 @@ class Uv:
             args += ["--python", python]
         return self.run(args, cwd=project, what="resolve the dependencies")
 
+    def relock(self, project: Path, *, python: str | None = None) -> UvResult:
+        """Lock again after pins were made exact: uv's cache holds every version the first lock
+        fetched, so try it offline first (several times faster) and go online only if needed."""
+        try:
+            return self.with_offline().lock(project, python=python)
+        except ExternalError:
+            return self.lock(project, python=python)
+
     def sync(self, project: Path, *, python: str | None = None) -> UvResult:
         args = ["sync", "--locked", "--project", str(project)]
         if python:

@@ -7,13 +7,12 @@ unit (see :class:`hfscaffold.adapters.fs.Transaction`), under the project's file
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfscaffold.adapters.fs import Transaction, project_lock, recover, staging_directory
+from hfscaffold.adapters.fs import Transaction, copy_project_files, project_lock, recover, staging_directory
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.commands.imports import ImportCheck, import_failure, verify_and_record
 from hfscaffold.commands.sync import sync_environment
@@ -25,8 +24,6 @@ from hfscaffold.pyproject import set_tool_setting
 from hfscaffold.resolution import Resolution, resolve
 
 _MATRIX_COMMENT = re.compile(r"#\s*hfscaffold matrix:\s*([a-z0-9-]+)")
-# What uv needs to lock a project, copied to the scratch folder.
-_PROJECT_FILES = ("pyproject.toml", "uv.lock", ".python-version", "README.md")
 
 
 @dataclass(frozen=True)
@@ -66,9 +63,7 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
         rules = project.rules(request.rule_files)
         start = time.perf_counter()
         with staging_directory(root) as scratch:
-            for name in _PROJECT_FILES:
-                if (root / name).is_file():
-                    shutil.copy2(root / name, scratch / name)
+            copy_project_files(root, scratch)
             resolution = resolve(
                 scratch, uv=uv, rules=rules, constraints=project.constraints(), allow=project.allowed_rules(), python=None
             )

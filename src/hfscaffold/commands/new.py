@@ -130,12 +130,7 @@ def _pin(staging: Path, request: NewRequest, uv: Uv) -> Resolution:
     text = set_tool_setting(text, "matrix", request.rules.version)
     text = set_tool_setting(text, "matrix-rules", sorted(resolution.applied))
     write_atomic(pyproject, text)
-    # Every package the pinned set needs was just fetched, so uv's cache can serve the second
-    # lock without the index (about 5x faster); go online only if the cache cannot.
-    try:
-        result = uv.with_offline().lock(staging, python=request.python.interpreter)
-    except ExternalError:
-        result = uv.lock(staging, python=request.python.interpreter)
+    result = uv.relock(staging, python=request.python.interpreter)
     return replace(resolution, uv=result, direct=pins)
 
 

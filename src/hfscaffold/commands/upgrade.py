@@ -20,7 +20,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from hfscaffold import _toml
-from hfscaffold.adapters.fs import Transaction, project_lock, recover, staging_directory
+from hfscaffold.adapters.fs import Transaction, copy_project_files, project_lock, recover, staging_directory
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.catalog import load_catalog
 from hfscaffold.errors import ExternalError, FindingsError, UserError
@@ -33,7 +33,6 @@ from hfscaffold.review import HeldBack, Review, diff
 
 DEFAULT_COOLDOWN = "7 days"
 _DURATION = re.compile(r"^\s*(\d+)\s*(hour|hours|day|days|week|weeks)\s*$")
-_PROJECT_FILES = ("pyproject.toml", "uv.lock", ".python-version", "README.md")
 _HOLD_COMMENT = "hfscaffold upgrade: hold"
 
 
@@ -169,9 +168,7 @@ def _propose(request: UpgradeRequest, root: Path, report: Callable[[str], None])
     holds: dict[str, str] = {}
     held: list[HeldBack] = []
     with staging_directory(root) as scratch:
-        for name in _PROJECT_FILES:
-            if (root / name).is_file():
-                shutil.copy2(root / name, scratch / name)
+        copy_project_files(root, scratch)
         for _ in range(12):  # each round may hold back more fresh x.y.0 releases
             text, ranges = _scratch_pyproject(project, current, targets, request.policy, holds)
             (scratch / "pyproject.toml").write_text(text, encoding="utf-8")
@@ -219,11 +216,7 @@ def _held_by_cooldown(
         return []
     probe = scratch / "cooldown-probe"
     probe.mkdir()
-    shutil.copy2(scratch / "pyproject.toml", probe / "pyproject.toml")
-    shutil.copy2(scratch / "uv.lock", probe / "uv.lock")
-    for name in (".python-version", "README.md"):
-        if (scratch / name).is_file():
-            shutil.copy2(scratch / name, probe / name)
+    copy_project_files(scratch, probe)
     args = [a for a in _lock_args(request, targets, None, current_text)]
     try:
         uv.lock(probe, extra=args)
@@ -256,10 +249,7 @@ def _apply(project: Project, scratch: Path, resolution: Resolution, uv: Uv) -> l
     text = set_matrix_constraints(text, resolution.applied)  # the proposal's, replacing the old pins' ones
     text = set_tool_setting(text, "matrix-rules", sorted(resolution.applied))
     (scratch / "pyproject.toml").write_text(text, encoding="utf-8")
-    try:  # the proposal's lock holds every version needed: the cache serves this lock
-        uv.with_offline().lock(scratch)
-    except ExternalError:
-        uv.lock(scratch)
+    uv.relock(scratch)  # without the cooldown, from the proposal's lock
     transaction = Transaction(project.root)
     changed = []
     for name in ("pyproject.toml", "uv.lock"):
