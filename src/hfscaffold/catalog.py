@@ -60,6 +60,45 @@ class Foreign(BaseModel):
     advice: str
 
 
+class Task(BaseModel):
+    """A task preset: the components it needs and the code it renders."""
+
+    model_config = _FROZEN
+
+    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    summary: str
+    components: tuple[str, ...] = Field(min_length=1)
+
+
+class TaskCatalog(BaseModel):
+    model_config = _FROZEN
+
+    tasks: tuple[Task, ...] = Field(alias="task")
+
+    def get(self, task_id: str) -> Task:
+        for task in self.tasks:
+            if task.id == task_id:
+                return task
+        close = difflib.get_close_matches(task_id, [t.id for t in self.tasks], n=1, cutoff=0.5)
+        hint = f"did you mean {close[0]!r}?" if close else "`hfscaffold components` lists the tasks"
+        raise UserError(f"unknown task {task_id!r}", hint=hint)
+
+
+@cache
+def load_tasks() -> TaskCatalog:
+    source = resources.files("hfscaffold") / "data" / "tasks.toml"
+    data = tomllib.loads(source.read_text(encoding="utf-8"))
+    try:
+        tasks = TaskCatalog.model_validate(data)
+    except ValidationError as exc:
+        raise UserError(describe_validation_error("tasks.toml", exc, data)) from exc
+    catalog = load_catalog()
+    for task in tasks.tasks:
+        for name in task.components:
+            catalog.get(name)  # every component a task names is in the catalog
+    return tasks
+
+
 class Catalog(BaseModel):
     model_config = _FROZEN
 
@@ -179,8 +218,8 @@ def split_with_items(values: Iterable[str]) -> list[str]:
     return items
 
 
-def choose(items: Sequence[str], catalog: Catalog | None = None) -> list[Choice]:
-    """The user's ``--with`` items as choices, torch added when a choice needs it."""
+def choose(items: Sequence[str], catalog: Catalog | None = None, *, task: Task | None = None) -> list[Choice]:
+    """The user's ``--with`` items (after a task's components) as choices, torch added when needed."""
     catalog = catalog or load_catalog()
     choices: list[Choice] = []
     for item in items:
@@ -191,6 +230,9 @@ def choose(items: Sequence[str], catalog: Catalog | None = None) -> list[Choice]
                 hint="give each component once, with one specifier",
             )
         choices.append(choice)
+    if task is not None:  # the task's components, unless the user already chose them (with a version)
+        given = {c.name for c in choices}
+        choices = [Choice(component=catalog.get(n)) for n in task.components if n not in given] + choices
     if not choices:
         raise UserError("no components chosen", hint="pass --with, e.g. --with transformers,datasets")
     if any(c.component.needs_torch for c in choices) and not any(c.name == "torch" for c in choices):

@@ -49,6 +49,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     metavar="ITEMS",
     help="Components, comma separated, repeatable: NAME, NAME==X.Y.Z or any PEP 440 specifier.",
 )
+@click.option("--task", "task", metavar="TASK", help="A task preset (e.g. text-classification): components and runnable code.")
 @click.option("--python", "python", metavar="X.Y", help="Python minor version [default: the running one].")
 @click.option("--dest", type=click.Path(path_type=Path, file_okay=False), help="Folder to create [default: ./NAME].")
 @click.option(
@@ -70,6 +71,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def new(
     name: str,
     with_: tuple[str, ...],
+    task: str | None,
     python: str | None,
     dest: Path | None,
     torch_backend: str,
@@ -85,18 +87,21 @@ def new(
     """Create project NAME with exact pins, a uv lock and its own environment.
 
     \b
-    Example:
+    Examples:
       hfscaffold new my-bert-project --with transformers,datasets,accelerate
+      hfscaffold new demo --task text-classification
     """
-    from hfscaffold.catalog import choose, split_with_items
+    from hfscaffold.catalog import choose, load_tasks, split_with_items
     from hfscaffold.commands.new import NewRequest, PythonChoice, create_project
     from hfscaffold.matrix import load_rules
 
     out = Output(quiet=quiet or output_format == "json")
+    preset = load_tasks().get(task) if task else None
     request = NewRequest(
         name=name,
         dest=(dest or Path(name)).absolute(),
-        choices=tuple(choose(split_with_items(with_))),
+        choices=tuple(choose(split_with_items(with_), task=preset)),
+        task=preset,
         python=PythonChoice.from_request(python),
         torch_backend=torch_backend,
         lock=not no_lock,
@@ -146,14 +151,15 @@ def new(
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def components(output_format: str) -> None:
     """List the components hfscaffold knows (the HF stack and its companions)."""
-    from hfscaffold.catalog import load_catalog
+    from hfscaffold.catalog import load_catalog, load_tasks
 
     catalog = load_catalog()
+    tasks = load_tasks()
     if output_format == "json":
         import json
 
         rows: list[dict[str, Any]] = [c.model_dump() for c in catalog.components]
-        click.echo(json.dumps({"components": rows}, indent=2))
+        click.echo(json.dumps({"components": rows, "tasks": [t.model_dump() for t in tasks.tasks]}, indent=2))
         return
     from rich.table import Table
 
@@ -162,7 +168,15 @@ def components(output_format: str) -> None:
         table.add_column(column, overflow="fold")
     for c in catalog.components:
         table.add_row(c.name, c.family, ", ".join(c.aliases), "yes" if c.needs_torch else "", c.description)
-    _console().print(table)
+    console = _console()
+    console.print(table)
+    presets = Table(box=None, pad_edge=False, title="tasks (hfscaffold new NAME --task TASK)", title_justify="left")
+    for column in ("task", "components", "description"):
+        presets.add_column(column, overflow="fold")
+    for t in tasks.tasks:
+        presets.add_row(t.id, ", ".join(t.components), t.summary)
+    console.print()
+    console.print(presets)
 
 
 @cli.command()

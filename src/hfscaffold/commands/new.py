@@ -14,7 +14,7 @@ from hfscaffold import __version__
 from hfscaffold.adapters import render as render_adapter
 from hfscaffold.adapters.fs import is_empty_dir, publish_directory, staging_directory, write_atomic
 from hfscaffold.adapters.uv import Uv
-from hfscaffold.catalog import Choice
+from hfscaffold.catalog import Choice, Task
 from hfscaffold.commands.imports import ImportCheck, import_failure, verify_and_record
 from hfscaffold.commands.sync import stamp
 from hfscaffold.errors import ExternalError, HfscaffoldError, UserError
@@ -61,6 +61,7 @@ class NewRequest:
     rules: RuleSet = field(default_factory=builtin_rules)
     allow: frozenset[str] = frozenset()
     verify: bool = True  # after syncing, import each component and run its smoke call
+    task: Task | None = None  # a task preset: its code is rendered too
 
     def __post_init__(self) -> None:
         validate_project_name(self.name, dependencies={c.name for c in self.choices})
@@ -69,6 +70,8 @@ class NewRequest:
                 f"--torch {self.torch_backend!r} is not a torch backend",
                 hint="use pypi (default), cpu, cuXYZ (e.g. cu128) or rocmX.Y (e.g. rocm6.4)",
             )
+        if self.task is not None and self.python.minor == "3.10":
+            raise UserError("task presets need Python 3.11 or newer (their code reads TOML with tomllib)", hint="use --python 3.11")
         if self.sync and not self.lock:
             raise UserError("--no-lock needs --no-sync", hint="an environment is only ever built from a lock")
         for rule_id in self.allow:
@@ -99,6 +102,8 @@ def answers_for(request: NewRequest) -> dict[str, object]:
         "components": [choice.requirement for choice in request.choices],
         "imports": {choice.name: choice.name.replace("-", "_") for choice in request.choices},
         "torch_backend": request.torch_backend,
+        "task": request.task.id if request.task else "",
+        "metrics": "torchmetrics" if any(c.name == "torchmetrics" for c in request.choices) else "evaluate",
         "hfscaffold_version": __version__,
     }
 

@@ -1,0 +1,78 @@
+"""Task presets: rendered code that trains and predicts for real."""
+
+from __future__ import annotations
+
+import os
+import py_compile
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from hfscaffold.adapters import render
+from hfscaffold.adapters.uv import find_uv
+from hfscaffold.catalog import load_tasks
+
+LOCAL_CPU_TORCH = sorted(Path("/opt/wheels").glob("torch-2.13.0+cpu-*.whl")) if Path("/opt/wheels").is_dir() else []
+TASKS = [t.id for t in load_tasks().tasks]
+
+
+def render_task(task: str, dest: Path, metrics: str = "evaluate") -> Path:
+    answers = {
+        "project_name": "demo", "python_version": "3.11", "components": ["transformers"],
+        "imports": {"transformers": "transformers"}, "hfscaffold_version": "0", "task": task, "metrics": metrics,
+    }  # fmt: skip
+    render.render(render.template_path("project"), dest, answers)
+    return dest
+
+
+@pytest.mark.parametrize("task", TASKS)
+@pytest.mark.parametrize("metrics", ["evaluate", "torchmetrics"])
+def test_every_preset_renders_code_that_compiles(task: str, metrics: str, tmp_path: Path) -> None:
+    project = render_task(task, tmp_path / "demo", metrics)
+    for relative in ("src/demo/train.py", "src/demo/predict.py", "tests/test_task.py"):
+        py_compile.compile(str(project / relative), doraise=True)
+    assert (project / "config.toml").is_file()
+    train = (project / "src/demo/train.py").read_text()
+    assert ("torchmetrics" in train) == (metrics == "torchmetrics")
+    assert "accelerate launch -m demo.train" in train
+
+
+def test_without_a_task_no_task_code_is_rendered(tmp_path: Path) -> None:
+    project = render_task("", tmp_path / "plain")
+    assert not (project / "config.toml").exists() and not (project / "src/demo/train.py").exists()
+    assert not (project / "_tasks").exists()
+
+
+def test_unknown_task_and_python_310_are_refused(run_cli, tmp_path: Path) -> None:
+    result = run_cli("new", "x", "--task", "text-clasification", "--dest", str(tmp_path / "x"))
+    assert result.exit_code == 2 and "did you mean 'text-classification'?" in result.stderr
+    result = run_cli("new", "x", "--task", "text-classification", "--python", "3.10", "--dest", str(tmp_path / "x"))
+    assert result.exit_code == 2 and "task presets need Python 3.11" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_components_lists_the_tasks(run_cli) -> None:
+    import json
+
+    data = json.loads(run_cli("components", "--format", "json").stdout)
+    assert [t["id"] for t in data["tasks"]] == TASKS
+    text_classification = next(t for t in data["tasks"] if t["id"] == "text-classification")
+    assert {"transformers", "datasets", "accelerate", "evaluate"} <= set(text_classification["components"])
+
+
+@pytest.mark.network
+@pytest.mark.skipif(not LOCAL_CPU_TORCH, reason="no local CPU torch 2.13.0 wheel in /opt/wheels; PyPI's CUDA build is too heavy here")
+def test_text_classification_project_trains_and_predicts_in_its_own_environment(tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`new demo --task text-classification`: its own tests pass in its own environment on CPU."""
+    for key in ("UV_DEFAULT_INDEX", "UV_INDEX_URL", "UV_CACHE_DIR", "VIRTUAL_ENV"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("UV_FIND_LINKS", "/opt/wheels")  # this machine's CPU build of torch serves the lock
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("new", "demo", "--task", "text-classification", "--with", "torch==2.13.0")
+    assert result.exit_code == 0, result.stderr
+    assert "Imported 7 components" in result.stderr
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    tests = subprocess.run([find_uv(), "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider"], cwd=tmp_path / "demo", env=env, capture_output=True, text=True)
+    assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-3000:]
+    assert "3 passed" in tests.stdout or "10 passed" in tests.stdout
