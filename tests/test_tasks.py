@@ -17,25 +17,34 @@ LOCAL_CPU_TORCH = sorted(Path("/opt/wheels").glob("torch-2.13.0+cpu-*.whl")) if 
 TASKS = [t.id for t in load_tasks().tasks]
 
 
-def render_task(task: str, dest: Path, metrics: str = "evaluate") -> Path:
+def render_task(task: str, dest: Path, metrics: str = "evaluate", ui: str = "gradio") -> Path:
     answers = {
         "project_name": "demo", "python_version": "3.11", "components": ["transformers"],
-        "imports": {"transformers": "transformers"}, "hfscaffold_version": "0", "task": task, "metrics": metrics,
+        "imports": {"transformers": "transformers"}, "hfscaffold_version": "0", "task": task, "metrics": metrics, "ui": ui,
     }  # fmt: skip
     render.render(render.template_path("project"), dest, answers)
     return dest
 
 
 @pytest.mark.parametrize("task", TASKS)
-@pytest.mark.parametrize("metrics", ["evaluate", "torchmetrics"])
-def test_every_preset_renders_code_that_compiles(task: str, metrics: str, tmp_path: Path) -> None:
-    project = render_task(task, tmp_path / "demo", metrics)
-    for relative in ("src/demo/train.py", "src/demo/predict.py", "tests/test_task.py"):
-        py_compile.compile(str(project / relative), doraise=True)
-    assert (project / "config.toml").is_file()
-    train = (project / "src/demo/train.py").read_text()
-    assert ("torchmetrics" in train) == (metrics == "torchmetrics")
-    assert "accelerate launch -m demo.train" in train
+@pytest.mark.parametrize(("metrics", "ui"), [("evaluate", "gradio"), ("torchmetrics", "streamlit")])
+def test_every_preset_renders_code_that_compiles(task: str, metrics: str, ui: str, tmp_path: Path) -> None:
+    project = render_task(task, tmp_path / "demo", metrics, ui)
+    sources = sorted((project / "src" / "demo").glob("*.py")) + sorted((project / "tests").glob("*.py"))
+    for source in sources:
+        py_compile.compile(str(source), doraise=True)
+    names = {p.name for p in sources}
+    assert "test_task.py" in names and (project / "config.toml").is_file()
+    if task == "demo-app":
+        app = (project / "src/demo/app.py").read_text()
+        assert names >= {"app.py"} and "train.py" not in names
+        assert ("import streamlit" in app) == (ui == "streamlit") and ("import gradio" in app) == (ui == "gradio")
+    else:
+        assert names >= {"train.py", "predict.py"}
+        assert "accelerate launch -m demo.train" in (project / "src/demo/train.py").read_text()
+    code = "".join(p.read_text() for p in sources)
+    if "evaluate.load" in code or "torchmetrics" in code:
+        assert ("torchmetrics" in code) == (metrics == "torchmetrics")
 
 
 def test_without_a_task_no_task_code_is_rendered(tmp_path: Path) -> None:
@@ -50,6 +59,21 @@ def test_unknown_task_and_python_310_are_refused(run_cli, tmp_path: Path) -> Non
     result = run_cli("new", "x", "--task", "text-classification", "--python", "3.10", "--dest", str(tmp_path / "x"))
     assert result.exit_code == 2 and "task presets need Python 3.11" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_task_of_the_issue_has_a_preset() -> None:
+    assert set(TASKS) == {
+        "text-classification", "token-classification", "question-answering", "summarization",
+        "text-generation", "image-classification", "text-to-image", "demo-app",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(("extra", "expected", "left_out"), [((), "gradio", "streamlit"), (("streamlit",), "streamlit", "gradio")])
+def test_the_demo_uses_streamlit_when_chosen(extra: tuple[str, ...], expected: str, left_out: str) -> None:
+    from hfscaffold.catalog import choose
+
+    names = [c.name for c in choose(list(extra), task=load_tasks().get("demo-app"))]
+    assert expected in names and left_out not in names
 
 
 def test_components_lists_the_tasks(run_cli) -> None:

@@ -68,6 +68,8 @@ class Task(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     summary: str
     components: tuple[str, ...] = Field(min_length=1)
+    # A component left out when the user chooses its alternative (gradio -> streamlit).
+    replaced_by: dict[str, str] = Field(default_factory=dict)
 
 
 class TaskCatalog(BaseModel):
@@ -232,7 +234,8 @@ def choose(items: Sequence[str], catalog: Catalog | None = None, *, task: Task |
         choices.append(choice)
     if task is not None:  # the task's components, unless the user already chose them (with a version)
         given = {c.name for c in choices}
-        choices = [Choice(component=catalog.get(n)) for n in task.components if n not in given] + choices
+        replaced = {name for name, alternative in task.replaced_by.items() if alternative in given}
+        choices = [Choice(component=catalog.get(n)) for n in task.components if n not in given | replaced] + choices
     if not choices:
         raise UserError("no components chosen", hint="pass --with, e.g. --with transformers,datasets")
     if any(c.component.needs_torch for c in choices) and not any(c.name == "torch" for c in choices):

@@ -104,6 +104,7 @@ def answers_for(request: NewRequest) -> dict[str, object]:
         "torch_backend": request.torch_backend,
         "task": request.task.id if request.task else "",
         "metrics": "torchmetrics" if any(c.name == "torchmetrics" for c in request.choices) else "evaluate",
+        "ui": "streamlit" if any(c.name == "streamlit" for c in request.choices) else "gradio",
         "hfscaffold_version": __version__,
     }
 
