@@ -26,8 +26,10 @@ def recorded_pins(project: Path) -> dict[str, str]:
     return {Requirement(line).name: next(iter(Requirement(line).specifier)).version for line in lines}
 
 
-def test_there_are_examples() -> None:
-    assert [p.name for p in PROJECTS] == ["my-bert-project"]
+def test_there_is_an_example_per_preset() -> None:
+    from hfscaffold.catalog import load_tasks
+
+    assert sorted(p.name for p in PROJECTS) == sorted(["my-bert-project", *(t.id for t in load_tasks().tasks)])
 
 
 @pytest.mark.parametrize("example", PROJECTS, ids=lambda p: p.name)

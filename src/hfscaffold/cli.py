@@ -385,6 +385,35 @@ def upgrade(
         click.get_current_context().exit(ExitCode.FINDINGS)
 
 
+@cli.command()
+@_project_option
+@click.option("--from-template", type=click.Path(path_type=Path, file_okay=False, exists=True), help="The template the project was made with, when it is not bundled.")
+@click.option("--no-lock", is_flag=True, help="Only merge the template; do not lock again.")
+@click.option("--offline", is_flag=True, help="Lock from uv's cache only.")
+def update(project: Path, from_template: Path | None, no_lock: bool, offline: bool) -> None:
+    """Bring the project to the current template, keeping its answers and your edits.
+
+    Copier's update: a three-way merge of the old template, the new one and your project;
+    conflicts are shown inline and reported (exit 1). Then the project is locked again.
+    The project must be under git with no uncommitted changes.
+    """
+    from hfscaffold.commands.lock import LockRequest, lock_project
+    from hfscaffold.commands.update import require_no_conflicts, update_project
+
+    out = Output()
+    result = update_project(project, from_template=from_template, report=out.step)
+    if result.up_to_date:
+        out.step(f"Already on the template of hfscaffold {result.to_version}")
+        return
+    for path in result.changed:
+        out.step(f" ~ {path}")
+    require_no_conflicts(result)
+    if not no_lock:
+        locked = lock_project(LockRequest(project=project, offline=offline), report=out.step)
+        out.step(f"Locked again ({', '.join(locked.changed) or 'nothing changed'})")
+    out.step(f"Updated to the template of hfscaffold {result.to_version}: review with `git diff`, then commit")
+
+
 @cli.command("diff")
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))

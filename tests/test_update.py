@@ -1,0 +1,114 @@
+"""`hfscaffold update`: a project made by an older template gets the new one, with its answers and
+the user's edits kept (Copier's three-way merge), conflicts shown, and a fresh lock."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hfscaffold.adapters import render
+
+GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@localhost", "-c", "commit.gpgsign=false"]
+
+
+@pytest.fixture
+def old_template(tmp_path: Path) -> Path:
+    """The template as an earlier release shipped it: its README had no section on the lock, and
+    its .gitignore did not ignore training outputs."""
+    old = tmp_path / "template-0.0.9"
+    shutil.copytree(render.template_path("project"), old)
+    readme = old / "README.md.jinja"
+    text = readme.read_text()
+    start = text.index("Never edit `uv.lock` by hand")
+    readme.write_text(text[:start].rstrip() + "\n")
+    gitignore = old / ".gitignore"
+    gitignore.write_text(gitignore.read_text().replace("outputs/\n", ""))
+    return old
+
+
+@pytest.fixture
+def old_project(old_template: Path, tmp_path: Path) -> Path:
+    """A project rendered by the old template (as `hfscaffold new` 0.0.9 did), pinned and committed."""
+    project = tmp_path / "legacy"
+    answers = {
+        "project_name": "legacy", "package_name": "legacy", "python_version": "3.11", "components": ["datasets"],
+        "imports": {"datasets": "datasets"}, "torch_backend": "pypi", "hfscaffold_version": "0.0.9",
+    }  # fmt: skip
+    render.render(old_template, project, answers)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"datasets",', '"datasets==3.0.0",'))
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run([*GIT, "add", "-A"], cwd=project, check=True)
+    subprocess.run([*GIT, "commit", "-qm", "made by hfscaffold 0.0.9"], cwd=project, check=True)
+    return project
+
+
+def commit(project: Path, message: str) -> None:
+    subprocess.run([*GIT, "commit", "-qam", message], cwd=project, check=True)
+
+
+def test_update_carries_the_users_edit_through_a_template_change(old_project: Path, old_template: Path, run_cli) -> None:
+    readme = old_project / "README.md"
+    readme.write_text(readme.read_text().replace("## Work on it", "## Our dataset\n\nWe train on the 2026 crawl.\n\n## Work on it"))
+    commit(old_project, "describe our data")
+
+    result = run_cli("update", "--project", str(old_project), "--from-template", str(old_template), "--no-lock")
+    assert result.exit_code == 0, result.stderr
+
+    text = readme.read_text()
+    assert "We train on the 2026 crawl." in text  # the user's edit
+    assert "Never edit `uv.lock` by hand" in text  # the template's change
+    assert "outputs/" in (old_project / ".gitignore").read_text()
+    assert '"datasets==3.0.0"' in (old_project / "pyproject.toml").read_text()  # the pin survives the merge
+    answers = yaml.safe_load((old_project / ".copier-answers.yml").read_text())
+    assert answers["_src_path"] == "hfscaffold:project" and "_commit" not in answers
+    assert answers["project_name"] == "legacy" and answers["components"] == ["datasets"]
+    assert answers["hfscaffold_version"] != "0.0.9"
+    assert "README.md" in result.stderr and ".gitignore" in result.stderr
+    history = subprocess.run(["git", "log", "--format=%s"], cwd=old_project, capture_output=True, text=True, check=True).stdout
+    assert history.splitlines()[:2] == ["describe our data", "made by hfscaffold 0.0.9"]  # the project's own history, untouched
+    assert not (old_project / "_tasks").exists() and not (old_project / "copier.yml").exists()
+
+
+def test_a_conflicting_edit_is_shown_not_overwritten(old_project: Path, old_template: Path, run_cli) -> None:
+    gitignore = old_project / ".gitignore"
+    gitignore.write_text(gitignore.read_text() + "outputs-of-mine/\n")
+    commit(old_project, "ignore my outputs")
+    result = run_cli("update", "--project", str(old_project), "--from-template", str(old_template), "--no-lock")
+    assert result.exit_code == 1
+    assert "the update left conflicts in .gitignore" in result.stderr
+    text = gitignore.read_text()
+    assert "<<<<<<< " in text and "outputs-of-mine/" in text and "outputs/" in text
+
+
+def test_update_refuses_uncommitted_work(old_project: Path, old_template: Path, run_cli) -> None:
+    (old_project / "README.md").write_text("draft")
+    result = run_cli("update", "--project", str(old_project), "--from-template", str(old_template))
+    assert result.exit_code == 2 and "has uncommitted changes" in result.stderr
+    assert (old_project / "README.md").read_text() == "draft"
+
+
+def test_an_unbundled_old_version_asks_for_its_template(old_project: Path, run_cli) -> None:
+    result = run_cli("update", "--project", str(old_project))
+    assert result.exit_code == 2
+    assert "the template of hfscaffold 0.0.9 is not bundled" in result.stderr and "--from-template" in result.stderr
+
+
+@pytest.mark.usefixtures("offline_uv")
+def test_a_current_project_is_up_to_date_and_update_then_locks(tmp_path: Path, run_cli, old_project: Path, old_template: Path) -> None:
+    dest = tmp_path / "fresh"
+    assert run_cli("new", "fresh", "--with", "datasets", "--dest", str(dest), "--no-sync").exit_code == 0
+    result = run_cli("update", "--project", str(dest))
+    assert result.exit_code == 0 and "Already on the template" in result.stderr
+
+    pyproject = old_project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"datasets==3.0.0"', '"datasets==2.21.0"'))
+    commit(old_project, "pin the dataset library our pipeline needs")
+    result = run_cli("update", "--project", str(old_project), "--from-template", str(old_template))
+    assert result.exit_code == 0, result.stderr
+    assert (old_project / "uv.lock").is_file() and "Locked again" in result.stderr
+    assert run_cli("lock", "--check", "--project", str(old_project)).exit_code == 0
