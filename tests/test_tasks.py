@@ -17,9 +17,9 @@ LOCAL_CPU_TORCH = sorted(Path("/opt/wheels").glob("torch-2.13.0+cpu-*.whl")) if 
 TASKS = [t.id for t in load_tasks().tasks]
 
 
-def render_task(task: str, dest: Path, metrics: str = "evaluate", ui: str = "gradio") -> Path:
+def render_task(task: str, dest: Path, metrics: str = "evaluate", ui: str = "gradio", trainer: str = "transformers") -> Path:
     answers = {
-        "project_name": "demo", "python_version": "3.11", "components": ["transformers"],
+        "project_name": "demo", "python_version": "3.11", "components": ["transformers"], "trainer": trainer,
         "imports": {"transformers": "transformers"}, "hfscaffold_version": "0", "task": task, "metrics": metrics, "ui": ui,
     }  # fmt: skip
     render.render(render.template_path("project"), dest, answers)
@@ -27,9 +27,9 @@ def render_task(task: str, dest: Path, metrics: str = "evaluate", ui: str = "gra
 
 
 @pytest.mark.parametrize("task", TASKS)
-@pytest.mark.parametrize(("metrics", "ui"), [("evaluate", "gradio"), ("torchmetrics", "streamlit")])
-def test_every_preset_renders_code_that_compiles(task: str, metrics: str, ui: str, tmp_path: Path) -> None:
-    project = render_task(task, tmp_path / "demo", metrics, ui)
+@pytest.mark.parametrize(("metrics", "ui", "trainer"), [("evaluate", "gradio", "transformers"), ("torchmetrics", "streamlit", "lightning")])
+def test_every_preset_renders_code_that_compiles(task: str, metrics: str, ui: str, trainer: str, tmp_path: Path) -> None:
+    project = render_task(task, tmp_path / "demo", metrics, ui, trainer)
     sources = sorted((project / "src" / "demo").glob("*.py")) + sorted((project / "tests").glob("*.py"))
     for source in sources:
         py_compile.compile(str(source), doraise=True)
@@ -39,6 +39,9 @@ def test_every_preset_renders_code_that_compiles(task: str, metrics: str, ui: st
         app = (project / "src/demo/app.py").read_text()
         assert names >= {"app.py"} and "train.py" not in names
         assert ("import streamlit" in app) == (ui == "streamlit") and ("import gradio" in app) == (ui == "gradio")
+    elif task == "text-classification" and trainer == "lightning":
+        train = (project / "src/demo/train.py").read_text()
+        assert "class Classifier(lightning.LightningModule)" in train and "Trainer," not in train
     else:
         assert names >= {"train.py", "predict.py"}
         assert "accelerate launch -m demo.train" in (project / "src/demo/train.py").read_text()
@@ -76,6 +79,14 @@ def test_the_demo_uses_streamlit_when_chosen(extra: tuple[str, ...], expected: s
     assert expected in names and left_out not in names
 
 
+def test_lightning_is_offered_where_a_preset_has_it(run_cli, tmp_path: Path) -> None:
+    from hfscaffold.catalog import load_tasks
+
+    assert [t.id for t in load_tasks().tasks if t.lightning] == ["text-classification"]
+    result = run_cli("new", "x", "--task", "summarization", "--with", "lightning", "--dest", str(tmp_path / "x"))
+    assert result.exit_code == 2 and "its Lightning variant does not exist yet" in result.stderr
+
+
 def test_components_lists_the_tasks(run_cli) -> None:
     import json
 
@@ -87,16 +98,19 @@ def test_components_lists_the_tasks(run_cli) -> None:
 
 @pytest.mark.network
 @pytest.mark.skipif(not LOCAL_CPU_TORCH, reason="no local CPU torch 2.13.0 wheel in /opt/wheels; PyPI's CUDA build is too heavy here")
-def test_text_classification_project_trains_and_predicts_in_its_own_environment(tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("extra", ["", ",lightning"], ids=["trainer", "lightning"])
+def test_text_classification_project_trains_and_predicts_in_its_own_environment(
+    extra: str, tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`new demo --task text-classification`: its own tests pass in its own environment on CPU."""
     for key in ("UV_DEFAULT_INDEX", "UV_INDEX_URL", "UV_CACHE_DIR", "VIRTUAL_ENV"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("UV_FIND_LINKS", "/opt/wheels")  # this machine's CPU build of torch serves the lock
     monkeypatch.chdir(tmp_path)
-    result = run_cli("new", "demo", "--task", "text-classification", "--with", "torch==2.13.0")
+    result = run_cli("new", "demo", "--task", "text-classification", "--with", f"torch==2.13.0{extra}")
     assert result.exit_code == 0, result.stderr
-    assert "Imported 7 components" in result.stderr
+    assert f"Imported {8 if extra else 7} components" in result.stderr
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     tests = subprocess.run([find_uv(), "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider"], cwd=tmp_path / "demo", env=env, capture_output=True, text=True)
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-3000:]
-    assert "3 passed" in tests.stdout or "10 passed" in tests.stdout
+    assert f"{11 if extra else 10} passed" in tests.stdout

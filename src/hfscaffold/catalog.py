@@ -70,6 +70,8 @@ class Task(BaseModel):
     components: tuple[str, ...] = Field(min_length=1)
     # A component left out when the user chooses its alternative (gradio -> streamlit).
     replaced_by: dict[str, str] = Field(default_factory=dict)
+    trainer: str = "the Trainer"  # what the task code trains with
+    lightning: bool = False  # whether the code has a Lightning variant (`--with lightning`)
 
 
 class TaskCatalog(BaseModel):

@@ -44,8 +44,6 @@ def settings(tmp_path: Path) -> dict:
 
 def examples() -> Dataset:
     return Dataset.from_dict({"text": ["a great film", "loved it", "a dull plot", "hated it"] * 2, "label": [1, 1, 0, 0] * 2})
-
-
 def test_one_training_step_changes_the_weights(model, tokenizer, settings) -> None:
     before = [p.detach().clone() for p in model.parameters()]
     data = tokenize(examples(), tokenizer, settings["data"])

@@ -72,6 +72,11 @@ class NewRequest:
             )
         if self.task is not None and self.python.minor == "3.10":
             raise UserError("task presets need Python 3.11 or newer (their code reads TOML with tomllib)", hint="use --python 3.11")
+        if self.task is not None and not self.task.lightning and any(c.name == "lightning" for c in self.choices):
+            raise UserError(
+                f"the {self.task.id} preset trains with {self.task.trainer}; its Lightning variant does not exist yet",
+                hint="drop --with lightning, or use --task text-classification, which has one",
+            )
         if self.sync and not self.lock:
             raise UserError("--no-lock needs --no-sync", hint="an environment is only ever built from a lock")
         for rule_id in self.allow:
@@ -105,6 +110,7 @@ def answers_for(request: NewRequest) -> dict[str, object]:
         "task": request.task.id if request.task else "",
         "metrics": "torchmetrics" if any(c.name == "torchmetrics" for c in request.choices) else "evaluate",
         "ui": "streamlit" if any(c.name == "streamlit" for c in request.choices) else "gradio",
+        "trainer": "lightning" if any(c.name == "lightning" for c in request.choices) else "transformers",
         "hfscaffold_version": __version__,
     }
 

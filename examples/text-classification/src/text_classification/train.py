@@ -48,8 +48,6 @@ def accuracy(eval_prediction: Any) -> dict[str, float]:
 
     logits, labels = eval_prediction
     return evaluate.load("accuracy").compute(predictions=np.argmax(logits, axis=-1), references=labels)
-
-
 def build_trainer(
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
