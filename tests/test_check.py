@@ -75,7 +75,7 @@ def test_json_output_is_a_contract(tmp_path: Path, run_cli) -> None:
     result = run_cli("check", str(tmp_path / "r.txt"), "--format", "json")
     assert result.exit_code == 1
     data = json.loads(result.stdout)
-    assert set(data) == {"checked", "violations", "allowed"} and data["checked"] == 3 and data["allowed"] == []
+    assert set(data) == {"checked", "violations", "allowed", "advisories"} and data["checked"] == 3 and data["allowed"] == []
     (violation,) = data["violations"]
     assert set(violation) == {"rule", "severity", "summary", "packages", "symptom", "fix", "references"}
     assert violation["rule"] == "diffusers-hub-cached-download" and violation["severity"] == "error"
@@ -137,3 +137,33 @@ def test_env_checks_the_projects_installed_environment(tmp_path: Path, run_cli) 
 def test_env_without_an_environment_exits_2(tmp_path: Path, run_cli) -> None:
     result = run_cli("check", str(tmp_path), "--env")
     assert result.exit_code == 2 and "has no Python interpreter" in result.stderr
+
+
+def test_check_flags_a_locked_version_with_a_known_advisory(tmp_path: Path, run_cli) -> None:
+    (tmp_path / "r.txt").write_text("transformers==4.30.0\ntokenizers==0.13.3\n")
+    result = run_cli("check", str(tmp_path / "r.txt"))
+    assert result.exit_code == 0  # reported; --fail-on-advisories makes it fail
+    assert "advisory (error): transformers-rag-pickle-cve-2023-6730: transformers==4.30.0 (CVE-2023-6730, GHSA-3863-2447-669p)" in result.stdout
+    assert "fix: transformers>=4.36.0" in result.stdout
+    assert result.stdout.rstrip().endswith("security advisories")
+    assert run_cli("check", str(tmp_path / "r.txt"), "--fail-on-advisories").exit_code == 1
+
+    data = json.loads(run_cli("check", str(tmp_path / "r.txt"), "--format", "json").stdout)
+    assert data["violations"] == []
+    ids = {advisory["rule"]: advisory["advisories"] for advisory in data["advisories"]}
+    assert ids["transformers-rag-pickle-cve-2023-6730"] == ["CVE-2023-6730", "GHSA-3863-2447-669p"]
+
+    (tmp_path / "new.txt").write_text("transformers==5.22.2\ntokenizers==0.23.3\n")
+    assert "advisory" not in run_cli("check", str(tmp_path / "new.txt")).stdout
+
+
+def test_diff_says_which_advisories_an_upgrade_fixes(tmp_path: Path, run_cli) -> None:
+    (tmp_path / "old.txt").write_text("transformers==4.44.2\n")
+    (tmp_path / "new.txt").write_text("transformers==4.48.0\n")
+    review = json.loads(run_cli("diff", str(tmp_path / "old.txt"), str(tmp_path / "new.txt"), "--format", "json").stdout)
+    fixed = {a["rule"] for a in review["advisories_fixed"]}
+    assert "transformers-mobilevitv2-deserialization-cve-2024-11392" in fixed
+    remaining = {a["rule"] for a in review["advisories_remaining"]}
+    assert remaining == {"transformers-attn-implementation-rce-cve-2026-4372"}  # fixed in 5.3.0
+    markdown = run_cli("diff", str(tmp_path / "old.txt"), str(tmp_path / "new.txt"), "--format", "md").stdout
+    assert "### Security advisories" in markdown and "- fixed by this upgrade: CVE-2024-11392" in markdown

@@ -36,7 +36,9 @@ def pins(**versions: str) -> PinSet:
 
 def test_builtin_rules_are_many_and_each_has_evidence() -> None:
     rules = builtin_rules()
-    assert len(rules) >= 40
+    assert len([r for r in rules if r.kind == "breakage"]) >= 40
+    advisories = [r for r in rules if r.kind == "advisory"]
+    assert advisories and all(r.advisories and len(r.when) == 1 for r in advisories)
     for rule in rules:
         assert rule.references and all(url.startswith("https://github.com/") or url.startswith("https://") for url in rule.references)
         assert rule.symptom and rule.fix.prefer and rule.probe
@@ -90,6 +92,8 @@ def test_errors_sort_before_warnings() -> None:
         (('alternative = { huggingface-hub = "<0.26" }', 'alternative = { torch = "<2" }'), "does not exclude"),
         (('severity = "error"', 'severity = "fatal"'), ".severity"),
         (('probe = "import diffusers"\n', ""), ".probe"),
+        (('severity = "error"', 'severity = "error"\nkind = "advisory"'), "names its CVE/GHSA ids"),
+        (('severity = "error"', 'severity = "error"\nadvisories = ["CVE-2024-1"]'), "is not a CVE or GHSA id"),
     ],
 )
 def test_malformed_rules_name_file_rule_and_field(change: tuple[str, str], where: str) -> None:

@@ -184,8 +184,11 @@ def components(output_format: str) -> None:
 @click.option("--env", "environment", is_flag=True, help="Check the installed environment (the project's .venv).")
 @click.option("--python", "python", type=click.Path(path_type=Path, dir_okay=False), help="Check this interpreter's environment.")
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
+@click.option("--fail-on-advisories", is_flag=True, help="Exit 1 on a security advisory of error severity too.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def check(target: str, environment: bool, python: Path | None, rule_files: tuple[Path, ...], output_format: str) -> None:
+def check(
+    target: str, environment: bool, python: Path | None, rule_files: tuple[Path, ...], fail_on_advisories: bool, output_format: str
+) -> None:
     """Check pins against the compatibility matrix: a project, uv.lock, pylock.toml or requirements.
 
     PATH is a project folder (default: the current one), a uv.lock, a pylock.toml, or a
@@ -195,7 +198,10 @@ def check(target: str, environment: bool, python: Path | None, rule_files: tuple
     from hfscaffold.commands.check import CheckRequest
     from hfscaffold.commands.check import check as run_check
 
-    result = run_check(CheckRequest(target=target, environment=environment, python=python, rule_files=rule_files))
+    request = CheckRequest(
+        target=target, environment=environment, python=python, rule_files=rule_files, fail_on_advisories=fail_on_advisories
+    )
+    result = run_check(request)
     if output_format == "json":
         import json
 
@@ -207,7 +213,10 @@ def check(target: str, environment: bool, python: Path | None, rule_files: tuple
             click.echo("\n".join(violation_lines(violation)))
         for violation in result.allowed:
             click.echo("\n".join(violation_lines(violation, allowed=True)))
-        click.echo(check_summary(len(result.pins), result.pins.source, len(result.rules), result.violations))
+        for violation in result.advisories:
+            click.echo("\n".join(violation_lines(violation)))
+        summary = check_summary(len(result.pins), result.pins.source, len(result.rules), result.violations, len(result.advisories))
+        click.echo(summary)
     if result.errors:
         click.get_current_context().exit(ExitCode.FINDINGS)
 
@@ -317,6 +326,7 @@ def doctor(project: Path, offline: bool, output_format: str) -> None:
     Exit 1 on any problem; `hfscaffold sync` repairs drift.
     """
     from hfscaffold.commands.doctor import diagnose
+    from hfscaffold.output import fix_text
 
     report = diagnose(project, offline=offline)
     if output_format == "json":
@@ -334,6 +344,9 @@ def doctor(project: Path, offline: bool, output_format: str) -> None:
                 build = f"CUDA {t.get('cuda')}" if t.get("cuda") else "CPU"
                 usable = "usable" if t.get("cuda_available") else "not usable here"
                 click.echo(f"torch {t.get('version')}: {build} build; CUDA {usable}")
+        for advisory in report.advisories:
+            rule = advisory.rule
+            click.echo(f"advisory ({rule.severity}): {rule.id} ({', '.join(rule.advisories)}): fix: {fix_text(rule)}")
         if not report.problems:
             click.echo(f"{_shown(report.project / '.venv')} matches uv.lock ({report.checked} packages); no problems")
     if report.problems:
@@ -425,10 +438,13 @@ def diff_command(old: Path, new: Path, output_format: str) -> None:
     Example, for a lock changed in a pull request:
       git show main:uv.lock > old.lock && hfscaffold diff old.lock uv.lock
     """
+    from hfscaffold.matrix import builtin_rules
     from hfscaffold.pins import read_pins
-    from hfscaffold.review import Review, diff
+    from hfscaffold.review import Review, advisory_review, diff
 
-    review = Review(changes=diff(read_pins(old), read_pins(new)))
+    before, after = read_pins(old), read_pins(new)
+    fixed, remaining = advisory_review(builtin_rules(), before, after)
+    review = Review(changes=diff(before, after), advisories_fixed=fixed, advisories_remaining=remaining)
     _emit_review(review, output_format, None, title=f"Changes from {old.name} to {new.name}")
 
 
@@ -473,11 +489,11 @@ def matrix_list(rule_files: tuple[Path, ...], output_format: str) -> None:
     from hfscaffold.output import fix_text
 
     table = Table(box=None, pad_edge=False)
-    for column in ("rule", "sev", "when", "fix", "verified"):
+    for column in ("rule", "kind", "sev", "when", "fix", "verified"):
         table.add_column(column, overflow="fold")
     for r in rules:
         when = ", ".join(f"{n}{s}" if s != "absent" else f"no {n}" for n, s in r.when.items())
-        table.add_row(r.id, r.severity, when, fix_text(r), r.verified.on if r.verified else "")
+        table.add_row(r.id, r.kind, r.severity, when, fix_text(r), r.verified.on if r.verified else "")
     console = _console()
     console.print(table)
     console.print(f"{len(rules)} rules; `hfscaffold matrix show ID` for one rule with its evidence")

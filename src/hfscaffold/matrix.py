@@ -24,6 +24,8 @@ _FROZEN = ConfigDict(frozen=True, extra="forbid")
 _URL = re.compile(r"^https://[\w.-]+\.\w+/\S+$")
 
 Severity = Literal["error", "warning"]
+Kind = Literal["breakage", "advisory"]
+_ADVISORY_ID = re.compile(r"^(CVE-\d{4}-\d{4,}|GHSA(-[23456789cfghjmpqrvwx]{4}){3})$")
 Platform = Literal["linux", "darwin", "win32"]
 
 
@@ -109,6 +111,9 @@ class Rule(BaseModel):
     model_config = _FROZEN
 
     id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    # A breakage is repaired during resolution; an advisory (a published CVE/GHSA) is reported.
+    kind: Kind = "breakage"
+    advisories: tuple[str, ...] = ()
     summary: str = Field(min_length=10)
     when: dict[str, str] = Field(min_length=1)
     python: str | None = None
@@ -138,6 +143,14 @@ class Rule(BaseModel):
                 raise ValueError(f"{value!r} is not a PEP 440 specifier") from None
         return value
 
+    @field_validator("advisories")
+    @classmethod
+    def _advisory_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for advisory in value:
+            if not _ADVISORY_ID.match(advisory):
+                raise ValueError(f"{advisory!r} is not a CVE or GHSA id")
+        return value
+
     @field_validator("references")
     @classmethod
     def _urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -145,6 +158,12 @@ class Rule(BaseModel):
             if not _URL.match(url):
                 raise ValueError(f"{url!r} is not an https URL")
         return value
+
+    @model_validator(mode="after")
+    def _advisories_name_their_ids(self) -> Rule:
+        if (self.kind == "advisory") != bool(self.advisories):
+            raise ValueError("an advisory names its CVE/GHSA ids in `advisories`, and only an advisory does")
+        return self
 
     @model_validator(mode="after")
     def _fix_excludes_the_bad_combination(self) -> Rule:
@@ -190,8 +209,10 @@ class Violation(BaseModel):
     packages: dict[str, str]
 
     def as_json(self) -> dict[str, object]:
+        extra: dict[str, object] = {"advisories": list(self.rule.advisories)} if self.rule.kind == "advisory" else {}
         return {
             "rule": self.rule.id,
+            **extra,
             "severity": self.rule.severity,
             "summary": self.rule.summary,
             "packages": self.packages,
@@ -281,6 +302,14 @@ def evaluate(rules: Iterable[Rule], pins: PinSet) -> list[Violation]:
     return sorted(found, key=lambda v: (v.rule.severity != "error", v.rule.id))
 
 
+def breakages(found: Iterable[Violation]) -> list[Violation]:
+    return [v for v in found if v.rule.kind == "breakage"]
+
+
+def advisories(found: Iterable[Violation]) -> list[Violation]:
+    return [v for v in found if v.rule.kind == "advisory"]
+
+
 def compatible(option: Mapping[str, str], constraints: Mapping[str, SpecifierSet]) -> bool:
     """Whether a fix option can hold together with the user's own constraints."""
     return all(
@@ -295,6 +324,8 @@ __all__ = [
     "RuleSet",
     "Verified",
     "Violation",
+    "advisories",
+    "breakages",
     "builtin_rules",
     "compatible",
     "evaluate",

@@ -16,6 +16,9 @@ def violation_lines(violation: Violation, *, allowed: bool = False) -> list[str]
     rule = violation.rule
     found = ", ".join(f"{name}=={version}" for name, version in violation.packages.items())
     label = f"allowed {rule.severity}" if allowed else rule.severity
+    if rule.kind == "advisory":
+        label = f"advisory ({rule.severity})"
+        found = f"{found} ({', '.join(rule.advisories)})"
     return [
         f"{label}: {rule.id}: {found}",
         f"  {rule.summary}",
@@ -25,17 +28,19 @@ def violation_lines(violation: Violation, *, allowed: bool = False) -> list[str]
     ]
 
 
-def check_summary(checked: int, source: str, rules: int, violations: Iterable[Violation]) -> str:
+def check_summary(checked: int, source: str, rules: int, violations: Iterable[Violation], advisories: int = 0) -> str:
     found = list(violations)
     errors = sum(v.rule.severity == "error" for v in found)
     warnings = len(found) - errors
     verdict = "no known-bad combination" if not found else f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    if advisories:
+        verdict += f"; {advisories} security advisor{'ies' if advisories != 1 else 'y'}"
     return f"Checked {checked} packages from {source} against {rules} rules: {verdict}"
 
 
 def rule_lines(rule: Rule) -> list[str]:
     lines = [
-        f"{rule.id} ({rule.severity})",
+        f"{rule.id} ({rule.severity}{', advisory ' + ', '.join(rule.advisories) if rule.kind == 'advisory' else ''})",
         f"  {rule.summary}",
         "  when: " + ", ".join(f"{n} {s}" for n, s in rule.when.items()),
     ]

@@ -43,6 +43,15 @@ def markdown(review: Review, *, title: str = "Dependency upgrade") -> str:
         lines += ["### Other packages (direct and transitive)", "", *_rows(other), ""]
     if review.held_back:
         lines += ["### Held back", ""] + [f"- {h.name} {h.version}: {h.reason}" for h in review.held_back] + [""]
+    if review.advisories_fixed or review.advisories_remaining:
+        lines += ["### Security advisories", ""]
+        for violation in review.advisories_fixed:
+            lines.append(f"- fixed by this upgrade: {', '.join(violation.rule.advisories)} ({violation.rule.summary})")
+        for violation in review.advisories_remaining:
+            versions = ", ".join(f"{n}=={v}" for n, v in violation.packages.items())
+            fix = ", ".join(f"`{n}{s}`" for n, s in violation.rule.fix.prefer.items())
+            lines.append(f"- still present ({violation.rule.severity}): {', '.join(violation.rule.advisories)} in {versions}; fixed by {fix}")
+        lines.append("")
     if review.applied or review.warnings:
         lines += ["### Compatibility matrix", ""]
         for rule, option in review.applied.items():
@@ -74,6 +83,10 @@ def table(review: Review) -> RenderableType:
         parts.append(Text(f"held back: {h.name} {h.version}: {h.reason}"))
     for rule, option in review.applied.items():
         parts.append(Text(f"matrix: steered around {rule} with " + ", ".join(f"{n}{s}" for n, s in option.items())))
+    for violation in review.advisories_fixed:
+        parts.append(Text(f"advisory fixed: {', '.join(violation.rule.advisories)} ({violation.rule.id})"))
+    for violation in review.advisories_remaining:
+        parts.append(Text(f"advisory remaining ({violation.rule.severity}): {', '.join(violation.rule.advisories)} ({violation.rule.id})"))
     for reason in review.blocked:
         parts.append(Text(f"blocked: {reason}"))
     parts.append(Text(review.summary))

@@ -16,7 +16,7 @@ from packaging.specifiers import SpecifierSet
 from hfscaffold.adapters.fs import write_atomic
 from hfscaffold.adapters.uv import Uv, UvResult
 from hfscaffold.errors import ExternalError, FindingsError
-from hfscaffold.matrix import RuleSet, Violation, compatible, evaluate
+from hfscaffold.matrix import RuleSet, Violation, breakages, compatible, evaluate
 from hfscaffold.pins import PinSet, read_uv_lock
 from hfscaffold.pyproject import read_matrix_constraints, set_matrix_constraints
 
@@ -88,7 +88,7 @@ def resolve(
             write_atomic(pyproject, set_matrix_constraints(original, applied))
             continue
         pins = read_uv_lock((project / "uv.lock").read_text(encoding="utf-8"), source=str(project / "uv.lock"))
-        found = evaluate(rules, pins)
+        found = breakages(evaluate(rules, pins))  # advisories are reported by check, not repaired
         errors = [v for v in found if v.rule.severity == "error" and v.rule.id not in allow]
         if not errors:
             return Resolution(

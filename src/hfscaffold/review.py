@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 from packaging.version import Version
 
 from hfscaffold.catalog import Catalog, load_catalog
-from hfscaffold.matrix import Violation
+from hfscaffold.matrix import Rule, Violation, advisories, evaluate
 from hfscaffold.pins import PinSet
 
 Level = Literal["major", "minor", "patch", "pre-release", "downgrade", "added", "removed", "rebuild"]
@@ -68,6 +68,8 @@ class Review:
     blocked: list[str] = field(default_factory=list)  # why the proposal cannot be taken
     matrix: str | None = None
     cooldown: str | None = None
+    advisories_fixed: list[Violation] = field(default_factory=list)  # in the old set, gone from the new
+    advisories_remaining: list[Violation] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -97,8 +99,19 @@ class Review:
             "held_back": [h.as_json() for h in self.held_back],
             "matrix_constraints": {rule: dict(option) for rule, option in self.applied.items()},
             "warnings": [v.as_json() for v in self.warnings],
+            "advisories_fixed": [v.as_json() for v in self.advisories_fixed],
+            "advisories_remaining": [v.as_json() for v in self.advisories_remaining],
             "blocked": self.blocked,
         }
+
+
+def advisory_review(rules: Iterable[Rule], old: PinSet, new: PinSet) -> tuple[list[Violation], list[Violation]]:
+    """Security advisories the change fixes, and those still present after it."""
+    rules = list(rules)
+    before = {v.rule.id: v for v in advisories(evaluate(rules, old))}
+    after = advisories(evaluate(rules, new))
+    remaining_ids = {v.rule.id for v in after}
+    return [v for rule_id, v in sorted(before.items()) if rule_id not in remaining_ids], after
 
 
 def release_notes_url(catalog: Catalog, name: str, version: str) -> str | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hfscaffold.errors import UserError
-from hfscaffold.matrix import RuleSet, Violation, evaluate, load_rules
+from hfscaffold.matrix import RuleSet, Violation, advisories, breakages, evaluate, load_rules
 from hfscaffold.pins import PinSet, read_pins, sniff
 from hfscaffold.project import load_project
 
@@ -18,6 +18,7 @@ class CheckRequest:
     environment: bool = False
     python: Path | None = None
     rule_files: tuple[Path, ...] = ()
+    fail_on_advisories: bool = False
 
 
 @dataclass(frozen=True)
@@ -26,16 +27,20 @@ class CheckResult:
     rules: RuleSet
     violations: list[Violation]
     allowed: list[Violation]  # error rules the project accepted with --allow: shown, not failed
+    advisories: list[Violation]  # published CVE/GHSA advisories that affect the pinned versions
+    fail_on_advisories: bool = False
 
     @property
     def errors(self) -> list[Violation]:
-        return [v for v in self.violations if v.rule.severity == "error"]
+        failing = [*self.violations, *(self.advisories if self.fail_on_advisories else [])]
+        return [v for v in failing if v.rule.severity == "error"]
 
     def as_json(self) -> dict[str, object]:
         return {
             "checked": len(self.pins),
             "violations": [v.as_json() for v in self.violations],
             "allowed": [v.as_json() for v in self.allowed],
+            "advisories": [v.as_json() for v in self.advisories],
         }
 
 
@@ -58,5 +63,9 @@ def check(request: CheckRequest) -> CheckResult:
     else:
         pins = read_pins(Path(request.target))
     found = evaluate(rules, pins)
-    allowed = [v for v in found if v.rule.id in allow]
-    return CheckResult(pins=pins, rules=rules, violations=[v for v in found if v not in allowed], allowed=allowed)
+    broken = breakages(found)
+    allowed = [v for v in broken if v.rule.id in allow]
+    return CheckResult(
+        pins=pins, rules=rules, violations=[v for v in broken if v not in allowed], allowed=allowed,
+        advisories=advisories(found), fail_on_advisories=request.fail_on_advisories,
+    )  # fmt: skip

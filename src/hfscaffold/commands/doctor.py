@@ -14,7 +14,7 @@ from hfscaffold.adapters.environment import EnvironmentReport, inspect_environme
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.commands.sync import read_stamp
 from hfscaffold.errors import UserError
-from hfscaffold.matrix import Violation, evaluate
+from hfscaffold.matrix import Violation, advisories, breakages, evaluate
 from hfscaffold.project import Project, load_project
 
 
@@ -34,6 +34,7 @@ class DoctorReport:
     checked: int = 0
     torch: dict[str, object] | None = None
     violations: list[Violation] = field(default_factory=list)
+    advisories: list[Violation] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -41,6 +42,7 @@ class DoctorReport:
             "ok": not self.problems,
             "checked": self.checked,
             "problems": [p.as_json() for p in self.problems],
+            "advisories": [v.as_json() for v in self.advisories],
             "torch": self.torch,
         }
 
@@ -105,16 +107,19 @@ def diagnose(root: Path, *, offline: bool = False) -> DoctorReport:
             problems.append(Problem("drift", f"{name} is {installed[name]}, the lock says {expected[name]}"))
 
     allow = project.allowed_rules()
-    violations = [v for v in evaluate(project.rules(), environment.pins) if v.rule.id not in allow]
+    found = evaluate(project.rules(), environment.pins)
+    violations = [v for v in breakages(found) if v.rule.id not in allow]
     for violation in violations:
         if violation.rule.severity == "error":
-            found = ", ".join(f"{n}=={v}" for n, v in violation.packages.items())
-            problems.append(Problem("matrix", f"{violation.rule.id}: {found}: {violation.rule.symptom}"))
+            versions = ", ".join(f"{n}=={v}" for n, v in violation.packages.items())
+            problems.append(Problem("matrix", f"{violation.rule.id}: {versions}: {violation.rule.symptom}"))
 
     torch = environment.torch
     if torch is not None:
         problems += _torch_problems(project.torch_backend, torch)
-    return DoctorReport(project.root, problems, checked=len(installed), torch=torch, violations=violations)
+    return DoctorReport(
+        project.root, problems, checked=len(installed), torch=torch, violations=violations, advisories=advisories(found)
+    )
 
 
 def _torch_problems(backend: str, torch: dict[str, object]) -> list[Problem]:

@@ -17,7 +17,7 @@ from hfscaffold.adapters.uv import Uv
 from hfscaffold.commands.imports import ImportCheck, import_failure, verify_and_record
 from hfscaffold.commands.sync import sync_environment
 from hfscaffold.errors import ExternalError, FindingsError
-from hfscaffold.matrix import Violation, evaluate
+from hfscaffold.matrix import Violation, breakages, evaluate
 from hfscaffold.pins import read_uv_lock
 from hfscaffold.project import load_project
 from hfscaffold.pyproject import set_tool_setting
@@ -126,7 +126,7 @@ def check_lock(request: LockRequest) -> LockCheck:
         if "needs to be updated" not in (exc.detail or ""):
             raise  # not staleness: resolution or the network failed
         stale = "uv.lock does not match pyproject.toml"
-    found = evaluate(project.rules(request.rule_files), pins)
+    found = breakages(evaluate(project.rules(request.rule_files), pins))
     allow = project.allowed_rules()
     return LockCheck(
         project=root,

@@ -29,7 +29,7 @@ from hfscaffold.policy import Policy, family_of
 from hfscaffold.project import Project, load_project
 from hfscaffold.pyproject import pin_requirements, set_matrix_constraints, set_tool_setting
 from hfscaffold.resolution import Resolution, resolve
-from hfscaffold.review import HeldBack, Review, diff
+from hfscaffold.review import HeldBack, Review, advisory_review, diff
 
 DEFAULT_COOLDOWN = "7 days"
 _DURATION = re.compile(r"^\s*(\d+)\s*(hour|hours|day|days|week|weeks)\s*$")
@@ -193,6 +193,7 @@ def _propose(request: UpgradeRequest, root: Path, report: Callable[[str], None])
                 holds[package] = ",".join(filter(None, [holds.get(package, ""), f"!={release}"]))
                 held.append(HeldBack(package, release, "a new x.y.0 of an HF package waits for its first patch release"))
         held += _held_by_cooldown(request, scratch, uv, current_text, targets, resolution, cooldown)
+        fixed, remaining = advisory_review(rules, current, resolution.pins)
         review = Review(
             changes=diff(current, resolution.pins),
             policy=request.policy.value,
@@ -202,6 +203,8 @@ def _propose(request: UpgradeRequest, root: Path, report: Callable[[str], None])
             blocked=_family_split(current, resolution.pins),
             matrix=rules.version,
             cooldown=cooldown,
+            advisories_fixed=fixed,
+            advisories_remaining=remaining,
         )
         if not request.apply or review.blocked or not review.changes:
             return UpgradeResult(review=review)
