@@ -6,6 +6,8 @@ Rows:
   startup  `hfscaffold --help`                              vs `python -c pass`
   new      `hfscaffold new NAME --with transformers,datasets,accelerate --no-sync`
                                                             vs `copier copy` + `uv lock` by hand
+  lock     `hfscaffold lock` (scratch copy, matrix, atomic write) vs `uv lock` on the same project
+  check    `hfscaffold check` of a 100- and a 1,000-package pin set vs `python -c pass`
   envs     N project environments of one torch-free stack (tokenizers, safetensors, datasets):
            `hfscaffold sync` per project vs `pip install -r` into a venv per project;
            disk of all N (hard links counted once, as `du` does) against one, and sync time
@@ -107,6 +109,45 @@ def new_project(repeat: int) -> Row:
     )  # fmt: skip
 
 
+def lock_project(repeat: int) -> Row:
+    from uv import find_uv_bin
+
+    with tempfile.TemporaryDirectory() as work:
+        subprocess.run([str(BIN / "hfscaffold"), "new", "bench", "--with", COMPONENTS, "--no-sync", "-q"], cwd=work, env=_env(), check=True)
+        project = Path(work, "bench")
+        ours = [str(BIN / "hfscaffold"), "lock", "-q", "--project", str(project)]
+        plain = [find_uv_bin(), "lock", "--project", str(project)]
+        timed(ours), timed(plain)  # warm
+        ours_times, plain_times = [], []
+        for _ in range(repeat):
+            ours_times.append(timed(ours))
+            plain_times.append(timed(plain))
+    return Row(
+        "lock", f"hfscaffold lock ({COMPONENTS}, torch)", "uv lock",
+        statistics.median(ours_times), statistics.median(plain_times), "< 1.1x",
+    )  # fmt: skip
+
+
+def check_pins(repeat: int, size: int) -> Row:
+    with tempfile.TemporaryDirectory() as work:
+        pins = Path(work, "requirements.txt")
+        stack = ["transformers==4.44.2", "tokenizers==0.19.1", "huggingface-hub==0.26.0", "diffusers==0.27.2", "torch==2.5.1"]
+        pins.write_text("\n".join(stack + [f"package-{i}=={i % 7}.{i % 13}.{i % 5}" for i in range(size - len(stack))]) + "\n")
+        ours = [str(BIN / "hfscaffold"), "check", str(pins), "--format", "json"]
+        bare = [sys.executable, "-c", "pass"]
+
+        def run_ours() -> float:
+            start = time.perf_counter()
+            subprocess.run(ours, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # exit 1: findings
+            return time.perf_counter() - start
+
+        run_ours()
+        return Row(
+            f"check {size} pins", f"hfscaffold check ({size} pins, every rule)", "python -c pass",
+            median_of(repeat, run_ours), median_of(repeat, lambda: timed(bare)), "fast enough for pre-commit",
+        )  # fmt: skip
+
+
 ENV_STACK = "tokenizers,safetensors,datasets"
 
 
@@ -186,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
-    parser.add_argument("--only", choices=["startup", "new", "envs"], action="append")
+    parser.add_argument("--only", choices=["startup", "new", "lock", "check", "envs"], action="append")
     parser.add_argument("--envs", default="1,5,20", help="numbers of project environments for the envs rows")
     args = parser.parse_args(argv)
     if not (BIN / "hfscaffold").exists() or not shutil.which("copier", path=str(BIN)):
@@ -196,9 +237,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     benches: dict[str, Callable[[], list[Row]]] = {
         "startup": lambda: [startup(args.repeat)],
         "new": lambda: [new_project(args.repeat)],
+        "lock": lambda: [lock_project(args.repeat)],
+        "check": lambda: [check_pins(args.repeat, 100), check_pins(args.repeat, 1000)],
         "envs": lambda: environments(counts),
     }
     rows = [row for name in (args.only or list(benches)) for row in benches[name]()]
+    previous = args.out / "latest.json"
+    if args.only and previous.is_file():  # keep the rows of benches not run this time
+        fresh = {row.name for row in rows}
+        kept = [Row(**{k: v for k, v in r.items() if k != "ratio"}) for r in json.loads(previous.read_text())["rows"]]
+        order = [r.name for r in kept] + [r.name for r in rows if r.name not in {k.name for k in kept}]
+        merged = {r.name: r for r in kept if r.name not in fresh} | {r.name: r for r in rows}
+        rows = [merged[name] for name in order]
     meta = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores",

@@ -64,6 +64,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--no-lock", is_flag=True, help="Render only; no resolution (implies nothing is synced).")
 @click.option("--no-verify", is_flag=True, help="After syncing, skip importing each component.")
 @click.option("--offline", is_flag=True, help="Resolve from uv's cache only.")
+@click.option("--template", "template", metavar="PATH_OR_URL", help="Render your own Copier template instead of the bundled one.")
+@click.option("--trust", is_flag=True, help="Let --template run Copier tasks and Jinja extensions.")
 @click.option("--allow", "allow", multiple=True, metavar="RULE_ID", help="Accept a matrix rule your own pins hit (recorded).")
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
@@ -79,6 +81,8 @@ def new(
     no_lock: bool,
     no_verify: bool,
     offline: bool,
+    template: str | None,
+    trust: bool,
     allow: tuple[str, ...],
     rule_files: tuple[Path, ...],
     quiet: bool,
@@ -110,6 +114,8 @@ def new(
         rules=load_rules(rule_files),
         allow=frozenset(allow),
         verify=not no_verify,
+        template=template,
+        trust=trust,
     )
     result = create_project(request, report=out.step)
     if output_format == "json":
@@ -427,6 +433,59 @@ def update(project: Path, from_template: Path | None, no_lock: bool, offline: bo
     out.step(f"Updated to the template of hfscaffold {result.to_version}: review with `git diff`, then commit")
 
 
+@cli.command()
+@click.argument("package")
+@_project_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def why(package: str, project: Path, output_format: str) -> None:
+    """Explain why PACKAGE is at its version: who requires it, which matrix rule constrains it."""
+    from hfscaffold.commands.explain import why as explain
+
+    result = explain(project, package)
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps(result.as_json(), indent=2))
+        return
+    click.echo(f"{result.package} {', '.join(result.versions)}")
+    click.echo(f"  pinned by the project: {result.direct}" if result.direct else "  not a direct requirement of the project")
+    for owner in result.required_by:
+        click.echo(f"  required by {owner}")
+    for line in result.constraints:
+        click.echo(f"  constrained to {line}")
+    for line in result.advisories:
+        click.echo(f"  advisory {line}")
+    if result.policy:
+        click.echo(f"  {result.policy}")
+
+
+@cli.command()
+@click.argument("projects", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--offline", is_flag=True, help="Look up newer releases in uv's cache only.")
+@click.option("--no-index", "no_index", is_flag=True, help="Do not look up newer patch releases at all.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def status(projects: tuple[Path, ...], offline: bool, no_index: bool, output_format: str) -> None:
+    """One line per project: template lag, matrix findings, newer patch releases, lock age."""
+    from hfscaffold.commands.explain import status as project_status
+
+    rows = [project_status(p, offline=offline, look_up=not no_index) for p in (projects or (Path("."),))]
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps({"projects": [r.as_json() for r in rows]}, indent=2))
+        return
+    for r in rows:
+        if r.error:
+            click.echo(f"{r.project}: {r.error}")
+            continue
+        patches = "?" if r.newer_patches is None else str(len(r.newer_patches))
+        age = "?" if r.lock_age_days is None else f"{r.lock_age_days:g} days"
+        click.echo(
+            f"{r.project}: template {r.template}; {r.violations} matrix errors; {r.advisories} advisories; "
+            f"{patches} pins with a newer patch release; lock {age} old"
+        )
+
+
 @cli.command("diff")
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
@@ -557,6 +616,18 @@ def matrix_verify(rule_ids: tuple[str, ...], python: str | None, record: bool, r
     if any(r.outcome == "not confirmed" for r in results):
         click.get_current_context().exit(ExitCode.FINDINGS)
 
+
+
+@matrix.command("export")
+@click.option("--format", "output_format", type=click.Choice(["constraints", "renovate"]), default="constraints", show_default=True)
+@click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
+def matrix_export(output_format: str, rule_files: tuple[Path, ...]) -> None:
+    """The rules' fixes as pip/uv constraints or Renovate packageRules, for any project."""
+    from hfscaffold.commands.explain import export_constraints, export_renovate
+    from hfscaffold.matrix import load_rules
+
+    rules = load_rules(rule_files)
+    click.echo(export_constraints(rules) if output_format == "constraints" else export_renovate(rules), nl=False)
 
 
 def _console() -> Console:

@@ -73,12 +73,16 @@ class Project:
         """The built-in matrix plus this project's rule files and ``extra`` ones."""
         return load_rules([*self.rule_files(), *extra])
 
-    def constraints(self) -> dict[str, SpecifierSet]:
-        """The project's own requirements (its pins): what matrix repair must not override."""
+    def requirements(self) -> list[str]:
+        """``[project] dependencies`` as written."""
         project = self.data.get("project", {})
         lines = project.get("dependencies", []) if isinstance(project, dict) else []
+        return [str(line) for line in lines] if isinstance(lines, list) else []
+
+    def constraints(self) -> dict[str, SpecifierSet]:
+        """The project's own requirements (its pins): what matrix repair must not override."""
         constraints: dict[str, SpecifierSet] = {}
-        for line in lines if isinstance(lines, list) else []:
+        for line in self.requirements():
             try:
                 requirement = Requirement(str(line))
             except InvalidRequirement as exc:

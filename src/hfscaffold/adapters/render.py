@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from hfscaffold.errors import ExternalError
+from hfscaffold.errors import ExternalError, UserError
 
 
 def template_path(name: str = "project") -> Path:
@@ -21,8 +21,12 @@ def template_path(name: str = "project") -> Path:
     raise ExternalError(f"the bundled template {name!r} is missing", hint="reinstall hfscaffold")
 
 
-def render(template: Path, dest: Path, answers: Mapping[str, Any]) -> None:
-    """Render ``template`` into ``dest`` with ``answers`` (no prompts, no Copier tasks)."""
+def render(template: Path | str, dest: Path, answers: Mapping[str, Any], *, trust: bool = False) -> None:
+    """Render ``template`` into ``dest`` with ``answers``, without prompts.
+
+    Copier tasks and Jinja extensions run code on the user's machine: they run only for a
+    template the user ``trust``s.
+    """
     import copier  # lazy: keeps --help and check fast
 
     try:
@@ -32,9 +36,14 @@ def render(template: Path, dest: Path, answers: Mapping[str, Any]) -> None:
             data=dict(answers),
             defaults=True,
             overwrite=True,
-            unsafe=False,
+            unsafe=trust,
             quiet=True,
-            skip_tasks=True,
+            skip_tasks=False,  # with unsafe=False, Copier refuses a template with tasks rather than skip them
         )
+    except copier.errors.UnsafeTemplateError as exc:
+        raise UserError(
+            f"the template {template} runs code (Copier tasks, migrations or Jinja extensions): refused: {exc}",
+            hint="read the template first; pass --trust to let it run",
+        ) from None
     except copier.errors.CopierError as exc:
         raise ExternalError(f"copier could not render the template: {exc}") from exc

@@ -11,17 +11,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hfscaffold.adapters.fs import Transaction, copy_project_files, project_lock, recover, staging_directory
 from hfscaffold.adapters.uv import Uv
-from hfscaffold.commands.imports import ImportCheck, import_failure, verify_and_record
-from hfscaffold.commands.sync import sync_environment
 from hfscaffold.errors import ExternalError, FindingsError
 from hfscaffold.matrix import Violation, breakages, evaluate
 from hfscaffold.pins import read_uv_lock
 from hfscaffold.project import load_project
 from hfscaffold.pyproject import set_tool_setting
 from hfscaffold.resolution import Resolution, resolve
+
+if TYPE_CHECKING:
+    from hfscaffold.commands.imports import ImportCheck
 
 _MATRIX_COMMENT = re.compile(r"#\s*hfscaffold matrix:\s*([a-z0-9-]+)")
 
@@ -88,6 +90,10 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
         elapsed = time.perf_counter() - start
         imports = None
         if request.verify:
+            # Imported here: the catalog and the environment machinery cost start-up time.
+            from hfscaffold.commands.imports import import_failure, verify_and_record
+            from hfscaffold.commands.sync import sync_environment
+
             locked = load_project(root)
             sync_environment(locked, uv=uv)
             imports = verify_and_record(locked)

@@ -62,6 +62,8 @@ class NewRequest:
     allow: frozenset[str] = frozenset()
     verify: bool = True  # after syncing, import each component and run its smoke call
     task: Task | None = None  # a task preset: its code is rendered too
+    template: str | None = None  # a template of the user's (path or URL) instead of the bundled one
+    trust: bool = False  # let that template run Copier tasks and Jinja extensions
 
     def __post_init__(self) -> None:
         validate_project_name(self.name, dependencies={c.name for c in self.choices})
@@ -157,7 +159,10 @@ def create_project(request: NewRequest, *, uv: Uv | None = None, report: StepRep
 
     with staging_directory(request.dest) as staging:
         start = time.perf_counter()
-        render_adapter.render(render_adapter.template_path("project"), staging, answers_for(request))
+        template = request.template or render_adapter.template_path("project")
+        render_adapter.render(template, staging, answers_for(request), trust=request.trust)
+        if request.lock and not (staging / "pyproject.toml").is_file():
+            raise UserError(f"the template {template} made no pyproject.toml", hint="hfscaffold locks projects with a [project] table")
         timings["render"] = time.perf_counter() - start
         report(f"Rendered the project template in {timings['render']:.2f}s")
 

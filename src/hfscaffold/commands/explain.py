@@ -1,0 +1,167 @@
+"""``hfscaffold why``, ``status`` and ``matrix export``: the knowledge, explained and shared."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+from hfscaffold import __version__, _toml
+from hfscaffold.errors import UserError
+from hfscaffold.matrix import ABSENT, RuleSet, advisories, breakages, evaluate, specifiers_overlap
+from hfscaffold.pins import read_uv_lock
+from hfscaffold.policy import Policy
+from hfscaffold.project import load_project
+from hfscaffold.pyproject import read_matrix_constraints
+
+
+@dataclass(frozen=True)
+class Why:
+    package: str
+    versions: list[str]
+    direct: str | None  # the project's own requirement, e.g. "transformers==4.44.2"
+    required_by: list[str]  # "accelerate 1.15.0 (torch>=2.0.0)"
+    constraints: list[str] = field(default_factory=list)  # matrix constraints on it, with rule and reference
+    advisories: list[str] = field(default_factory=list)
+    policy: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        return self.__dict__.copy()
+
+
+def why(root: Path, package: str) -> Why:
+    project = load_project(root)
+    name = canonicalize_name(package)
+    if not project.lock_file.is_file():
+        raise UserError(f"{project.root} has no uv.lock", hint="run `hfscaffold lock`")
+    text = project.lock_file.read_text(encoding="utf-8")
+    pins = read_uv_lock(text, source=str(project.lock_file))
+    if name not in pins.packages:
+        raise UserError(f"{name} is not in the lock", hint="`hfscaffold why` explains packages that uv.lock holds")
+    required_by = []
+    for entry in _toml.loads(text).get("package", []):
+        for group in ("dependencies", "optional-dependencies", "dev-dependencies"):
+            value = entry.get(group, [])
+            items = [d for ds in value.values() for d in ds] if isinstance(value, dict) else value
+            for dependency in items:
+                if isinstance(dependency, dict) and canonicalize_name(str(dependency.get("name", ""))) == name:
+                    owner = str(entry.get("name"))
+                    specs = [r for r in entry.get("metadata", {}).get("requires-dist", []) if canonicalize_name(str(r.get("name", ""))) == name]
+                    spec = str(specs[0].get("specifier", "")) if specs else ""
+                    label = f"{owner} {entry.get('version', '')}".strip() + (f" ({name}{spec})" if spec else "")
+                    if label not in required_by:
+                        required_by.append(label)
+    project.constraints()  # a malformed requirement is a UserError here, not a traceback below
+    direct = next((line for line in project.requirements() if canonicalize_name(Requirement(line).name) == name), None)
+    rules = project.rules()
+    known = {rule.id: rule for rule in rules}
+    constraints = []
+    for rule_id, option in read_matrix_constraints(project.pyproject.read_text(encoding="utf-8")).items():
+        if name in option:
+            rule = known.get(rule_id)
+            reference = f"; see {rule.references[0]}" if rule else ""
+            summary = f": {rule.summary}" if rule else ""
+            constraints.append(f"{name}{option[name]} by matrix rule {rule_id}{summary}{reference}")
+    found = [v for v in advisories(evaluate(rules, pins)) if name in v.rule.when]
+    version = pins.version(name)
+    policy = ""
+    if direct and version is not None:
+        policy = f"`hfscaffold upgrade {name}` may move it within {Policy.PATCH.allowed(version)} (patch policy; --policy minor/major for more), after the cooldown"
+    return Why(
+        package=name,
+        versions=[str(v) for v in pins.versions(name)],
+        direct=direct,
+        required_by=sorted(required_by),
+        constraints=constraints,
+        advisories=[f"{', '.join(v.rule.advisories)}: {v.rule.summary}" for v in found],
+        policy=policy,
+    )
+
+
+@dataclass(frozen=True)
+class Status:
+    project: str
+    template: str
+    violations: int
+    advisories: int
+    lock_age_days: float | None
+    newer_patches: list[str] | None  # None when not looked up (offline without cache, or failed)
+    error: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return self.__dict__.copy()
+
+
+def status(root: Path, *, offline: bool = False, look_up: bool = True) -> Status:
+    from hfscaffold.errors import HfscaffoldError
+
+    try:
+        project = load_project(root)
+    except HfscaffoldError as exc:
+        return Status(str(root), "?", 0, 0, None, None, error=exc.message)
+    answers = project.root / ".copier-answers.yml"
+    made_with = "unknown"
+    if answers.is_file():
+        import yaml  # type: ignore[import-untyped, unused-ignore]
+
+        made_with = str((yaml.safe_load(answers.read_text(encoding="utf-8")) or {}).get("hfscaffold_version", "unknown"))
+    template = made_with if made_with == __version__ else f"{made_with} -> {__version__}"
+    if not project.lock_file.is_file():
+        return Status(str(project.root), template, 0, 0, None, None, error="no uv.lock")
+    pins = read_uv_lock(project.lock_file.read_text(encoding="utf-8"), source=str(project.lock_file))
+    found = evaluate(project.rules(), pins)
+    allow = project.allowed_rules()
+    violations = [v for v in breakages(found) if v.rule.severity == "error" and v.rule.id not in allow]
+    age = (time.time() - project.lock_file.stat().st_mtime) / 86400
+    newer: list[str] | None = None
+    if look_up:
+        from hfscaffold.commands.upgrade import UpgradeRequest, propose
+
+        try:
+            review = propose(UpgradeRequest(project=project.root, offline=offline, cooldown="0 days")).review
+            newer = [f"{c.name} {c.old} -> {c.new}" for c in review.changes if c.level == "patch" and c.name in project.constraints()]
+        except HfscaffoldError:
+            newer = None
+    return Status(str(project.root), template, len(violations), len(advisories(found)), round(age, 1), newer)
+
+
+def export_constraints(rules: RuleSet) -> str:
+    """The rules' preferred fixes as a pip/uv constraints file (a constraint only applies to a
+    package that is installed anyway, so the file is safe to pass to any install)."""
+    merged: dict[str, SpecifierSet] = {}
+    why_lines: dict[str, list[str]] = {}
+    skipped: list[str] = []
+    for rule in rules:
+        for name, spec in rule.fix.prefer.items():
+            candidate = merged.get(name, SpecifierSet()) & SpecifierSet(spec)
+            if name in merged and not specifiers_overlap(merged[name], SpecifierSet(spec)):
+                skipped.append(f"# {rule.id}: {name}{spec} conflicts with another rule's fix; left out")
+                continue
+            merged[name] = candidate
+            why_lines.setdefault(name, []).append(rule.id)
+    lines = [f"# hfscaffold compatibility matrix {rules.version}: preferred fixes as constraints", "# pip install -c this-file ... / uv pip install -c this-file ..."]
+    for name in sorted(merged):
+        lines.append(f"{name}{merged[name]}  # {', '.join(why_lines[name])}")
+    return "\n".join(lines + skipped) + "\n"
+
+
+def export_renovate(rules: RuleSet) -> str:
+    """Renovate packageRules that keep pypi packages inside each rule's preferred fix."""
+    package_rules = []
+    for rule in rules:
+        conditions = ", ".join(f"{n} {s}" for n, s in rule.when.items() if s != ABSENT)
+        for name, spec in rule.fix.prefer.items():
+            package_rules.append(
+                {
+                    "description": f"hfscaffold {rule.id}: {rule.summary} (when {conditions}; see {rule.references[0]})",
+                    "matchDatasources": ["pypi"],
+                    "matchPackageNames": [name],
+                    "allowedVersions": str(SpecifierSet(spec)),
+                }
+            )
+    return json.dumps({"packageRules": package_rules}, indent=2) + "\n"
