@@ -75,3 +75,16 @@ def test_debug_shows_the_traceback(run_cli) -> None:
     result = run_cli("--debug", "new", "demo", "--with", "candle")
     assert result.exit_code == 2
     assert "Traceback" in result.stderr and "error: 'candle' is a Rust crate" in result.stderr
+
+
+def test_no_subprocess_takes_a_shell_string() -> None:
+    """Every subprocess is an argument list: project names and paths can never become shell code."""
+    source = Path(__file__).resolve().parents[1] / "src" / "hfscaffold"
+    offenders = [str(p) for p in source.rglob("*.py") if "shell=True" in p.read_text() or "os.system(" in p.read_text()]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("args", [["matrix", "show", "diffusers-hub-cached-download"], ["components"], ["matrix", "list"]])
+def test_reports_have_a_json_form(args: list[str], run_cli) -> None:
+    result = run_cli(*args, "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout)

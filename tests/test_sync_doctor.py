@@ -44,6 +44,8 @@ def test_sync_builds_each_projects_own_stamped_environment(two_projects: tuple[P
         assert run_cli("doctor", "--project", str(project)).exit_code == 0
     first, second = two_projects
     assert (first / ".venv").resolve() != (second / ".venv").resolve()
+    again = json.loads(run_cli("sync", "--project", str(first), "--format", "json").stdout)
+    assert again["project"] == str(first) and again["stamp"]["project"] == str(first)
 
 
 @pytest.mark.parametrize("variable", ["VIRTUAL_ENV", "CONDA_PREFIX", "UV_PROJECT_ENVIRONMENT"])

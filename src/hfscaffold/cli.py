@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,14 +22,28 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 
 class Output:
-    """Progress and results; progress goes to stderr so stdout stays machine-readable."""
+    """Progress and results; progress goes to stderr so stdout stays machine-readable.
+
+    On a terminal, long steps show a spinner (rich); elsewhere only the finished steps print.
+    """
 
     def __init__(self, quiet: bool = False) -> None:
         self.quiet = quiet
+        self._status: Any = None
 
     def step(self, message: str) -> None:
         if not self.quiet:
             click.echo(message, err=True)
+
+    @contextmanager
+    def working(self, message: str) -> Iterator[None]:
+        if self.quiet or not sys.stderr.isatty():
+            yield
+            return
+        from rich.console import Console
+
+        with Console(stderr=True).status(message):
+            yield
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -117,7 +132,8 @@ def new(
         template=template,
         trust=trust,
     )
-    result = create_project(request, report=out.step)
+    with out.working("Rendering, resolving with uv and checking the matrix"):
+        result = create_project(request, report=out.step)
     if output_format == "json":
         import json
 
@@ -286,7 +302,8 @@ def lock(
         if not verdict.ok:
             click.get_current_context().exit(ExitCode.FINDINGS)
         return
-    result = lock_project(request, report=out.step)
+    with out.working("Resolving with uv and checking the matrix"):
+        result = lock_project(request, report=out.step)
     for rule_id, option in result.resolution.applied.items():
         out.step(f"Steered around matrix rule {rule_id}: constrained " + ", ".join(f"{n}{s}" for n, s in option.items()))
     for violation in result.resolution.warnings:
@@ -309,7 +326,8 @@ def lock(
 @_project_option
 @click.option("--offline", is_flag=True, help="Install from uv's cache only.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def sync(project: Path, offline: bool, quiet: bool) -> None:
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def sync(project: Path, offline: bool, quiet: bool, output_format: str) -> None:
     """Build the project's own environment (.venv) exactly from uv.lock, and stamp it.
 
     Refuses (exit 1) an environment that is not the project's own: an active virtualenv or
@@ -317,8 +335,14 @@ def sync(project: Path, offline: bool, quiet: bool) -> None:
     """
     from hfscaffold.commands.sync import sync_project
 
-    out = Output(quiet=quiet)
-    result = sync_project(project, offline=offline, report=out.step)
+    out = Output(quiet=quiet or output_format == "json")
+    with out.working("Building the environment with uv"):
+        result = sync_project(project, offline=offline, report=out.step)
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps({"project": str(result.project), "stamp": result.stamp, "seconds": round(result.seconds, 3)}, indent=2))
+        return
     out.step(f"Synced {_shown(result.project / '.venv')} from uv.lock in {result.seconds:.2f}s")
 
 
@@ -394,7 +418,8 @@ def upgrade(
         project=project, packages=packages, policy=parse_policy(policy), apply=apply_, offline=offline,
         cooldown=cooldown, rule_files=rule_files,
     )  # fmt: skip
-    result = propose(request, report=out.step)
+    with out.working("Resolving the proposal with uv"):
+        result = propose(request, report=out.step)
     _emit_review(result.review, output_format, report_file, title="Dependency upgrade proposal")
     if result.applied:
         out.step(f"Applied: wrote {', '.join(result.changed)}")
@@ -409,7 +434,8 @@ def upgrade(
 @click.option("--from-template", type=click.Path(path_type=Path, file_okay=False, exists=True), help="The template the project was made with, when it is not bundled.")
 @click.option("--no-lock", is_flag=True, help="Only merge the template; do not lock again.")
 @click.option("--offline", is_flag=True, help="Lock from uv's cache only.")
-def update(project: Path, from_template: Path | None, no_lock: bool, offline: bool) -> None:
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def update(project: Path, from_template: Path | None, no_lock: bool, offline: bool, output_format: str) -> None:
     """Bring the project to the current template, keeping its answers and your edits.
 
     Copier's update: a three-way merge of the old template, the new one and your project;
@@ -419,8 +445,15 @@ def update(project: Path, from_template: Path | None, no_lock: bool, offline: bo
     from hfscaffold.commands.lock import LockRequest, lock_project
     from hfscaffold.commands.update import require_no_conflicts, update_project
 
-    out = Output()
+    out = Output(quiet=output_format == "json")
     result = update_project(project, from_template=from_template, report=out.step)
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps({
+            "project": str(result.project), "from": result.from_version, "to": result.to_version,
+            "up_to_date": result.up_to_date, "changed": result.changed, "conflicts": result.conflicts,
+        }, indent=2))  # fmt: skip
     if result.up_to_date:
         out.step(f"Already on the template of hfscaffold {result.to_version}")
         return
@@ -561,12 +594,19 @@ def matrix_list(rule_files: tuple[Path, ...], output_format: str) -> None:
 @matrix.command("show")
 @click.argument("rule_id")
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
-def matrix_show(rule_id: str, rule_files: tuple[Path, ...]) -> None:
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def matrix_show(rule_id: str, rule_files: tuple[Path, ...], output_format: str) -> None:
     """Show one rule: versions, symptom, fix, probe and references."""
     from hfscaffold.matrix import load_rules
     from hfscaffold.output import rule_lines
 
-    click.echo("\n".join(rule_lines(load_rules(rule_files).get(rule_id))))
+    rule = load_rules(rule_files).get(rule_id)
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps(rule.model_dump(mode="json"), indent=2))
+        return
+    click.echo("\n".join(rule_lines(rule)))
 
 
 @matrix.command("verify")
