@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -21,7 +22,7 @@ from hfscaffold.errors import ExternalError, HfscaffoldError, UserError
 from hfscaffold.matrix import RuleSet, Violation, builtin_rules
 from hfscaffold.naming import package_name, validate_project_name
 from hfscaffold.project import load_project
-from hfscaffold.pyproject import pin_requirements, set_tool_setting
+from hfscaffold.pyproject import pin_requirements, set_matrix_constraints, set_tool_setting
 from hfscaffold.resolution import Resolution, resolve
 
 TORCH_BACKEND = re.compile(r"^(pypi|cpu|cu\d{2,3}|rocm\d+\.\d+(\.\d+)?)$")
@@ -124,12 +125,55 @@ def _check_destination(dest: Path) -> None:
         raise UserError(f"{dest} exists and is not empty", hint="choose another name or --dest; nothing was changed")
 
 
-def _pin(staging: Path, request: NewRequest, uv: Uv) -> Resolution:
-    """Resolve (steered by the matrix), pin uv's versions exactly in pyproject.toml, lock again."""
+def _resolve(project: Path, request: NewRequest, uv: Uv) -> Resolution:
+    """uv's resolution of ``project``, steered around the matrix's known-bad combinations."""
     constraints = {c.name: c.specifier for c in request.choices if str(c.specifier)}
-    resolution = resolve(
-        staging, uv=uv, rules=request.rules, constraints=constraints, allow=request.allow, python=request.python.interpreter
+    return resolve(
+        project, uv=uv, rules=request.rules, constraints=constraints, allow=request.allow, python=request.python.interpreter
     )
+
+
+def _with_interpreter(request: NewRequest, uv: Uv, folder: Path) -> NewRequest:
+    if request.python.interpreter == sys.executable:
+        return request
+    # Found from the project folder (its .python-version counts, as for pyenv users); lock and
+    # sync then use this same interpreter.
+    found = uv.find_python(request.python.minor, cwd=folder)
+    return replace(request, python=replace(request.python, interpreter=found))
+
+
+def _prerender_pyproject(template: Path, answers: dict[str, object], folder: Path) -> None:
+    """Just the project metadata uv needs, from the template's own pyproject.toml.jinja, rendered
+    by plain Jinja (milliseconds) so that uv can resolve while Copier renders the whole project."""
+    import jinja2
+
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(template), undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    (folder / "pyproject.toml").write_text(environment.get_template("pyproject.toml.jinja").render(**answers), encoding="utf-8")
+    (folder / ".python-version").write_text(f"{answers['python_version']}\n", encoding="utf-8")
+    (folder / "README.md").write_text("", encoding="utf-8")
+
+
+class _InBackground(threading.Thread):
+    """Run ``work`` on a thread; ``finish`` waits and hands back its exception, if any."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        super().__init__(daemon=True)
+        self.work = work
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.work()
+        except BaseException as exc:  # handed to the caller by finish()
+            self.error = exc
+
+    def finish(self) -> BaseException | None:
+        self.join()
+        return self.error
+
+
+def _pin(staging: Path, request: NewRequest, uv: Uv, resolution: Resolution) -> Resolution:
+    """Pin uv's versions exactly in pyproject.toml, and lock again."""
     pins: dict[str, str] = {}
     for choice in request.choices:
         version = resolution.pins.version(choice.name)
@@ -159,22 +203,41 @@ def create_project(request: NewRequest, *, uv: Uv | None = None, report: StepRep
 
     with staging_directory(request.dest) as staging:
         start = time.perf_counter()
-        template = request.template or render_adapter.template_path("project")
-        render_adapter.render(template, staging, answers_for(request), trust=request.trust)
-        if request.lock and not (staging / "pyproject.toml").is_file():
-            raise UserError(f"the template {template} made no pyproject.toml", hint="hfscaffold locks projects with a [project] table")
+        bundled = render_adapter.template_path("project")
+        template = request.template or bundled
+        answers = answers_for(request)
+        if request.lock and request.template is None:
+            # Overlap the two slow steps: Copier renders (and imports) on a thread while uv
+            # resolves the same project metadata in a scratch folder.
+            with staging_directory(request.dest) as scratch:
+                _prerender_pyproject(bundled, answers, scratch)
+                rendering = _InBackground(lambda: render_adapter.render(template, staging, answers, trust=request.trust))
+                rendering.start()
+                try:
+                    request = _with_interpreter(request, uv, scratch)
+                    resolution = _resolve(scratch, request, uv)
+                finally:
+                    failed = rendering.finish()
+                if failed is not None:
+                    raise failed
+                shutil.copy2(scratch / "uv.lock", staging / "uv.lock")
+                pyproject = staging / "pyproject.toml"
+                write_atomic(pyproject, set_matrix_constraints(pyproject.read_text(encoding="utf-8"), resolution.applied))
+            report(f"Rendered the project template while uv resolved, in {time.perf_counter() - start:.2f}s")
+        else:
+            render_adapter.render(template, staging, answers, trust=request.trust)
+            if request.lock and not (staging / "pyproject.toml").is_file():
+                raise UserError(f"the template {template} made no pyproject.toml", hint="hfscaffold locks projects with a [project] table")
+            report(f"Rendered the project template in {time.perf_counter() - start:.2f}s")
+            if request.lock:
+                request = _with_interpreter(request, uv, staging)
+                resolution = _resolve(staging, request, uv)
         timings["render"] = time.perf_counter() - start
-        report(f"Rendered the project template in {timings['render']:.2f}s")
 
-        if request.lock:
+        if resolution is not None:
             start = time.perf_counter()
-            if request.python.interpreter != sys.executable:
-                # Found from the project folder (its .python-version counts, as for pyenv users);
-                # lock and sync then use this same interpreter.
-                found = uv.find_python(request.python.minor, cwd=staging)
-                request = replace(request, python=replace(request.python, interpreter=found))
-            resolution = _pin(staging, request, uv)
-            timings["resolve"] = time.perf_counter() - start
+            resolution = _pin(staging, request, uv, resolution)
+            timings["resolve"] = timings["render"] + time.perf_counter() - start
             for rule_id, option in resolution.applied.items():
                 constraint = ", ".join(f"{n}{s}" for n, s in option.items())
                 report(f"Steered around matrix rule {rule_id}: constrained {constraint}")
