@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import py_compile
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,24 @@ from hfscaffold.adapters import render
 from hfscaffold.adapters.uv import find_uv
 from hfscaffold.catalog import load_tasks
 
-LOCAL_CPU_TORCH = sorted(Path("/opt/wheels").glob("torch-2.13.0+cpu-*.whl")) if Path("/opt/wheels").is_dir() else []
+def _local_cpu_torch() -> Path | None:
+    """A folder with a CPU build of torch 2.13.0 among pip's configured find-links, if any."""
+    try:
+        configured = subprocess.run(
+            [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True, timeout=60
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    for line in configured.splitlines():
+        key, _, value = line.partition("=")
+        if key.endswith("find-links"):
+            for folder in value.strip("'\"").split():
+                if sorted(Path(folder).glob("torch-2.13.0+cpu-*.whl")):
+                    return Path(folder)
+    return None
+
+
+LOCAL_CPU_TORCH = _local_cpu_torch()
 TASKS = [t.id for t in load_tasks().tasks]
 
 
@@ -97,7 +115,7 @@ def test_components_lists_the_tasks(run_cli) -> None:
 
 
 @pytest.mark.network
-@pytest.mark.skipif(not LOCAL_CPU_TORCH, reason="no local CPU torch 2.13.0 wheel in /opt/wheels; PyPI's CUDA build is too heavy here")
+@pytest.mark.skipif(LOCAL_CPU_TORCH is None, reason="no CPU build of torch 2.13.0 in pip's find-links; PyPI's CUDA build is too heavy here")
 @pytest.mark.parametrize("extra", ["", ",lightning"], ids=["trainer", "lightning"])
 def test_text_classification_project_trains_and_predicts_in_its_own_environment(
     extra: str, tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
@@ -105,7 +123,7 @@ def test_text_classification_project_trains_and_predicts_in_its_own_environment(
     """`new demo --task text-classification`: its own tests pass in its own environment on CPU."""
     for key in ("UV_DEFAULT_INDEX", "UV_INDEX_URL", "UV_CACHE_DIR", "VIRTUAL_ENV"):
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("UV_FIND_LINKS", "/opt/wheels")  # this machine's CPU build of torch serves the lock
+    monkeypatch.setenv("UV_FIND_LINKS", str(LOCAL_CPU_TORCH))  # this machine's CPU build of torch serves the lock
     monkeypatch.chdir(tmp_path)
     result = run_cli("new", "demo", "--task", "text-classification", "--with", f"torch==2.13.0{extra}")
     assert result.exit_code == 0, result.stderr
