@@ -88,3 +88,25 @@ def test_no_subprocess_takes_a_shell_string() -> None:
 def test_reports_have_a_json_form(args: list[str], run_cli) -> None:
     result = run_cli(*args, "--format", "json")
     assert result.exit_code == 0 and json.loads(result.stdout)
+
+
+def test_the_lazy_command_table_matches_the_commands() -> None:
+    """`--help` lists commands from a table, without importing them: it must say what they say."""
+    import click
+
+    from hfscaffold import _commands
+    from hfscaffold.cli import COMMANDS
+
+    top_level = {obj.name for obj in vars(_commands).values() if isinstance(obj, click.Command)}
+    top_level -= {sub for obj in vars(_commands).values() if isinstance(obj, click.Group) for sub in obj.commands}
+    assert top_level == set(COMMANDS)
+    for name, (function, help_text) in COMMANDS.items():
+        command = getattr(_commands, function)
+        assert command.name == name
+        assert (command.help or "").split("\n\n")[0].replace("\n", " ").strip() == help_text
+
+
+def test_help_does_not_import_the_commands() -> None:
+    code = "import sys; from hfscaffold.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\nprint('hfscaffold._commands' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False"
