@@ -9,7 +9,19 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found, no-redef, unused-ignore]
 
+from hfscaffold.errors import UserError
+
 loads = tomllib.loads
 TOMLDecodeError = tomllib.TOMLDecodeError
 
-__all__ = ["TOMLDecodeError", "loads"]
+
+def parse(text: str, *, source: str, hint: str) -> dict[str, object]:
+    """A TOML document, or a UserError naming the file, the line and what is wrong."""
+    try:
+        data: dict[str, object] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{source}: not valid TOML: {exc}", hint=hint) from None
+    return data
+
+
+__all__ = ["TOMLDecodeError", "loads", "parse"]

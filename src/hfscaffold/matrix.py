@@ -262,10 +262,7 @@ class RuleSet(BaseModel):
 
 def parse_rules(text: str, *, source: str) -> RuleSet:
     """A rule file's text -> a RuleSet; every problem reported at once as ``file: rule[i] (id).field: message``."""
-    try:
-        data = _toml.loads(text)
-    except _toml.TOMLDecodeError as exc:
-        raise UserError(f"{source}: not valid TOML: {exc}", hint="fix the file's syntax") from None
+    data = _toml.parse(text, source=source, hint="fix the file's syntax")
     try:
         return RuleSet.model_validate(data)
     except ValidationError as exc:

@@ -48,11 +48,7 @@ def _version(value: object, *, source: str, where: str) -> Version:
 
 
 def _toml_document(text: str, source: str) -> dict[str, object]:
-    try:
-        data: dict[str, object] = _toml.loads(text)
-    except _toml.TOMLDecodeError as exc:
-        raise UserError(f"{source}: not valid TOML: {exc}", hint="fix the file, or regenerate it") from None
-    return data
+    return _toml.parse(text, source=source, hint="fix the file, or regenerate it")
 
 
 def _collect(entries: object, *, source: str, key: str) -> dict[str, tuple[Version, ...]]:

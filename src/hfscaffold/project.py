@@ -104,11 +104,10 @@ def load_project(root: Path) -> Project:
     if not pyproject.is_file():
         raise UserError(f"{root} has no pyproject.toml", hint="run this in a project folder, or pass --project DIR")
     try:
-        data = _toml.loads(pyproject.read_text(encoding="utf-8"))
-    except _toml.TOMLDecodeError as exc:
-        raise UserError(f"{pyproject}: not valid TOML: {exc}", hint="fix the file's syntax; nothing was changed") from None
+        text = pyproject.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise UserError(f"{pyproject}: not UTF-8 text", hint="fix the file's encoding") from None
+    data = _toml.parse(text, source=str(pyproject), hint="fix the file's syntax; nothing was changed")
     if not isinstance(data.get("project"), dict):
         raise UserError(f"{pyproject}: no [project] table", hint="hfscaffold works on projects with a [project] table")
     return Project(root=root, data=data)

@@ -220,7 +220,7 @@ def _held_by_cooldown(
     probe = scratch / "cooldown-probe"
     probe.mkdir()
     copy_project_files(scratch, probe)
-    args = [a for a in _lock_args(request, targets, None, current_text)]
+    args = _lock_args(request, targets, None, current_text)
     try:
         uv.lock(probe, extra=args)
     except ExternalError:
