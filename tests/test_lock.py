@@ -14,7 +14,8 @@ import pytest
 from fakeindex import FakeDist, FakeIndex, hf_stack
 
 from hfscaffold import _toml
-from hfscaffold.adapters.fs import JOURNAL, Transaction, _roll_forward, recover, write_atomic
+from hfscaffold.adapters.fs import write_atomic
+from hfscaffold.adapters.transaction import JOURNAL, Transaction, _roll_forward, recover
 
 
 @pytest.fixture

@@ -84,9 +84,54 @@ def test_pylock_toml() -> None:
     assert pins.as_strings() == {"diffusers": "0.27.2", "huggingface-hub": "0.26.0"}
 
 
+def in_memory(files: dict[str, str]):  # type: ignore[no-untyped-def]
+    """An include reader over a dict of file contents (name -> text)."""
+
+    def read(target: str, where: str):  # type: ignore[no-untyped-def]
+        return files[target], target, read
+
+    return read
+
+
 def test_requirements_tolerate_comments_hashes_extras_markers_and_options() -> None:
-    pins = read_requirements(FREEZE)
-    assert pins.as_strings() == {"tokenizers": "0.19.1", "torch": "2.5.1+cpu", "transformers": "4.44.2"}
+    pins = read_requirements(FREEZE, include=in_memory({"other.txt": "numpy==1.26.4\n"}))
+    assert pins.as_strings() == {"numpy": "1.26.4", "tokenizers": "0.19.1", "torch": "2.5.1+cpu", "transformers": "4.44.2"}
+
+
+def test_an_include_without_a_file_to_follow_it_is_refused_not_skipped() -> None:
+    with pytest.raises(UserError) as info:
+        read_requirements("a==1\n-r other.txt\n")
+    assert "requirements.txt:2: cannot follow the include 'other.txt'" in info.value.message
+
+
+def test_includes_are_followed_relative_to_the_file_and_never_outside_its_folder(tmp_path: Path) -> None:
+    (tmp_path / "reqs").mkdir()
+    (tmp_path / "reqs" / "base.txt").write_text("numpy==1.26.4\n-r more/extra.txt\n")
+    (tmp_path / "reqs" / "more").mkdir()
+    (tmp_path / "reqs" / "more" / "extra.txt").write_text("--requirement=../leaf.txt\n")
+    (tmp_path / "reqs" / "leaf.txt").write_text("tqdm==4.66.5\n")
+    (tmp_path / "requirements.txt").write_text("transformers==4.44.2\n-r reqs/base.txt\n")
+    assert read_pins(tmp_path / "requirements.txt").as_strings() == {"numpy": "1.26.4", "tqdm": "4.66.5", "transformers": "4.44.2"}
+
+    (tmp_path / "secret.txt").write_text("x==1\n")
+    (tmp_path / "reqs" / "escape.txt").write_text("-r ../secret.txt\n")
+    with pytest.raises(UserError) as info:
+        read_pins(tmp_path / "reqs" / "escape.txt")
+    assert "leads outside" in info.value.message and "refused" in info.value.message
+    (tmp_path / "reqs" / "loop.txt").write_text("-r loop.txt\n")
+    with pytest.raises(UserError) as info:
+        read_pins(tmp_path / "reqs" / "loop.txt")
+    assert "circular include" in info.value.message
+
+
+def test_two_different_pins_of_one_package_are_reported_not_merged() -> None:
+    with pytest.raises(UserError) as info:
+        read_requirements("numpy==1.26.4\ntqdm==4.66.5\nnumpy==2.1.0\n")
+    assert "numpy is pinned twice, to 1.26.4 (requirements.txt:1) and to 2.1.0 (requirements.txt:3)" in info.value.message
+    # The same pin twice is harmless, and pins under markers are per platform or Python.
+    assert read_requirements("numpy==1.26.4\nnumpy==1.26.4\n").as_strings() == {"numpy": "1.26.4"}
+    marked = read_requirements('numpy==1.26.4; python_version < "3.12"\nnumpy==2.1.0; python_version >= "3.12"\n')
+    assert [str(v) for v in marked.versions("numpy")] == ["1.26.4", "2.1.0"]
 
 
 @pytest.mark.parametrize(
@@ -126,6 +171,7 @@ def test_formats_are_recognised_by_name_and_by_content(tmp_path: Path) -> None:
     (tmp_path / "uv.lock").write_text(UV_LOCK)
     (tmp_path / "pylock.dev.toml").write_text(PYLOCK)
     (tmp_path / "frozen.txt").write_text(FREEZE)
+    (tmp_path / "other.txt").write_text("numpy==1.26.4\n")
     (tmp_path / "locked-copy").write_text(UV_LOCK)
     assert read_pins(tmp_path).kind == "uv.lock"  # a folder: its uv.lock
     assert read_pins(tmp_path / "pylock.dev.toml").kind == "pylock.toml"

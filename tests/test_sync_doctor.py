@@ -75,7 +75,7 @@ def test_sync_refuses_a_venv_that_links_elsewhere_or_belongs_to_another_project(
 
     subprocess.run(["cp", "-a", str(second / ".venv"), str(first / ".venv")], check=True)  # a copied environment
     result = run_cli("sync", "--project", str(first))
-    assert result.exit_code == 1 and f"was built for another project ({second})" in result.stderr
+    assert result.exit_code == 1 and f"was built for the project at {second};" in result.stderr
     assert listing(second / ".venv") == before
 
 

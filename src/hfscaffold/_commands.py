@@ -491,14 +491,17 @@ def status(projects: tuple[Path, ...], offline: bool, no_index: bool, output_for
     from hfscaffold.commands.explain import status as project_status
 
     rows = [project_status(p, offline=offline, look_up=not no_index) for p in (projects or (Path("."),))]
+    broken = [r for r in rows if r.error]
     if output_format == "json":
         import json
 
         click.echo(json.dumps({"projects": [r.as_json() for r in rows]}, indent=2))
+        if broken:
+            click.get_current_context().exit(ExitCode.BAD_INPUT)
         return
     for r in rows:
         if r.error:
-            click.echo(f"{r.project}: {r.error}")
+            click.echo(f"{r.project}: error: {r.error}")
             continue
         patches = "?" if r.newer_patches is None else str(len(r.newer_patches))
         age = "?" if r.lock_age_days is None else f"{r.lock_age_days:g} days"
@@ -506,6 +509,8 @@ def status(projects: tuple[Path, ...], offline: bool, no_index: bool, output_for
             f"{r.project}: template {r.template}; {r.violations} matrix errors; {r.advisories} advisories; "
             f"{patches} pins with a newer patch release; lock {age} old"
         )
+    if broken:
+        click.get_current_context().exit(ExitCode.BAD_INPUT)  # a project that cannot be read is bad input
 
 
 @click.command("diff")

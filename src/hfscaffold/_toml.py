@@ -21,6 +21,10 @@ def parse(text: str, *, source: str, hint: str) -> dict[str, object]:
         data: dict[str, object] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{source}: not valid TOML: {exc}", hint=hint) from None
+    except RecursionError:
+        raise UserError(f"{source}: not valid TOML: nested too deeply to read", hint=hint) from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise UserError(f"{source}: not valid TOML: {str(exc).split(';')[0]}", hint=hint) from None
     return data
 
 

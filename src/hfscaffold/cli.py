@@ -6,6 +6,7 @@ keeps that table equal to the commands' own help.
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import click
@@ -60,9 +61,44 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
+_ERROR_LIMIT = 2000  # characters of one error line: input quoted in a message can be huge
+
+
+def one_line(text: str, limit: int = _ERROR_LIMIT) -> str:
+    """``text`` as one printable line of at most ``limit`` characters (and a count of the rest)."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    if len(flat) <= limit:
+        return flat
+    return f"{flat[:limit]}... ({len(flat) - limit} more characters)"
+
+
+def _os_error(exc: OSError) -> tuple[str, str, ExitCode]:
+    """An operating-system failure in a sentence, a hint, and who can fix it."""
+    where = f": {exc.filename}" if exc.filename else ""
+    reason = f"{exc.strerror or exc}{where}"
+    if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
+        return reason, "free some disk space and rerun; the project's files are as they were", ExitCode.EXTERNAL
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return reason, "this needs to write there: check the folder's permissions, or choose another folder", ExitCode.BAD_INPUT
+    if exc.errno == errno.ENAMETOOLONG:
+        return reason, "use a shorter name or path", ExitCode.BAD_INPUT
+    if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EISDIR, errno.ENOENT):
+        return reason, "a path is not what hfscaffold expects there: check for links and files in its place", ExitCode.BAD_INPUT
+    return reason, "rerun with --debug for the traceback", ExitCode.EXTERNAL
+
+
+def _fail(message: str, hint: str | None, code: int) -> None:
+    click.echo(f"error: {one_line(message)}", err=True)
+    if hint:
+        click.echo(f"hint: {one_line(hint)}", err=True)
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """The console script: the only place that exits."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    """The console script: the only place that exits, and the error boundary: bad input and
+    failures outside hfscaffold end in one line and a hint, never a traceback (``--debug`` shows it)."""
+    args = argv if argv is not None else sys.argv[1:]
+    debug = "--debug" in args
     try:
         code = cli.main(args=argv, prog_name="hfscaffold", standalone_mode=False)
     except HfscaffoldError as exc:
@@ -72,17 +108,24 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
             if exc.detail:
                 click.echo(exc.detail.rstrip(), err=True)
-        click.echo(f"error: {exc.message}", err=True)
-        if exc.hint:
-            click.echo(f"hint: {exc.hint}", err=True)
-        sys.exit(exc.exit_code)
+        _fail(exc.message, exc.hint, exc.exit_code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(ExitCode.INTERRUPTED)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(ExitCode.INTERRUPTED)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx is not None else "hfscaffold"
+        _fail(exc.format_message(), f"see `{command} --help`", ExitCode.BAD_INPUT)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(ExitCode.BAD_INPUT if exc.exit_code == 2 else exc.exit_code)
+        _fail(exc.format_message(), None, ExitCode.BAD_INPUT if exc.exit_code == 2 else exc.exit_code)
+    except OSError as exc:
+        if debug:
+            raise
+        _fail(*_os_error(exc))
+    except RecursionError:
+        if debug:
+            raise
+        _fail("the input is nested too deeply to read", "check the file for runaway nesting", ExitCode.BAD_INPUT)
     sys.exit(code if isinstance(code, int) else ExitCode.OK)

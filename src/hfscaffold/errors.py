@@ -15,6 +15,12 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
+def quoted(text: object, limit: int = 80) -> str:
+    """``text`` as a message quotes it: repr'd, and cut short (input can be megabytes long)."""
+    value = str(text)
+    return repr(value) if len(value) <= limit else f"{value[:limit]!r}... ({len(value)} characters)"
+
+
 class HfscaffoldError(Exception):
     """Base error: the CLI prints ``message`` and ``hint`` and exits with ``exit_code``."""
 

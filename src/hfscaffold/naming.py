@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import keyword
 import re
+import sys
 
 from packaging.utils import canonicalize_name
 
 from hfscaffold.errors import UserError
 
 _PEP508_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+_LONGEST = 100
+# Folder names Windows cannot create, whatever follows a dot (CON, con.txt, LPT1...).
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+# Import names a project package would shadow: the standard library's, and the test folders'.
+_SHADOWED = {*sys.stdlib_module_names, "test", "tests"}
 
 
 def validate_project_name(name: str, *, dependencies: set[str] = frozenset()) -> str:  # type: ignore[assignment]
@@ -19,17 +25,26 @@ def validate_project_name(name: str, *, dependencies: set[str] = frozenset()) ->
             f"project name {name!r} is a path, not a name",
             hint="give a plain name and choose the folder with --dest, e.g. `hfscaffold new demo --dest ../work/demo`",
         )
+    if len(name) > _LONGEST:
+        raise UserError(f"project name {name[:40]!r}... is {len(name)} characters long", hint=f"use at most {_LONGEST} characters")
     if not _PEP508_NAME.match(name):
         raise UserError(
             f"project name {name!r} is not a valid Python project name",
             hint="use letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
         )
+    if name.split(".")[0].lower() in _WINDOWS_RESERVED:
+        raise UserError(f"project name {name!r} is a reserved device name on Windows", hint=f"choose another name, e.g. {name}-project")
     if canonicalize_name(name) in dependencies:
         raise UserError(
             f"a project named {name!r} cannot depend on the package of the same name",
             hint=f"choose another name, e.g. {name}-project",
         )
-    package_name(name)  # refuse names that give no importable package
+    package = package_name(name)  # refuse names that give no importable package
+    if package in _SHADOWED:
+        raise UserError(
+            f"project name {name!r} gives the package {package!r}, which would shadow Python's own {package} module",
+            hint=f"choose another name, e.g. {name}-project",
+        )
     return name
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from hfscaffold import _toml
-from hfscaffold.errors import UserError
+from hfscaffold.errors import UserError, quoted
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,8 @@ class PinSet:
 def _version(value: object, *, source: str, where: str) -> Version:
     try:
         return Version(str(value))
-    except InvalidVersion:
-        raise UserError(f"{source}: {where}: {value!r} is not a valid version", hint="fix or regenerate the file") from None
+    except (InvalidVersion, ValueError):  # ValueError: a release number of thousands of digits
+        raise UserError(f"{source}: {where}: {quoted(value)} is not a valid version", hint="fix or regenerate the file") from None
 
 
 def _toml_document(text: str, source: str) -> dict[str, object]:
@@ -84,9 +84,14 @@ _OPTION = re.compile(r"^-{1,2}[A-Za-z]")
 _COMMENT = re.compile(r"(^|\s)#.*$")
 
 
-def read_requirements(text: str, *, source: str = "requirements.txt") -> PinSet:
-    """``name==version`` lines, as pip freeze and pip-compile write them."""
-    versions: dict[str, set[Version]] = {}
+# Reads the file a ``-r`` line names: (its text, its name for messages), or a UserError.
+IncludeReader = Callable[[str, str], tuple[str, str, "IncludeReader"]]
+_INCLUDE = re.compile(r"^(?:-r|--requirement)(?:\s*=\s*|\s+|(?=\S))(\S.*)$")
+_MAX_INCLUDE_DEPTH = 16
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """Lines with comments removed and ``\\`` continuations joined, with their first line number."""
     logical: list[tuple[int, str]] = []
     pending = ""
     start = 0
@@ -101,16 +106,50 @@ def read_requirements(text: str, *, source: str = "requirements.txt") -> PinSet:
         pending = ""
     if pending:
         logical.append((start, pending))
-    for number, line in logical:
+    return logical
+
+
+def read_requirements(text: str, *, source: str = "requirements.txt", include: IncludeReader | None = None) -> PinSet:
+    """``name==version`` lines, as pip freeze and pip-compile write them; ``-r`` includes are
+    followed through ``include`` (without one, an include is refused rather than skipped)."""
+    pins: dict[str, dict[Version, tuple[str, bool]]] = {}  # name -> version -> (where, has a marker)
+    _read_into(pins, text, source=source, include=include, depth=0)
+    versions: dict[str, tuple[Version, ...]] = {}
+    for name, found in sorted(pins.items()):
+        unconditional = [(where, version) for version, (where, marked) in found.items() if not marked]
+        if len(unconditional) > 1:
+            (first, a), (second, b) = sorted(unconditional)[:2]
+            raise UserError(
+                f"{name} is pinned twice, to {a} ({first}) and to {b} ({second}): pip refuses such a file",
+                hint="keep one pin of each package",
+            )
+        versions[name] = tuple(sorted(found))
+    return PinSet(versions, source, kind="requirements")
+
+
+def _read_into(
+    pins: dict[str, dict[Version, tuple[str, bool]]], text: str, *, source: str, include: IncludeReader | None, depth: int
+) -> None:
+    for number, line in _logical_lines(text):
         line = line.strip()
-        if not line or _OPTION.match(line):  # -e, -r, -c, --hash, --index-url, ...
+        included = _INCLUDE.match(line)
+        if included:
+            target = included.group(1).strip()
+            if include is None:
+                raise UserError(f"{source}:{number}: cannot follow the include {quoted(target)} here", hint="pass the file's path instead")
+            if depth >= _MAX_INCLUDE_DEPTH:
+                raise UserError(f"{source}:{number}: includes nested more than {_MAX_INCLUDE_DEPTH} deep", hint="look for a file that includes itself")
+            included_text, included_source, nested = include(target, f"{source}:{number}")
+            _read_into(pins, included_text, source=included_source, include=nested, depth=depth + 1)
+            continue
+        if not line or _OPTION.match(line):  # -e, -c, --hash, --index-url, ...
             continue
         requirement_text = re.split(r"\s+--", line, maxsplit=1)[0]  # trailing --hash=... options
         try:
             requirement = Requirement(requirement_text)
         except InvalidRequirement as exc:
             raise UserError(
-                f"{source}:{number}: cannot parse {requirement_text!r}: {str(exc).splitlines()[0]}",
+                f"{source}:{number}: cannot parse {quoted(requirement_text)}: {_reason(exc)}",
                 hint="each line must be NAME==VERSION (extras, markers, --hash and comments are fine)",
             ) from None
         if requirement.url:  # "name @ file:///..." from pip freeze: no version to check
@@ -118,22 +157,50 @@ def read_requirements(text: str, *, source: str = "requirements.txt") -> PinSet:
         specs = list(requirement.specifier)
         if len(specs) != 1 or specs[0].operator not in ("==", "===") or "*" in specs[0].version:
             raise UserError(
-                f"{source}:{number}: {requirement_text!r} is not pinned to one version",
+                f"{source}:{number}: {quoted(requirement_text)} is not pinned to one version",
                 hint="check reads pinned sets (pip freeze, pip-compile, uv export); use NAME==VERSION",
             )
         name = canonicalize_name(requirement.name)
-        versions.setdefault(name, set()).add(_version(specs[0].version, source=source, where=f"line {number}"))
-    return PinSet({n: tuple(sorted(v)) for n, v in sorted(versions.items())}, source, kind="requirements")
+        version = _version(specs[0].version, source=source, where=f"line {number}")
+        pins.setdefault(name, {}).setdefault(version, (f"{source}:{number}", requirement.marker is not None))
 
 
-def sniff(text: str, *, source: str) -> PinSet:
+def file_includes(folder: Path, *, root: Path | None = None, seen: frozenset[Path] = frozenset()) -> IncludeReader:
+    """An IncludeReader for the ``-r`` lines of a file in ``folder``: each include is read relative
+    to the file that names it and must stay inside ``root`` (the first file's folder)."""
+    bound = (root or folder).resolve()
+
+    def read(target: str, where: str) -> tuple[str, str, IncludeReader]:
+        path = (folder / target).resolve()
+        if not (path == bound or bound in path.parents):
+            raise UserError(f"{where}: the include {quoted(target)} leads outside {bound}: refused", hint="include files of the same folder")
+        if path in seen:
+            raise UserError(f"{where}: {quoted(target)} is already being read (a circular include)", hint="remove the circular -r line")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise UserError(f"{where}: the included file {quoted(target)} does not exist", hint="fix the -r line") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"{where}: cannot read the included {quoted(target)}: {exc}", hint="include a text file") from None
+        return text, str(path), file_includes(path.parent, root=bound, seen=seen | {path})
+
+    return read
+
+
+def _reason(exc: Exception) -> str:
+    """packaging's explanation without the copy of the input it quotes."""
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return first if len(first) <= 120 else first[:120] + "..."
+
+
+def sniff(text: str, *, source: str, include: IncludeReader | None = None) -> PinSet:
     """Read ``text`` as whichever of the three formats it is."""
     head = text.lstrip()[:4096]
     if re.search(r"^lock-version\s*=", head, re.MULTILINE):
         return read_pylock(text, source=source)
     if re.search(r"^\[\[package\]\]", text, re.MULTILINE) or re.match(r"version\s*=\s*\d", head):
         return read_uv_lock(text, source=source)
-    return read_requirements(text, source=source)
+    return read_requirements(text, source=source, include=include)
 
 
 def read_pins(path: Path) -> PinSet:
@@ -154,7 +221,7 @@ def read_pins(path: Path) -> PinSet:
         return read_uv_lock(text, source=source)
     if re.fullmatch(r"pylock(\.[^.]+)?\.toml", path.name):
         return read_pylock(text, source=source)
-    return sniff(text, source=source)
+    return sniff(text, source=source, include=file_includes(path.parent, seen=frozenset({path.resolve()})))
 
 
 def from_installed(packages: Mapping[str, str], *, source: str, python: str, platform: str) -> PinSet:

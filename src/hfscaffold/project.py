@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import SpecifierSet
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from hfscaffold import _toml
-from hfscaffold.errors import UserError
+from hfscaffold.adapters.fs import refuse_outside_links
+from hfscaffold.errors import UserError, quoted
 from hfscaffold.matrix import RuleSet, load_rules
 
 
@@ -97,17 +98,66 @@ class Project:
         return "sha256:" + hashlib.sha256(self.lock_file.read_bytes()).hexdigest()
 
 
+# The files of a project that hfscaffold reads or replaces: none may lead outside it.
+OWN_FILES = ("pyproject.toml", "uv.lock", "pylock.toml", ".python-version", ".copier-answers.yml")
+
+
+def _bad(pyproject: Path | str, what: str) -> UserError:
+    return UserError(f"{pyproject}: {what}", hint="fix pyproject.toml; nothing was changed")
+
+
+def check_project_table(data: dict[str, object], source: Path | str) -> None:
+    """The parts of pyproject.toml that hfscaffold and uv act on are well-formed (PEP 508, PEP 440)."""
+    project = data.get("project")
+    if not isinstance(project, dict):
+        raise UserError(f"{source}: no [project] table", hint="hfscaffold works on projects with a [project] table")
+    requires_python = project.get("requires-python")
+    if requires_python is not None:
+        if not isinstance(requires_python, str):
+            raise _bad(source, 'requires-python must be a string such as ">=3.10"')
+        try:
+            SpecifierSet(requires_python)
+        except InvalidSpecifier:
+            raise _bad(source, f"requires-python {quoted(requires_python)} is not a version specifier") from None
+    groups: list[tuple[str, object]] = [("dependencies", project.get("dependencies", []))]
+    for table in ("optional-dependencies",):
+        extra = project.get(table, {})
+        if not isinstance(extra, dict):
+            raise _bad(source, f"[project] {table} must be a table of lists")
+        groups += [(f"optional-dependencies.{name}", items) for name, items in extra.items()]
+    dependency_groups = data.get("dependency-groups", {})
+    if not isinstance(dependency_groups, dict):
+        raise _bad(source, "[dependency-groups] must be a table of lists")
+    groups += [(f"dependency-groups.{name}", items) for name, items in dependency_groups.items()]
+    for where, items in groups:
+        if not isinstance(items, list):
+            raise _bad(source, f"{where} must be a list of requirements")
+        for item in items:
+            if isinstance(item, dict) and where.startswith("dependency-groups"):
+                continue  # {include-group = "..."}
+            if not isinstance(item, str):
+                raise _bad(source, f"{where}: {quoted(item)} is not a requirement string")
+            try:
+                Requirement(item)
+            except InvalidRequirement as exc:
+                reason = str(exc).splitlines()[0][:120] if str(exc) else "invalid"
+                raise _bad(source, f"{where}: {quoted(item)} is not a valid requirement: {reason}") from None
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict) or not isinstance(tool.get("hfscaffold", {}), dict):
+        raise _bad(source, "[tool.hfscaffold] must be a table")
+
+
 def load_project(root: Path) -> Project:
     """Read ``root/pyproject.toml``; a missing or broken file is a UserError naming file and line."""
     root = root.absolute()
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file():
         raise UserError(f"{root} has no pyproject.toml", hint="run this in a project folder, or pass --project DIR")
+    refuse_outside_links(root, OWN_FILES)
     try:
         text = pyproject.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise UserError(f"{pyproject}: not UTF-8 text", hint="fix the file's encoding") from None
     data = _toml.parse(text, source=str(pyproject), hint="fix the file's syntax; nothing was changed")
-    if not isinstance(data.get("project"), dict):
-        raise UserError(f"{pyproject}: no [project] table", hint="hfscaffold works on projects with a [project] table")
+    check_project_table(data, pyproject)
     return Project(root=root, data=data)

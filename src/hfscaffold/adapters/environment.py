@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from hfscaffold import __version__
+from hfscaffold.adapters.fs import is_inside, write_atomic
 from hfscaffold.errors import ExternalError, UserError
 from hfscaffold.pins import PinSet, from_installed
+
+STAMP = "hfscaffold.json"
+# The parts of an environment whose place decides where installs land and what runs.
+_LAYOUT = ("pyvenv.cfg", "bin", "Scripts", "lib", "lib64", "Lib", "include", STAMP)
+_FILES = ("pyvenv.cfg", STAMP)
 
 # Runs inside the inspected interpreter: standard library only (PEP 508 marker values included).
 _INSPECT = """
@@ -55,6 +64,70 @@ class EnvironmentReport:
     torch: dict[str, object] | None
 
 
+def layout_problem(venv: Path) -> str | None:
+    """Why ``venv`` is not a real environment folder of its own (None when it is, or is absent).
+
+    Its folder, its configuration and the folders installs go to must all lie inside it: a
+    link or a file in their place would send installs into another environment.
+    """
+    if venv.is_symlink():
+        return f"{venv} is a link to {os.readlink(venv)}"
+    if not venv.exists():
+        return None
+    if not venv.is_dir():
+        return f"{venv} is a file, not an environment folder"
+    real = venv.resolve()
+    for name in _LAYOUT:
+        part = venv / name
+        if part.is_symlink():
+            target = (part.parent / os.readlink(part)).resolve()
+            if name in _FILES or not is_inside(target, real):
+                return f"{part} is a link to {os.readlink(part)}, outside the environment"
+        elif name in _FILES and part.exists() and not part.is_file():
+            return f"{part} is not a file"
+    for site in (*real.glob("lib*/python*/site-packages"), *real.glob("Lib/site-packages")):
+        if not is_inside(site.resolve(), real):
+            return f"{site} leads outside the environment, to {site.resolve()}"
+    return None
+
+
+def read_stamp(venv: Path) -> dict[str, object] | None:
+    """What ``hfscaffold sync`` recorded in the environment, or None."""
+    path = venv / STAMP
+    if path.is_symlink() or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_stamp(venv: Path, *, project: Path, lock: str | None, python: str) -> dict[str, object]:
+    record: dict[str, object] = {
+        "project": str(project.resolve()),
+        "lock": lock,
+        "python": python,
+        "synced": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "hfscaffold": __version__,
+    }
+    write_atomic(venv / STAMP, json.dumps(record, indent=2) + "\n")
+    return record
+
+
+def stamped_elsewhere(venv: Path, project: Path) -> str | None:
+    """The other place an environment's stamp names, when it is not ``project``."""
+    stamp = read_stamp(venv)
+    if stamp is None or "project" not in stamp:
+        return None
+    recorded = str(stamp["project"])
+    try:
+        same = Path(recorded).resolve() == project.resolve()
+    except (OSError, ValueError):
+        same = False
+    return None if same else recorded
+
+
 def interpreter_of(venv: Path) -> Path:
     for candidate in (venv / "bin" / "python", venv / "Scripts" / "python.exe"):
         if candidate.exists():
@@ -72,12 +145,15 @@ def inspect_environment_fully(python: Path, *, torch: bool = False) -> Environme
     if not python.exists():
         raise UserError(f"{python} does not exist", hint="pass the path of a Python interpreter")
     try:
-        completed = subprocess.run([str(python), "-c", _INSPECT, *(["torch"] if torch else [])], capture_output=True, text=True, timeout=120, check=False)
+        completed = subprocess.run([str(python), "-I", "-c", _INSPECT, *(["torch"] if torch else [])], capture_output=True, text=True, timeout=120, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ExternalError(f"could not run {python}: {exc}", hint="pass a working interpreter with --python") from None
     if completed.returncode != 0:
         last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
         raise ExternalError(f"{python} failed to list its packages: {last}", hint="pass a working interpreter with --python")
-    data = json.loads(completed.stdout.strip().splitlines()[-1])
+    try:
+        data = json.loads(completed.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise ExternalError(f"{python} did not list its packages", hint="pass a working interpreter with --python") from None
     pins = from_installed(data["packages"], source=data["prefix"], python=data["python"], platform=data["platform"])
     return EnvironmentReport(pins=pins, python=data["python"], markers=data["markers"], torch=data["torch"])

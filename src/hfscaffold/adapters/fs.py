@@ -1,62 +1,127 @@
-"""Filesystem writes that never leave a user's file half-written."""
+"""Filesystem writes that never leave a user's file half-written, and never go through a link.
+
+Every file in a project folder may come from a stranger (a cloned repository, a template), so
+writes here replace a path rather than open it (a link in the way is replaced, never followed),
+and scratch folders carry the id of the process that made them: only a dead process's scratch is
+ever removed by another run.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import shutil
+import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from hfscaffold.errors import UserError
+
+# A test hook for fault injection: the process kills itself at the Nth filesystem step, as a
+# kill -9 would, so that every interruption point is tried deterministically.
+_KILL_AT_STEP = "HFSCAFFOLD_TEST_KILL_AT_STEP"
+_steps_taken = 0
+
+
+def checkpoint() -> None:
+    """One filesystem step: a point where a real kill could land."""
+    global _steps_taken
+    wanted = os.environ.get(_KILL_AT_STEP)
+    if not wanted:
+        return
+    _steps_taken += 1
+    if _steps_taken == int(wanted):
+        os._exit(137)
+
+
+_OWNED = re.compile(r"\.hfscaffold-(\d+)-[^/]*$")
+
+
+def _owner_tag() -> str:
+    return f".hfscaffold-{os.getpid()}-"
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (this one, or another user's, counts as running)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process, or no pid at all: not ours to judge
+    return True
+
+
+def _owner_alive(name: str) -> bool:
+    """Whether the process named in a scratch or temp file's name still runs."""
+    match = _OWNED.search(name)
+    return True if match is None else process_alive(int(match.group(1)))
+
+
+def _mode_of(path: Path) -> int | None:
+    """The permission bits of a regular file at ``path`` (links are not followed), or None."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    return stat.S_IMODE(info.st_mode) if stat.S_ISREG(info.st_mode) else None
+
 
 def write_atomic(path: Path, content: str | bytes) -> None:
-    """Write ``content`` to a temporary file beside ``path``, then replace ``path`` with it."""
+    """Write ``content`` to a temporary file beside ``path``, then replace ``path`` with it.
+
+    A link at ``path`` is replaced by the file, never written through.
+    """
     data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    checkpoint()
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}{_owner_tag()}", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            mode = _mode_of(path)
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)
+            else:
+                os.fchmod(handle.fileno(), 0o666 & ~_umask())
             os.fsync(handle.fileno())
-        if path.exists():
-            shutil.copymode(path, tmp_name)
+        checkpoint()
         os.replace(tmp_name, path)
+        checkpoint()
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
 
 
-@contextmanager
-def staging_directory(dest: Path) -> Iterator[Path]:
-    """A scratch folder beside ``dest`` (same filesystem, so it can be renamed into place).
+def write_new(path: Path, data: bytes, *, mode_from: Path | None = None) -> None:
+    """Create ``path`` afresh with ``data`` (fsynced): whatever was there, a link included, is
+    removed first, and the file is opened so that a link raced into its place is not followed."""
+    checkpoint()
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o666)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        mode = _mode_of(mode_from) if mode_from is not None else None
+        if mode is not None:
+            os.fchmod(handle.fileno(), mode)
+        os.fsync(handle.fileno())
+    checkpoint()
 
-    Removed on the way out whatever happens; the caller moves it to ``dest`` on success.
-    """
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.hfscaffold-", dir=dest.parent))
-    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the project gets the usual mode
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
     try:
-        yield staging
+        os.fsync(fd)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-# What uv needs to lock a project: copied to a scratch folder, where uv may write freely.
-PROJECT_FILES = ("pyproject.toml", "uv.lock", ".python-version", "README.md")
-
-
-def copy_project_files(source: Path, scratch: Path) -> None:
-    for name in PROJECT_FILES:
-        if (source / name).is_file():
-            shutil.copy2(source / name, scratch / name)
-
-
-def publish_directory(staging: Path, dest: Path) -> None:
-    """Move a finished staging folder to ``dest``, which must be absent or an empty folder."""
-    if dest.is_dir():
-        dest.rmdir()  # empty by contract; rmdir refuses anything else
-    os.replace(staging, dest)
+        os.close(fd)
 
 
 def _umask() -> int:
@@ -65,106 +130,159 @@ def _umask() -> int:
     return mask
 
 
+def _make_scratch(parent: Path, name: str) -> Path:
+    checkpoint()
+    scratch = Path(tempfile.mkdtemp(prefix=f".{name}{_owner_tag()}", dir=parent))
+    scratch.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the project gets the usual mode
+    return scratch
+
+
+@contextmanager
+def staging_directory(dest: Path) -> Iterator[Path]:
+    """A scratch folder beside ``dest`` (same filesystem, so it can be renamed into place).
+
+    Its name carries this process's id (see :func:`sweep_scratch`); it is removed on the way out
+    whatever happens, and the caller moves it to ``dest`` on success.
+    """
+    staging = _make_scratch(dest.parent, dest.name)
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def scratch_directory(beside: Path) -> Iterator[Path]:
+    """A scratch folder beside ``beside`` (where relative paths in a project still resolve), or in
+    the system's temporary folder when that is read-only: read-only commands work on read-only
+    projects."""
+    try:
+        scratch = _make_scratch(beside.parent, beside.name)
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+        scratch = _make_scratch(Path(tempfile.gettempdir()), beside.name)
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def sweep_scratch(parent: Path, name: str) -> list[Path]:
+    """Remove what killed runs left beside ``parent/name`` (their scratch folders); a running
+    process's scratch, and anything that is not a real folder of this user, is left alone."""
+    removed: list[Path] = []
+    try:
+        candidates = list(parent.glob(f".{glob_escape(name)}.hfscaffold-*"))
+    except OSError:
+        return removed
+    for path in candidates:
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or _owner_alive(path.name):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def sweep_temp_files(folder: Path) -> list[Path]:
+    """Remove the temporary files of :func:`write_atomic` that killed runs left in ``folder``."""
+    removed: list[Path] = []
+    try:
+        candidates = list(folder.glob(".*.hfscaffold-*.tmp"))
+    except OSError:
+        return removed
+    for path in candidates:
+        if _owner_alive(path.name) or not (path.is_symlink() or path.is_file()):
+            continue
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
+PROJECT_FILES = ("pyproject.toml", "uv.lock", ".python-version", "README.md")
+
+
+def copy_project_files(source: Path, scratch: Path) -> None:
+    """What uv needs to lock a project, copied to a scratch folder where uv may write freely."""
+    for name in PROJECT_FILES:
+        path = source / name
+        if path.is_symlink() and link_escape(path, source) is not None:
+            continue  # never read outside the project
+        if path.is_file():
+            shutil.copyfile(path, scratch / name)
+
+
+def publish_directory(staging: Path, dest: Path) -> None:
+    """Move a finished staging folder to ``dest``, which must be absent or an empty folder."""
+    checkpoint()
+    if dest.is_dir() and not dest.is_symlink():
+        dest.rmdir()  # empty by contract; rmdir refuses anything else
+    os.replace(staging, dest)
+    checkpoint()
+
+
 def is_empty_dir(path: Path) -> bool:
     return path.is_dir() and not any(path.iterdir())
 
 
-JOURNAL = ".hfscaffold-journal.json"
-_STAGED_SUFFIX = ".hfscaffold-new"
+def make_parents(folder: Path) -> list[Path]:
+    """Create the missing parents of ``folder``; return those created, outermost first."""
+    missing: list[Path] = []
+    parent = folder.parent
+    while not parent.exists():
+        missing.append(parent)
+        parent = parent.parent
+    missing.reverse()
+    for path in missing:
+        checkpoint()
+        path.mkdir()
+    return missing
 
 
-class Transaction:
-    """Replace several files of one folder as a unit, even across a kill -9.
-
-    Each new file is first written beside its target (``.NAME.hfscaffold-new``, fsynced). Then a
-    journal listing them is written atomically, the files are moved into place, and the journal
-    is removed. If the process dies before the journal exists, :func:`recover` discards the staged
-    files (the old set stays); once it exists, :func:`recover` finishes the moves (the new set).
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.staged: dict[str, str] = {}  # target name -> staged name
-
-    def stage(self, name: str, content: str | bytes) -> None:
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        staged = f".{name}{_STAGED_SUFFIX}"
-        path = self.folder / staged
-        with open(path, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if (self.folder / name).exists():
-            shutil.copymode(self.folder / name, path)
-        self.staged[name] = staged
-
-    def commit(self) -> None:
-        if not self.staged:
-            return
-        import json
-
-        write_atomic(self.folder / JOURNAL, json.dumps(self.staged, indent=1))
-        _fsync_dir(self.folder)
-        _roll_forward(self.folder, self.staged)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _roll_forward(folder: Path, staged: dict[str, str]) -> None:
-    for name, staged_name in staged.items():
-        if (folder / staged_name).exists():
-            os.replace(folder / staged_name, folder / name)
-    _fsync_dir(folder)
-    (folder / JOURNAL).unlink(missing_ok=True)
-
-
-def recover(folder: Path) -> str | None:
-    """Finish or discard a write that was interrupted; say which, or None when there was none."""
-    import json
-
-    journal = folder / JOURNAL
-    outcome = None
-    if journal.exists():
+def remove_created(folders: list[Path]) -> None:
+    """Undo :func:`make_parents`: remove the folders it made, innermost first, if still empty."""
+    for path in reversed(folders):
         try:
-            staged = json.loads(journal.read_text(encoding="utf-8"))
-        except ValueError:  # the journal itself was being written: nothing was moved yet
-            staged = None
-        if isinstance(staged, dict):
-            _roll_forward(folder, {str(k): str(v) for k, v in staged.items()})
-            outcome = "finished an interrupted write of " + ", ".join(sorted(staged))
-        journal.unlink(missing_ok=True)
-    leftovers = [p for p in folder.glob(f".*{_STAGED_SUFFIX}")] + list(folder.glob(f".{JOURNAL}.*.tmp"))
-    for path in leftovers:
-        path.unlink(missing_ok=True)
-    # Scratch folders of a killed run (see staging_directory); the caller holds the project lock.
-    for scratch in folder.parent.glob(f".{folder.name}.hfscaffold-*"):
-        if scratch.is_dir():
-            shutil.rmtree(scratch, ignore_errors=True)
-            leftovers.append(scratch)
-    if leftovers and outcome is None:
-        outcome = "discarded an interrupted write; the previous files are intact"
-    return outcome
+            path.rmdir()
+        except OSError:
+            break
 
 
-@contextmanager
-def project_lock(project: Path, *, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-    """Hold the project's file lock: hfscaffold commands on one project run one at a time."""
-    from filelock import FileLock, Timeout
+def is_inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or below it, both taken as they are (resolve them first)."""
+    return path == folder or folder in path.parents
 
-    lock = FileLock(project / ".hfscaffold.lock")
-    try:
-        lock.acquire(timeout=1)
-    except Timeout:
-        if on_wait:
-            on_wait()
-        lock.acquire()
-    try:
-        yield
-    finally:
-        lock.release()
+
+def link_escape(link: Path, root: Path) -> str | None:
+    """Where ``link`` points when that is outside ``root`` (or nowhere), else None."""
+    target = os.readlink(link)
+    resolved = (link.parent / target).resolve()
+    if not resolved.exists():
+        return f"{target} (which does not exist)"
+    if not is_inside(resolved, root.resolve()):
+        return target
+    return None
+
+
+def refuse_outside_links(root: Path, names: tuple[str, ...]) -> None:
+    """Refuse a project whose own files (``names``) are links that lead outside it."""
+    for name in names:
+        path = root / name
+        if path.is_symlink():
+            escape = link_escape(path, root)
+            if escape is not None:
+                raise UserError(
+                    f"{path} is a link to {escape}, outside the project: refused",
+                    hint="replace the link with the file itself; hfscaffold reads and writes only inside the project",
+                )

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hfscaffold.adapters.fs import link_escape
 from hfscaffold.errors import ExternalError, UserError
+
+# What a template may never ship: hfscaffold builds environments and keeps its own records.
+_NEVER_RENDERED = (".venv", ".hfscaffold-journal.json", ".hfscaffold.lock")
 
 
 def template_path(name: str = "project") -> Path:
@@ -28,6 +33,7 @@ def render(template: Path | str, dest: Path, answers: Mapping[str, Any], *, trus
     template the user ``trust``s.
     """
     import copier  # lazy: keeps --help and check fast
+    import jinja2
 
     try:
         copier.run_copy(
@@ -45,5 +51,60 @@ def render(template: Path | str, dest: Path, answers: Mapping[str, Any], *, trus
             f"the template {template} runs code (Copier tasks, migrations or Jinja extensions): refused: {exc}",
             hint="read the template first; pass --trust to let it run",
         ) from None
-    except copier.errors.CopierError as exc:
-        raise ExternalError(f"copier could not render the template: {exc}") from exc
+    except (copier.errors.CopierError, jinja2.TemplateError) as exc:
+        # The template is the input here: a template that breaks its own rules is bad input.
+        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise UserError(f"the template {template} could not be rendered: {reason}", hint="fix the template, or use another") from None
+    except (RecursionError, ValueError) as exc:  # e.g. a copier.yml nested or numbered beyond reason
+        reason = " ".join(str(exc).split())[:300]
+        raise UserError(f"the template {template} could not be rendered: {reason}", hint="fix the template, or use another") from None
+
+
+def check_rendered(folder: Path) -> None:
+    """Refuse a rendered project that holds a link leading outside it (or nowhere), or files that
+    only hfscaffold makes (an environment, its journal): writes must never go through them."""
+    root = folder.resolve()
+    for name in _NEVER_RENDERED:
+        if os.path.lexists(folder / name):
+            raise UserError(
+                f"the template ships {name}: refused (environments and hfscaffold's own files are never taken from a template)",
+                hint=f"remove {name} from the template",
+            )
+    for directory, subfolders, files in os.walk(folder):
+        for entry in (*subfolders, *files):
+            path = Path(directory) / entry
+            if path.is_symlink():
+                escape = link_escape(path, root)
+                if escape is not None:
+                    raise UserError(
+                        f"the template makes {path.relative_to(folder)} a link to {escape}, outside the project: refused",
+                        hint="a template's links must point inside the project it makes",
+                    )
+
+
+ANSWERS = ".copier-answers.yml"
+_ANSWERS_LIMIT = 1024 * 1024
+
+
+def read_answers(path: Path) -> dict[str, Any]:
+    """A project's recorded Copier answers: a mapping, or a UserError naming the file."""
+    import yaml  # type: ignore[import-untyped, unused-ignore]
+
+    if path.is_symlink() or not path.is_file():
+        raise UserError(f"{path} is not a regular file", hint="restore it from version control")
+    if path.stat().st_size > _ANSWERS_LIMIT:
+        raise UserError(f"{path} is {path.stat().st_size} bytes: not a file of answers", hint="restore it from version control")
+    try:
+        answers = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text", hint="restore it from version control") from None
+    except yaml.YAMLError as exc:
+        reason = " ".join(str(exc).split())[:200]
+        raise UserError(f"{path}: not valid YAML: {reason}", hint="restore it from version control") from None
+    except (RecursionError, ValueError):  # nested thousands deep, or numbers of thousands of digits
+        raise UserError(f"{path}: not a file of answers that can be read", hint="restore it from version control") from None
+    if answers is None:
+        return {}
+    if not isinstance(answers, dict) or not all(isinstance(key, str) for key in answers):
+        raise UserError(f"{path}: the answers are not a mapping of names to values", hint="restore it from version control")
+    return answers

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hfscaffold.errors import UserError
 from hfscaffold.matrix import RuleSet, Violation, advisories, breakages, evaluate, load_rules
-from hfscaffold.pins import PinSet, read_pins, sniff
+from hfscaffold.pins import PinSet, file_includes, read_pins, sniff
 from hfscaffold.project import load_project
 
 
@@ -59,7 +59,7 @@ def check(request: CheckRequest) -> CheckResult:
             raise UserError("--env checks an environment, not standard input", hint="drop - or --env")
         pins = inspect_environment(request.python or interpreter_of(folder / ".venv"))
     elif request.target == "-":
-        pins = sniff(sys.stdin.read(), source="<stdin>")
+        pins = sniff(sys.stdin.read(), source="<stdin>", include=file_includes(Path.cwd()))
     else:
         pins = read_pins(Path(request.target))
     found = evaluate(rules, pins)

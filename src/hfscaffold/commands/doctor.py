@@ -10,9 +10,10 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from hfscaffold.adapters.environment import EnvironmentReport, inspect_environment_fully, interpreter_of
+from hfscaffold.adapters.environment import EnvironmentReport, inspect_environment_fully, interpreter_of, read_stamp
+from hfscaffold.adapters.transaction import pending
 from hfscaffold.adapters.uv import Uv
-from hfscaffold.commands.sync import read_stamp
+from hfscaffold.commands.sync import venv_problem
 from hfscaffold.errors import UserError
 from hfscaffold.matrix import Violation, advisories, breakages, evaluate
 from hfscaffold.project import Project, load_project
@@ -77,8 +78,14 @@ def _local_tag(version: str) -> str | None:
 def diagnose(root: Path, *, offline: bool = False) -> DoctorReport:
     project = load_project(root.absolute())
     problems: list[Problem] = []
+    if pending(project.root):
+        problems.append(Problem("lock", "an interrupted write is pending: run `hfscaffold lock` to finish it"))
     if not project.lock_file.is_file():
         return DoctorReport(project.root, [Problem("lock", "the project has no uv.lock: run `hfscaffold lock`")])
+    foreign = venv_problem(project)
+    if foreign:
+        # Never run an interpreter from an environment that is not the project's own.
+        return DoctorReport(project.root, [*problems, Problem("environment", f"not this project's own environment: {foreign}")])
     try:
         interpreter = interpreter_of(project.venv)
     except UserError:
@@ -89,8 +96,6 @@ def diagnose(root: Path, *, offline: bool = False) -> DoctorReport:
     stamp = read_stamp(project.venv)
     if stamp is None:
         problems.append(Problem("stamp", f"{project.venv} is not stamped by `hfscaffold sync`: run it"))
-    elif stamp.get("project") != str(project.root):
-        problems.append(Problem("stamp", f"{project.venv} was built for another project: {stamp.get('project')}"))
     elif stamp.get("lock") != project.lock_hash():
         problems.append(Problem("stamp", f"{project.venv} was built from an older uv.lock: run `hfscaffold sync`"))
 

@@ -12,7 +12,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from hfscaffold import __version__, _toml
-from hfscaffold.errors import UserError
+from hfscaffold.adapters.render import ANSWERS, read_answers
+from hfscaffold.errors import HfscaffoldError, UserError
 from hfscaffold.matrix import ABSENT, RuleSet, advisories, breakages, evaluate, specifiers_overlap
 from hfscaffold.pins import read_uv_lock
 from hfscaffold.policy import Policy
@@ -98,18 +99,19 @@ class Status:
 
 
 def status(root: Path, *, offline: bool = False, look_up: bool = True) -> Status:
-    from hfscaffold.errors import HfscaffoldError
-
+    """One project's line; a project that cannot be read is a line with its error, not a failure."""
     try:
-        project = load_project(root)
+        return _status(root, offline=offline, look_up=look_up)
     except HfscaffoldError as exc:
         return Status(str(root), "?", 0, 0, None, None, error=exc.message)
-    answers = project.root / ".copier-answers.yml"
-    made_with = "unknown"
-    if answers.is_file():
-        import yaml  # type: ignore[import-untyped, unused-ignore]
 
-        made_with = str((yaml.safe_load(answers.read_text(encoding="utf-8")) or {}).get("hfscaffold_version", "unknown"))
+
+def _status(root: Path, *, offline: bool, look_up: bool) -> Status:
+    project = load_project(root)
+    answers = project.root / ANSWERS
+    made_with = "unknown"
+    if answers.is_file() or answers.is_symlink():
+        made_with = str(read_answers(answers).get("hfscaffold_version", "unknown"))[:40]
     template = made_with if made_with == __version__ else f"{made_with} -> {__version__}"
     if not project.lock_file.is_file():
         return Status(str(project.root), template, 0, 0, None, None, error="no uv.lock")

@@ -1,7 +1,7 @@
 """``hfscaffold lock``: regenerate uv.lock from pyproject.toml, steered by the matrix, written safely.
 
 uv works on a scratch copy beside the project; the project's files are only ever replaced as a
-unit (see :class:`hfscaffold.adapters.fs.Transaction`), under the project's file lock.
+unit (see :class:`hfscaffold.adapters.transaction.Transaction`), under the project's file lock.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hfscaffold.adapters.fs import Transaction, copy_project_files, project_lock, recover, staging_directory
+from hfscaffold.adapters.fs import copy_project_files, scratch_directory
+from hfscaffold.adapters.transaction import Transaction, pending, project_lock, recover, sweep
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.errors import ExternalError, FindingsError
 from hfscaffold.matrix import Violation, breakages, evaluate
@@ -64,7 +65,7 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
             read_uv_lock(project.lock_file.read_text(encoding="utf-8"), source=str(project.lock_file))  # exit 2 if broken
         rules = project.rules(request.rule_files)
         start = time.perf_counter()
-        with staging_directory(root) as scratch:
+        with scratch_directory(root) as scratch:
             copy_project_files(root, scratch)
             resolution = resolve(
                 scratch, uv=uv, rules=rules, constraints=project.constraints(), allow=project.allowed_rules(), python=None
@@ -119,8 +120,12 @@ class LockCheck:
 def check_lock(request: LockRequest) -> LockCheck:
     """Change nothing: is uv.lock current for pyproject.toml, and clean against the matrix?"""
     root = request.project.absolute()
-    with project_lock(root):
-        recover(root)  # an interrupted lock is finished first, so what is checked is consistent
+    load_project(root)  # a folder that is not a project is refused before anything is written
+    if pending(root):  # an interrupted lock is finished first, so what is checked is consistent
+        with project_lock(root):
+            recover(root)
+    else:
+        sweep(root)
     project = load_project(root)
     if not project.lock_file.is_file():
         raise FindingsError(f"{root} has no uv.lock", hint="run `hfscaffold lock`")

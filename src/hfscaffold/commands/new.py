@@ -13,17 +13,27 @@ from pathlib import Path
 
 from hfscaffold import __version__
 from hfscaffold.adapters import render as render_adapter
-from hfscaffold.adapters.fs import is_empty_dir, publish_directory, staging_directory, write_atomic
+from hfscaffold.adapters.fs import (
+    is_empty_dir,
+    make_parents,
+    publish_directory,
+    remove_created,
+    staging_directory,
+    sweep_scratch,
+    write_atomic,
+    write_new,
+)
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.catalog import Choice, Task
 from hfscaffold.commands.imports import ImportCheck, import_failure, verify_and_record
-from hfscaffold.commands.sync import stamp
+from hfscaffold.commands.sync import refuse_foreign_environment, stamp
 from hfscaffold.errors import ExternalError, HfscaffoldError, UserError
 from hfscaffold.matrix import RuleSet, Violation, builtin_rules
 from hfscaffold.naming import package_name, validate_project_name
-from hfscaffold.project import load_project
+from hfscaffold.project import check_project_table, load_project
 from hfscaffold.pyproject import pin_requirements, set_matrix_constraints, set_tool_setting
 from hfscaffold.resolution import Resolution, resolve
+from hfscaffold.trust import code_it_would_run
 
 TORCH_BACKEND = re.compile(r"^(pypi|cpu|cu\d{2,3}|rocm\d+\.\d+(\.\d+)?)$")
 
@@ -119,6 +129,10 @@ def answers_for(request: NewRequest) -> dict[str, object]:
 
 
 def _check_destination(dest: Path) -> None:
+    if dest.is_symlink():
+        raise UserError(f"{dest} is a link: refused (nothing is written through a link)", hint="give the real folder as --dest")
+    if len(dest.name.encode()) > 200:
+        raise UserError(f"the folder name {dest.name[:40]}... is {len(dest.name)} characters long", hint="use a name of at most 200 characters")
     if dest.exists() and not dest.is_dir():
         raise UserError(f"{dest} exists and is not a folder", hint="choose another --dest")
     if dest.is_dir() and not is_empty_dir(dest):
@@ -192,10 +206,45 @@ def _pin(staging: Path, request: NewRequest, uv: Uv, resolution: Resolution) -> 
     return replace(resolution, uv=result, direct=pins)
 
 
+def _check_template_project(template: str, staging: Path, *, trusted: bool) -> None:
+    """The rendered pyproject.toml of a template of the user's: a [project] with dependencies to
+    pin, and, unless the user trusts the template, nothing that would run its own code."""
+    from hfscaffold import _toml
+
+    pyproject = staging / "pyproject.toml"
+    if not pyproject.is_file():
+        raise UserError(f"the template {template} made no pyproject.toml", hint="hfscaffold locks projects with a [project] table")
+    data = _toml.parse(pyproject.read_text(encoding="utf-8"), source=f"{template}: pyproject.toml", hint="fix the template")
+    reasons = [] if trusted else code_it_would_run(data)
+    if reasons:
+        raise UserError(
+            f"the template {template} would run code of its own when the project is locked or synced: {'; '.join(reasons)}",
+            hint="read the template first; pass --trust to let it build and run its code",
+        )
+    check_project_table(data, f"{template}: pyproject.toml")
+    project = data.get("project")
+    if not isinstance(project, dict) or not isinstance(project.get("dependencies"), list):
+        raise UserError(
+            f"the template {template} made a pyproject.toml without a [project] dependencies list",
+            hint='the template needs dependencies = [...] in [project], where hfscaffold pins the components',
+        )
+
+
 def create_project(request: NewRequest, *, uv: Uv | None = None, report: StepReporter = lambda _: None) -> NewResult:
     """Make the project at ``request.dest``; on failure leave nothing behind that was not there."""
-    _check_destination(request.dest)
-    uv = uv or Uv(offline=request.offline)
+    dest = request.dest.parent.resolve() / request.dest.name
+    request = replace(request, dest=dest)
+    _check_destination(dest)
+    parents = make_parents(dest)
+    try:
+        sweep_scratch(dest.parent, dest.name)  # what a killed `new` of the same name left behind
+        return _create(request, uv or Uv(offline=request.offline), report)
+    except BaseException:
+        remove_created(parents)
+        raise
+
+
+def _create(request: NewRequest, uv: Uv, report: StepReporter) -> NewResult:
     created = not request.dest.exists()
     timings: dict[str, float] = {}
     resolution: Resolution | None = None
@@ -220,14 +269,16 @@ def create_project(request: NewRequest, *, uv: Uv | None = None, report: StepRep
                     failed = rendering.finish()
                 if failed is not None:
                     raise failed
-                shutil.copy2(scratch / "uv.lock", staging / "uv.lock")
+                render_adapter.check_rendered(staging)
+                write_new(staging / "uv.lock", (scratch / "uv.lock").read_bytes())
                 pyproject = staging / "pyproject.toml"
                 write_atomic(pyproject, set_matrix_constraints(pyproject.read_text(encoding="utf-8"), resolution.applied))
             report(f"Rendered the project template while uv resolved, in {time.perf_counter() - start:.2f}s")
         else:
             render_adapter.render(template, staging, answers, trust=request.trust)
-            if request.lock and not (staging / "pyproject.toml").is_file():
-                raise UserError(f"the template {template} made no pyproject.toml", hint="hfscaffold locks projects with a [project] table")
+            render_adapter.check_rendered(staging)
+            if request.lock and request.template is not None:
+                _check_template_project(request.template, staging, trusted=request.trust)
             report(f"Rendered the project template in {time.perf_counter() - start:.2f}s")
             if request.lock:
                 request = _with_interpreter(request, uv, staging)
@@ -251,6 +302,7 @@ def create_project(request: NewRequest, *, uv: Uv | None = None, report: StepRep
     if request.sync:
         start = time.perf_counter()
         try:
+            refuse_foreign_environment(load_project(request.dest), check_variables=False)
             uv.sync(request.dest, python=request.python.interpreter)
             stamp(load_project(request.dest), f"{request.python.minor}")
         except HfscaffoldError as exc:

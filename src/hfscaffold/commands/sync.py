@@ -7,7 +7,6 @@ refused before anything is installed anywhere.
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import time
@@ -15,29 +14,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from hfscaffold import __version__
-from hfscaffold.adapters.fs import project_lock, recover, write_atomic
+from hfscaffold.adapters.environment import layout_problem, stamped_elsewhere, write_stamp
+from hfscaffold.adapters.git import tracks_anything_under
+from hfscaffold.adapters.transaction import project_lock, recover
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.errors import FindingsError
 from hfscaffold.project import Project, load_project
-
-STAMP = "hfscaffold.json"
-
-
-def read_stamp(venv: Path) -> dict[str, object] | None:
-    try:
-        data = json.loads((venv / STAMP).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _same(a: Path, b: Path) -> bool:
     return a.absolute().resolve() == b.absolute().resolve()
 
 
-def foreign_environment(project: Project, environ: Mapping[str, str] | None = None) -> str | None:
-    """Why the environment that would be used is not this project's own, or None when it is."""
+def variables_problem(project: Project, environ: Mapping[str, str] | None = None) -> str | None:
+    """Why the variables of the caller's shell would select an environment not the project's own."""
     environ = os.environ if environ is None else environ
     venv = project.venv
     active = environ.get("VIRTUAL_ENV")
@@ -49,33 +39,41 @@ def foreign_environment(project: Project, environ: Mapping[str, str] | None = No
     chosen = environ.get("UV_PROJECT_ENVIRONMENT")
     if chosen and not _same(project.root / chosen, venv):
         return f"UV_PROJECT_ENVIRONMENT points at {chosen}, outside this project's {venv}"
-    if venv.is_symlink():
-        return f"{venv} is a link to {os.readlink(venv)}"
-    stamp = read_stamp(venv)
-    if stamp and stamp.get("project") != str(project.root):
-        return f"{venv} was built for another project ({stamp.get('project')})"
     return None
 
 
-def refuse_foreign_environment(project: Project) -> None:
-    reason = foreign_environment(project)
+def venv_problem(project: Project) -> str | None:
+    """Why the project's .venv is not its own real environment, or None (absent is fine)."""
+    layout = layout_problem(project.venv)
+    if layout:
+        return layout
+    elsewhere = stamped_elsewhere(project.venv, project.root)
+    if elsewhere:
+        return (
+            f"{project.venv} was built for the project at {elsewhere}; if this project was moved or copied "
+            "from there, remove .venv and run `hfscaffold sync` (a moved environment's scripts still point at the old place)"
+        )
+    if project.venv.is_dir() and tracks_anything_under(project.root, ".venv"):
+        return f"{project.venv} is part of the repository (git tracks files in it): an environment that came with a clone is never used"
+    return None
+
+
+def foreign_environment(project: Project, environ: Mapping[str, str] | None = None) -> str | None:
+    """Why the environment that would be used is not this project's own, or None when it is."""
+    return variables_problem(project, environ) or venv_problem(project)
+
+
+def refuse_foreign_environment(project: Project, *, check_variables: bool = True) -> None:
+    reason = foreign_environment(project) if check_variables else venv_problem(project)
     if reason:
         raise FindingsError(
             f"refusing to use an environment that is not this project's own: {reason}; nothing was installed",
-            hint="deactivate it (or unset the variable) and rerun; each project gets its own .venv",
+            hint="deactivate it (or unset the variable, or remove what is in the way) and rerun; each project gets its own .venv",
         )
 
 
 def stamp(project: Project, python: str) -> dict[str, object]:
-    record: dict[str, object] = {
-        "project": str(project.root),
-        "lock": project.lock_hash(),
-        "python": python,
-        "synced": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "hfscaffold": __version__,
-    }
-    write_atomic(project.venv / STAMP, json.dumps(record, indent=2) + "\n")
-    return record
+    return write_stamp(project.venv, project=project.root, lock=project.lock_hash(), python=python)
 
 
 @dataclass(frozen=True)
@@ -111,5 +109,5 @@ def sync_project(root: Path, *, offline: bool = False, report: Callable[[str], N
 def _python_version(interpreter: Path) -> str:
     import subprocess
 
-    out = subprocess.run([str(interpreter), "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True)
+    out = subprocess.run([str(interpreter), "-I", "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True, check=False)
     return out.stdout.strip() or "unknown"

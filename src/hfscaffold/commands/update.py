@@ -9,10 +9,12 @@ given with ``--from-template``) and the current one.
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
-import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,12 +22,17 @@ import yaml  # type: ignore[import-untyped, unused-ignore]
 
 from hfscaffold import __version__
 from hfscaffold.adapters import render
-from hfscaffold.adapters.fs import write_atomic
-from hfscaffold.errors import ExternalError, FindingsError, UserError
+from hfscaffold.adapters.fs import process_alive, staging_directory, sweep_scratch, write_atomic
+from hfscaffold.adapters.git import git
+from hfscaffold.adapters.render import ANSWERS, read_answers
+from hfscaffold.errors import FindingsError, UserError
 
-ANSWERS = ".copier-answers.yml"
 BUNDLED = "hfscaffold:project"
-SCRATCH_ANSWERS = ".hfscaffold-update-answers.yml"
+# Copier reads the old template's place from an answers file in the project: a scratch copy,
+# named for this process so that a killed update's copy (and its git exclude line) can be told
+# from a running one's and cleaned up by the next update.
+_SCRATCH_ANSWERS = re.compile(r"^\.hfscaffold-(\d+)-update-answers\.yml$")
+_WORK = "hfscaffold-update"
 
 
 @dataclass(frozen=True)
@@ -38,14 +45,7 @@ class UpdateResult:
     up_to_date: bool = False
 
 
-def _git(*args: str, cwd: Path) -> str:
-    try:
-        completed = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    except OSError as exc:
-        raise ExternalError(f"git is needed to update a project: {exc}", hint="install git") from None
-    if completed.returncode != 0:
-        raise ExternalError(f"git {args[0]} failed: {completed.stderr.strip() or completed.stdout.strip()}")
-    return completed.stdout
+_git = git
 
 
 def _template_repository(old: Path, new: Path, work: Path) -> Path:
@@ -73,6 +73,68 @@ def bundled_template(version: str) -> Path | None:
     return history if history.is_dir() else None
 
 
+def _scratch_answers_name() -> str:
+    return f".hfscaffold-{os.getpid()}-update-answers.yml"
+
+
+def _exclude_file(root: Path) -> Path:
+    return root / ".git" / "info" / "exclude"
+
+
+def sweep_update_leftovers(root: Path) -> None:
+    """Remove what a killed update left: its scratch answers, their git exclude line, its work
+    folder (the assembled template repository and Copier's clones) in the temporary folder."""
+    for path in root.glob(".hfscaffold-*-update-answers.yml"):
+        match = _SCRATCH_ANSWERS.match(path.name)
+        if match and not process_alive(int(match.group(1))) and not path.is_dir():
+            path.unlink(missing_ok=True)
+    exclude = _exclude_file(root)
+    if exclude.is_file() and not exclude.is_symlink():
+        lines = exclude.read_text(encoding="utf-8").splitlines(keepends=True)
+        kept = [line for line in lines if not _dead_exclude_line(line)]
+        if kept != lines:
+            write_atomic(exclude, "".join(kept))
+    sweep_scratch(Path(tempfile.gettempdir()), _WORK)
+
+
+def _dead_exclude_line(line: str) -> bool:
+    match = _SCRATCH_ANSWERS.match(line.strip().lstrip("/"))
+    return match is not None and not process_alive(int(match.group(1)))
+
+
+@contextmanager
+def _excluded(root: Path, name: str) -> Iterator[None]:
+    """``name`` ignored by git while the block runs (Copier refuses a project with untracked files)."""
+    exclude = _exclude_file(root)
+    if exclude.is_symlink():
+        raise UserError(f"{exclude} is a link: refused", hint="replace it with a file")
+    before = exclude.read_text(encoding="utf-8") if exclude.is_file() else None
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    separator = "" if not before or before.endswith("\n") else "\n"
+    write_atomic(exclude, f"{before or ''}{separator}/{name}\n")
+    try:
+        yield
+    finally:
+        current = exclude.read_text(encoding="utf-8") if exclude.is_file() else ""
+        remaining = "".join(line for line in current.splitlines(keepends=True) if line.strip() != f"/{name}")
+        if before is None and not remaining.strip():
+            exclude.unlink(missing_ok=True)
+        else:
+            write_atomic(exclude, remaining)
+
+
+@contextmanager
+def _temporary_files_in(folder: Path) -> Iterator[None]:
+    """Copier's own temporary folders (clones of the template) go inside ``folder`` for the
+    duration, so that a killed update leaves them where the next one sweeps."""
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = previous
+
+
 def update_project(
     root: Path, *, from_template: Path | None = None, report: Callable[[str], None] = lambda _: None
 ) -> UpdateResult:
@@ -82,11 +144,8 @@ def update_project(
     answers_file = root / ANSWERS
     if not answers_file.is_file():
         raise UserError(f"{root} has no {ANSWERS}", hint="update works on projects made by `hfscaffold new`")
-    try:
-        answers = yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise UserError(f"{answers_file}: not valid YAML: {exc}", hint="restore it from version control") from None
-    made_with = str(answers.get("hfscaffold_version", "unknown"))
+    answers = read_answers(answers_file)
+    made_with = str(answers.get("hfscaffold_version", "unknown"))[:40]
     old = from_template or bundled_template(made_with)
     if old is None:
         raise UserError(
@@ -96,36 +155,32 @@ def update_project(
     new = render.template_path("project")
     if old == new:
         return UpdateResult(root, made_with, __version__, up_to_date=True)
+    sweep_update_leftovers(root)
     if _git("status", "--porcelain", cwd=root).strip():
         raise UserError(f"{root} has uncommitted changes", hint="commit or stash them: the update is a merge, and git keeps your version safe")
 
-    with tempfile.TemporaryDirectory(prefix="hfscaffold-update-") as work:
-        repository = _template_repository(old, new, Path(work))
+    scratch_name = _scratch_answers_name()
+    scratch = root / scratch_name
+    with staging_directory(Path(tempfile.gettempdir()) / _WORK) as work, _excluded(root, scratch_name):
+        repository = _template_repository(old, new, work)
         data = {key: value for key, value in answers.items() if not key.startswith("_")}
         data["hfscaffold_version"] = __version__
         # Copier reads the old version from the answers; point a scratch copy of them (ignored by
         # git, so the tree stays clean for Copier's check) at the assembled repository.
-        scratch = root / SCRATCH_ANSWERS
         write_atomic(scratch, yaml.safe_dump({**answers, "_src_path": str(repository), "_commit": "old"}, sort_keys=True))
-        exclude = root / ".git" / "info" / "exclude"
-        excluded_before = exclude.read_text(encoding="utf-8") if exclude.is_file() else None
-        exclude.parent.mkdir(parents=True, exist_ok=True)
-        exclude.write_text((excluded_before or "") + f"\n/{SCRATCH_ANSWERS}\n", encoding="utf-8")
         try:
             report(f"Merging the template of hfscaffold {made_with} -> {__version__} into the project")
-            copier.run_update(
-                str(root), data=data, answers_file=SCRATCH_ANSWERS, vcs_ref="new", defaults=True, overwrite=True,
-                skip_answered=True, conflict="inline", unsafe=False, quiet=True, skip_tasks=True,
-            )  # fmt: skip
-            recorded = yaml.safe_load(scratch.read_text(encoding="utf-8")) or {}
+            with _temporary_files_in(work):
+                copier.run_update(
+                    str(root), data=data, answers_file=scratch_name, vcs_ref="new", defaults=True, overwrite=True,
+                    skip_answered=True, conflict="inline", unsafe=False, quiet=True, skip_tasks=True,
+                )  # fmt: skip
+            recorded = read_answers(scratch)
         except copier.errors.CopierError as exc:
-            raise ExternalError(f"copier could not update the project: {exc}") from exc
+            reason = " ".join(str(exc).split())[:300]
+            raise UserError(f"copier could not update the project: {reason}", hint="see `git status` in the project") from None
         finally:
             scratch.unlink(missing_ok=True)
-            if excluded_before is None:
-                exclude.unlink(missing_ok=True)
-            else:
-                exclude.write_text(excluded_before, encoding="utf-8")
     # Record the bundled template again, never the scratch repository Copier saw.
     recorded.pop("_commit", None)
     recorded["_src_path"] = BUNDLED

@@ -20,10 +20,11 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from hfscaffold import _toml
-from hfscaffold.adapters.fs import Transaction, copy_project_files, project_lock, recover, staging_directory
+from hfscaffold.adapters.fs import copy_project_files, scratch_directory
+from hfscaffold.adapters.transaction import Transaction, project_lock, recover
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.catalog import load_catalog
-from hfscaffold.errors import ExternalError, FindingsError, UserError
+from hfscaffold.errors import ExternalError, FindingsError, UserError, quoted
 from hfscaffold.pins import PinSet, read_uv_lock
 from hfscaffold.policy import Policy, family_of
 from hfscaffold.project import Project, load_project
@@ -54,12 +55,18 @@ class UpgradeResult:
     changed: list[str] = field(default_factory=list)
 
 
+_LONGEST_COOLDOWN = timedelta(days=3650)
+
+
 def parse_cooldown(text: str) -> timedelta:
-    match = _DURATION.match(text)
+    match = _DURATION.match(text) if len(text) <= 40 else None
     if not match:
-        raise UserError(f"cooldown {text!r} is not a duration", hint='use e.g. "7 days", "36 hours" or "2 weeks"')
+        raise UserError(f"cooldown {quoted(text)} is not a duration", hint='use e.g. "7 days", "36 hours" or "2 weeks"')
     amount, unit = int(match.group(1)), match.group(2).rstrip("s")
-    return timedelta(hours=amount) if unit == "hour" else timedelta(days=amount * (7 if unit == "week" else 1))
+    hours = amount * {"hour": 1, "day": 24, "week": 24 * 7}[unit]
+    if hours > _LONGEST_COOLDOWN.total_seconds() / 3600:
+        raise UserError(f"cooldown {quoted(text)} is longer than ten years", hint='use e.g. "7 days" ("0 days" turns it off)')
+    return timedelta(hours=hours)
 
 
 def upload_times(lock_text: str) -> dict[str, datetime]:
@@ -158,7 +165,9 @@ def _propose(request: UpgradeRequest, root: Path, report: Callable[[str], None])
     targets = _targets(request, project, current)
     rules = project.rules(request.rule_files)
     setting = project.settings.get("cooldown")
-    cooldown_text = request.cooldown if request.cooldown is not None else (str(setting) if setting else DEFAULT_COOLDOWN)
+    if setting is not None and not isinstance(setting, str):
+        raise UserError(f"{project.pyproject}: [tool.hfscaffold] cooldown must be a string", hint='e.g. cooldown = "7 days"')
+    cooldown_text = request.cooldown if request.cooldown is not None else (setting or DEFAULT_COOLDOWN)
     cooldown = cooldown_text if parse_cooldown(cooldown_text) > timedelta(0) else None
     hold_zero = project.settings.get("hold-x-y-0", "until-patch") == "until-patch"
     hf = {c.name for c in load_catalog().components if c.family == "hf"}
@@ -167,7 +176,7 @@ def _propose(request: UpgradeRequest, root: Path, report: Callable[[str], None])
 
     holds: dict[str, str] = {}
     held: list[HeldBack] = []
-    with staging_directory(root) as scratch:
+    with scratch_directory(root) as scratch:
         copy_project_files(root, scratch)
         for _ in range(12):  # each round may hold back more fresh x.y.0 releases
             text, ranges = _scratch_pyproject(project, current, targets, request.policy, holds)

@@ -1,0 +1,31 @@
+"""git, run as a subprocess with argument lists; its absence is an answer, not a crash."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from hfscaffold.errors import ExternalError
+
+
+def git(*args: str, cwd: Path) -> str:
+    """Run ``git ARGS`` in ``cwd``: its standard output, or an ExternalError with git's reason."""
+    try:
+        completed = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    except OSError as exc:
+        raise ExternalError(f"git is needed for this: {exc}", hint="install git") from None
+    if completed.returncode != 0:
+        raise ExternalError(f"git {args[0]} failed: {completed.stderr.strip() or completed.stdout.strip()}")
+    return completed.stdout
+
+
+def tracks_anything_under(root: Path, relative: str) -> bool:
+    """Whether the git repository ``root`` is in tracks files below ``relative`` (False when
+    ``root`` is no repository, or git is not installed)."""
+    try:
+        completed = subprocess.run(
+            ["git", "ls-files", "-z", "--", relative], cwd=root, capture_output=True, check=False, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return completed.returncode == 0 and bool(completed.stdout.strip(b"\0"))

