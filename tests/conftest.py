@@ -77,6 +77,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(skip)
 
 
+@pytest.fixture
+def new_project(tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Make a project with ``new --no-sync`` (over whatever index the test set up): call it with a
+    name and components; it returns the project folder."""
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+
+    def make(name: str = "proj", components: str = "transformers", *extra: str) -> Path:
+        dest = tmp_path / name
+        result = run_cli("new", name, "--with", components, "--dest", str(dest), "--no-sync", *extra)
+        assert result.exit_code == 0, result.stderr
+        return dest
+
+    return make
+
+
 @pytest.fixture(autouse=True)
 def _no_foreign_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests run inside a venv; hfscaffold must never use it, so leave VIRTUAL_ENV set as a trap."""

@@ -1,6 +1,7 @@
 """Fuzzing every parser of user input: whatever the bytes, the answer is a value or a UserError
 (exit 2 with a message), never another exception. Each parser gets at least FUZZ_EXAMPLES inputs
-(10,000 by default): random text, and valid files mutated by deleting, duplicating and inserting."""
+(10,000 by default): random text, and valid files mutated by deleting, duplicating and inserting;
+then one in twenty of that of hostile structure: runaway nesting, huge numbers, binary, huge lines."""
 
 from __future__ import annotations
 
@@ -46,20 +47,52 @@ def mutated(draw: st.DrawFn, valid: str) -> str:
     return text
 
 
-def fuzz(parse: Callable[[str], object], valid: str) -> int:
+@st.composite
+def hostile(draw: st.DrawFn, valid: str) -> str:
+    """Structure built to break parsers: runaway nesting, numbers of thousands of digits, binary
+    bytes, enormous lines; alone or spliced into a valid file."""
+    depth = draw(st.integers(50, 6000))
+    kind = draw(st.sampled_from(["arrays", "tables", "yaml", "digits", "binary", "line", "nul"]))
+    piece = {
+        "arrays": "x = " + "[" * depth + "]" * depth,
+        "tables": "x = " + "{a = " * depth + "1" + "}" * depth,
+        "yaml": "a: " + "[" * depth + "]" * depth,
+        "digits": "9" * draw(st.integers(4000, 20000)),
+        "binary": draw(st.binary(min_size=1, max_size=2000)).decode("latin-1"),
+        "line": draw(st.sampled_from(["x", "a==", "#", "\\"])) * draw(st.integers(10_000, 200_000)),
+        "nul": "\0" * draw(st.integers(1, 100_000)),
+    }[kind]
+    position = draw(st.integers(0, len(valid)))
+    return draw(st.sampled_from([piece, valid[:position] + piece + valid[position:], valid[:position] + "\n" + piece + "\n"]))
+
+
+MESSAGE_LIMIT = 1000  # what any error message may quote of its input
+
+
+def fuzz(parse: Callable[[str], object], valid: str, examples: int = EXAMPLES) -> int:
     tried = 0
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    @given(st.one_of(mutated(valid), st.text(max_size=300)))
-    def run(text: str) -> None:
+    def attempt(text: str) -> None:
         nonlocal tried
         tried += 1
         try:
             parse(text)
         except UserError as exc:
             assert exc.message and "Traceback" not in exc.message
+            assert len(exc.message) < MESSAGE_LIMIT, exc.message[:200]
+
+    @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(st.one_of(mutated(valid), st.text(max_size=300)))
+    def run(text: str) -> None:
+        attempt(text)
+
+    @settings(max_examples=max(1, examples // 20), deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(hostile(valid))
+    def run_hostile(text: str) -> None:
+        attempt(text)
 
     run()
+    run_hostile()
     return tried
 
 
@@ -88,3 +121,19 @@ def test_pyproject_loading_never_raises_anything_but_a_user_error(tmp_path: Path
         return project.allowed_rules()
 
     assert fuzz(load, PYPROJECT) >= EXAMPLES
+
+
+ANSWERS = (EXAMPLES_DIR / "my-bert-project" / ".copier-answers.yml").read_text()
+
+
+def test_answers_loading_never_raises_anything_but_a_user_error(tmp_path: Path) -> None:
+    from hfscaffold.adapters.render import read_answers
+
+    answers = tmp_path / ".copier-answers.yml"
+
+    def load(text: str) -> object:
+        answers.write_text(text, encoding="utf-8", errors="surrogateescape")
+        return read_answers(answers)
+
+    examples = max(1, EXAMPLES // 4)  # YAML is slow to parse: a quarter as many inputs
+    assert fuzz(load, ANSWERS, examples) >= examples

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from expect import one_line_error
 
 from hfscaffold.adapters.transaction import JOURNAL
 
@@ -29,11 +30,6 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return found
 
 
-def one_line_error(stderr: str) -> str:
-    assert "Traceback" not in stderr, stderr
-    lines = [line for line in stderr.splitlines() if line.startswith("error: ")]
-    assert len(lines) == 1, stderr
-    return lines[0]
 
 
 @pytest.fixture
@@ -46,12 +42,8 @@ def victim(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def project(tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
-    dest = tmp_path / "cloned"
-    result = run_cli("new", "cloned", "--with", "transformers", "--dest", str(dest), "--no-sync")
-    assert result.exit_code == 0, result.stderr
-    return dest
+def project(new_project) -> Path:  # type: ignore[no-untyped-def]
+    return new_project("cloned")
 
 
 @pytest.fixture
@@ -251,3 +243,14 @@ def test_a_dangling_link_in_a_template_is_never_written_through(tmp_path: Path, 
     assert "link" in one_line_error(result.stderr)
     assert list(outside.iterdir()) == []
     assert not dest.exists()
+
+
+def test_generated_projects_ignore_hfscaffolds_working_files(project: Path) -> None:
+    ignored = (project / ".gitignore").read_text().splitlines()
+    assert {".hfscaffold.lock", JOURNAL, ".*.hfscaffold-new", ".*.hfscaffold-*.tmp"} <= set(ignored)
+
+
+def test_check_env_never_runs_an_interpreter_that_links_into_another_environment(project: Path, synced_other: Path, run_cli) -> None:
+    (project / ".venv").symlink_to(synced_other / ".venv")
+    result = run_cli("check", "--env", str(project))
+    assert result.exit_code == 1 and "is a link to" in one_line_error(result.stderr)

@@ -115,3 +115,57 @@ def test_a_current_project_is_up_to_date_and_update_then_locks(tmp_path: Path, r
     assert result.exit_code == 0, result.stderr
     assert (old_project / "uv.lock").is_file() and "Locked again" in result.stderr
     assert run_cli("lock", "--check", "--project", str(old_project)).exit_code == 0
+
+
+def test_a_killed_update_leaves_nothing_the_next_one_does_not_clean(old_project: Path, old_template: Path) -> None:
+    """A kill at each filesystem step of an update: its scratch answers, their git exclude line and
+    its work folder (the assembled template repository, Copier's clones) go with the next update."""
+    import os
+    import sys
+    import tempfile
+
+    from hfscaffold.adapters.fs import process_alive
+    from hfscaffold.commands.update import sweep_update_leftovers
+
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    command = [sys.executable, "-m", "hfscaffold", "update", "--project", str(old_project), "--from-template", str(old_template), "--no-lock"]
+    exclude = old_project / ".git" / "info" / "exclude"
+    original_exclude = exclude.read_text() if exclude.exists() else None
+
+    def leftovers() -> list[str]:
+        found = [p.name for p in old_project.glob(".hfscaffold-*")]
+        found += [line for line in (exclude.read_text() if exclude.exists() else "").splitlines() if "hfscaffold" in line]
+        for work in Path(tempfile.gettempdir()).glob(".hfscaffold-update.hfscaffold-*"):
+            pid = int(work.name.split(".hfscaffold-")[2].split("-")[0])
+            if not process_alive(pid):
+                found.append(str(work))
+        return found
+
+    step = 0
+    tried: list[int] = []
+    while True:
+        step += 1
+        killed = subprocess.run(command, env={**env, "HFSCAFFOLD_TEST_KILL_AT_STEP": str(step)}, capture_output=True, text=True, check=False)
+        if killed.returncode == 0:
+            break
+        assert killed.returncode in (-9, 137), killed.stderr
+        if leftovers():
+            tried.append(step)
+        sweep_update_leftovers(old_project)  # what the next update does first
+        assert leftovers() == [], f"step {step}"
+        subprocess.run(["git", "checkout", "-q", "--", "."], cwd=old_project, check=True)  # undo a merge half done
+        subprocess.run(["git", "clean", "-qfd"], cwd=old_project, check=True)
+    assert step > 3 and len(tried) > 2  # kills that left something to clean
+    assert leftovers() == []
+    assert (exclude.read_text() if exclude.exists() else None) == original_exclude
+
+    # And the next update does sweep first: a killed run's answers and exclude line go.
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    name = f".hfscaffold-{dead.stdout.strip()}-update-answers.yml"
+    (old_project / name).write_text("_commit: old\n")
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    exclude.write_text((exclude.read_text() if exclude.exists() else "") + f"/{name}\n")
+    subprocess.run(["git", "reset", "-q", "--hard", "HEAD~0"], cwd=old_project, check=True)
+    again = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert again.returncode == 0, again.stderr
+    assert not (old_project / name).exists() and name not in exclude.read_text()

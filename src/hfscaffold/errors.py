@@ -18,7 +18,10 @@ class ExitCode(IntEnum):
 def quoted(text: object, limit: int = 80) -> str:
     """``text`` as a message quotes it: repr'd, and cut short (input can be megabytes long)."""
     value = str(text)
-    return repr(value) if len(value) <= limit else f"{value[:limit]!r}... ({len(value)} characters)"
+    shown = repr(value[:limit])
+    if len(shown) > limit + 2:  # escapes make a repr longer than its text
+        shown = shown[:limit] + "..."
+    return shown if len(value) <= limit else f"{shown}... ({len(value)} characters)"
 
 
 class HfscaffoldError(Exception):

@@ -15,7 +15,7 @@ from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hfscaffold import _toml
-from hfscaffold.errors import UserError
+from hfscaffold.errors import UserError, quoted
 from hfscaffold.pins import PinSet
 from hfscaffold.validation import describe_validation_error
 
@@ -33,14 +33,14 @@ def _check_requirements(value: Mapping[str, str], *, allow_absent: bool) -> dict
     checked: dict[str, str] = {}
     for name, spec in value.items():
         if canonicalize_name(name) != name:
-            raise ValueError(f"{name!r} is not a canonical package name (use {canonicalize_name(name)!r})")
+            raise ValueError(f"{quoted(name)} is not a canonical package name (use {quoted(canonicalize_name(name))})")
         if allow_absent and spec == ABSENT:
             checked[name] = spec
             continue
         try:
             SpecifierSet(spec)
         except InvalidSpecifier:
-            raise ValueError(f"{name}: {spec!r} is not a PEP 440 specifier") from None
+            raise ValueError(f"{quoted(name)}: {quoted(spec)} is not a PEP 440 specifier") from None
         if not spec.strip():
             raise ValueError(f"{name}: an empty specifier matches every version")
         checked[name] = spec
@@ -140,7 +140,7 @@ class Rule(BaseModel):
             try:
                 SpecifierSet(value)
             except InvalidSpecifier:
-                raise ValueError(f"{value!r} is not a PEP 440 specifier") from None
+                raise ValueError(f"{quoted(value)} is not a PEP 440 specifier") from None
         return value
 
     @field_validator("advisories")
@@ -148,7 +148,7 @@ class Rule(BaseModel):
     def _advisory_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for advisory in value:
             if not _ADVISORY_ID.match(advisory):
-                raise ValueError(f"{advisory!r} is not a CVE or GHSA id")
+                raise ValueError(f"{quoted(advisory)} is not a CVE or GHSA id")
         return value
 
     @field_validator("references")
@@ -156,7 +156,7 @@ class Rule(BaseModel):
     def _urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for url in value:
             if not _URL.match(url):
-                raise ValueError(f"{url!r} is not an https URL")
+                raise ValueError(f"{quoted(url)} is not an https URL")
         return value
 
     @model_validator(mode="after")
@@ -233,7 +233,7 @@ class RuleSet(BaseModel):
         seen: set[str] = set()
         for rule in self.rules:
             if rule.id in seen:
-                raise ValueError(f"rule id {rule.id!r} is used twice")
+                raise ValueError(f"rule id {quoted(rule.id)} is used twice")
             seen.add(rule.id)
         return self
 
@@ -251,7 +251,7 @@ class RuleSet(BaseModel):
 
         close = difflib.get_close_matches(rule_id, [r.id for r in self.rules], n=1)
         hint = f"did you mean {close[0]!r}?" if close else "`hfscaffold matrix list` shows the rule ids"
-        raise UserError(f"no rule {rule_id!r}", hint=hint)
+        raise UserError(f"no rule {quoted(rule_id)}", hint=hint)
 
     def merged(self, other: RuleSet, *, source: str) -> RuleSet:
         clash = {r.id for r in self.rules} & {r.id for r in other.rules}
@@ -289,6 +289,8 @@ def load_rules(extra: Iterable[Path] = ()) -> RuleSet:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise UserError(f"cannot read rule file {path}: {exc.strerror}", hint="check the path given to --rules") from None
+        except UnicodeDecodeError:
+            raise UserError(f"{path}: not UTF-8 text, so not a rule file", hint="rule files are TOML; check the path given to --rules") from None
         rules = rules.merged(parse_rules(text, source=str(path)), source=str(path))
     return rules
 

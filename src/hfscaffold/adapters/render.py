@@ -102,7 +102,7 @@ def read_answers(path: Path) -> dict[str, Any]:
         reason = " ".join(str(exc).split())[:200]
         raise UserError(f"{path}: not valid YAML: {reason}", hint="restore it from version control") from None
     except (RecursionError, ValueError):  # nested thousands deep, or numbers of thousands of digits
-        raise UserError(f"{path}: not a file of answers that can be read", hint="restore it from version control") from None
+        raise UserError(f"{path} cannot be read: nested too deeply or numbers too long", hint="restore it from version control") from None
     if answers is None:
         return {}
     if not isinstance(answers, dict) or not all(isinstance(key, str) for key in answers):

@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from hfscaffold.errors import UserError
+from hfscaffold.errors import FindingsError, UserError
 from hfscaffold.matrix import RuleSet, Violation, advisories, breakages, evaluate, load_rules
 from hfscaffold.pins import PinSet, file_includes, read_pins, sniff
 from hfscaffold.project import load_project
@@ -44,6 +44,22 @@ class CheckResult:
         }
 
 
+def _refuse_foreign_venv(venv: Path) -> None:
+    """The folder's own environment is inspected by running its interpreter: never one that links
+    elsewhere or came with a clone (``--python`` names an interpreter on purpose)."""
+    from hfscaffold.adapters.environment import layout_problem
+    from hfscaffold.adapters.git import tracks_anything_under
+
+    reason = layout_problem(venv)
+    if reason is None and venv.is_dir() and tracks_anything_under(venv.parent, ".venv"):
+        reason = f"{venv} is part of the repository (git tracks files in it)"
+    if reason:
+        raise FindingsError(
+            f"refusing to run an interpreter of an environment that is not the folder's own: {reason}",
+            hint="build it with `hfscaffold sync`, or name an interpreter with --python PATH",
+        )
+
+
 def check(request: CheckRequest) -> CheckResult:
     from hfscaffold.adapters.environment import inspect_environment, interpreter_of
 
@@ -57,6 +73,8 @@ def check(request: CheckRequest) -> CheckResult:
     if request.environment or request.python:
         if request.target == "-":
             raise UserError("--env checks an environment, not standard input", hint="drop - or --env")
+        if request.python is None:
+            _refuse_foreign_venv(folder / ".venv")
         pins = inspect_environment(request.python or interpreter_of(folder / ".venv"))
     elif request.target == "-":
         pins = sniff(sys.stdin.read(), source="<stdin>", include=file_includes(Path.cwd()))

@@ -54,7 +54,7 @@ def verify_imports(project: Project) -> ImportCheck:
     interpreter = interpreter_of(project.venv)
     try:
         completed = subprocess.run(
-            [str(interpreter), "-c", _SCRIPT, json.dumps(plan)],
+            [str(interpreter), "-I", "-c", _SCRIPT, json.dumps(plan)],
             cwd=project.root, capture_output=True, text=True, timeout=900, check=False,
         )  # fmt: skip
         results = json.loads(completed.stdout.strip().splitlines()[-1])

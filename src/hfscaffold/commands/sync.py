@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hfscaffold.adapters.environment import layout_problem, stamped_elsewhere, write_stamp
+from hfscaffold.adapters.fs import sweep_temp_files
 from hfscaffold.adapters.git import tracks_anything_under
 from hfscaffold.adapters.transaction import project_lock, recover
 from hfscaffold.adapters.uv import Uv
@@ -87,6 +88,8 @@ def sync_environment(project: Project, *, uv: Uv, python: str | None = None) -> 
     """``uv sync --locked`` into the project's .venv, then stamp it (caller holds the project lock)."""
     refuse_foreign_environment(project)
     start = time.perf_counter()
+    if project.venv.is_dir():
+        sweep_temp_files(project.venv)  # a stamp a killed sync was writing
     uv.sync(project.root, python=python)
     interpreter = project.venv / "bin" / "python"
     version = _python_version(interpreter) if interpreter.exists() else platform.python_version()
