@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -31,9 +32,9 @@ def test_why_names_who_requires_a_package_and_the_projects_pin(project: Path, ru
 
 
 def test_why_names_the_matrix_rule_that_constrains_a_pin(project: Path, run_cli, tmp_path: Path) -> None:
-    rule = Path(__file__).parent / "data" / "hub-rule.toml"
+    shutil.copy(Path(__file__).parent / "data" / "hub-rule.toml", project / "compat.toml")
     text = (project / "pyproject.toml").read_text().replace('"transformers==4.44.2"', '"transformers==4.45.0"')
-    (project / "pyproject.toml").write_text(text.replace("[tool.hfscaffold]\n", f'[tool.hfscaffold]\nrules = "{rule}"\n'))
+    (project / "pyproject.toml").write_text(text.replace("[tool.hfscaffold]\n", '[tool.hfscaffold]\nrules = "compat.toml"\n'))
     assert run_cli("lock", "--project", str(project)).exit_code == 0
     result = run_cli("why", "huggingface-hub", "--project", str(project))
     assert "constrained to huggingface-hub<0.26 by matrix rule test-transformers-hub-026" in result.stdout

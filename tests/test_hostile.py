@@ -254,3 +254,12 @@ def test_check_env_never_runs_an_interpreter_that_links_into_another_environment
     (project / ".venv").symlink_to(synced_other / ".venv")
     result = run_cli("check", "--env", str(project))
     assert result.exit_code == 1 and "is a link to" in one_line_error(result.stderr)
+
+
+@pytest.mark.parametrize("path", ["../victim/bashrc", "/etc/passwd", "sub/../../victim/id_rsa"])
+def test_a_rule_file_named_by_the_project_must_be_inside_it(project: Path, victim: Path, run_cli, path: str) -> None:
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("[tool.hfscaffold]\n", f'[tool.hfscaffold]\nrules = "{path}"\n'))
+    for command in (("check", str(project)), ("lock", "--check", "--project", str(project))):
+        result = run_cli(*command)
+        assert result.exit_code == 2 and "outside the project" in one_line_error(result.stderr)

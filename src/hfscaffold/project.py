@@ -61,7 +61,17 @@ class Project:
         files = [value] if isinstance(value, str) else value
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             raise UserError(f"{self.pyproject}: [tool.hfscaffold] rules must be a path or a list of paths", hint='e.g. rules = "compat.toml"')
-        return [self.root / f for f in files]
+        paths = []
+        root = self.root.resolve()
+        for name in files:
+            path = (self.root / name).resolve()
+            if not (path == root or root in path.parents):
+                raise UserError(
+                    f"{self.pyproject}: [tool.hfscaffold] rules names {quoted(name)}, outside the project: refused",
+                    hint="keep the project's rule files inside it (a path relative to pyproject.toml); pass others with --rules",
+                )
+            paths.append(self.root / name)
+        return paths
 
     def allowed_rules(self) -> frozenset[str]:
         """``[tool.hfscaffold] allow``: error rules the project accepted with ``--allow``."""
