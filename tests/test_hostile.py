@@ -99,7 +99,7 @@ def test_a_journal_entry_that_is_not_a_staged_file_of_the_project_is_refused(
 def test_a_staged_file_that_is_a_link_is_never_written_through(project: Path, victim: Path, run_cli) -> None:
     (project / ".uv.lock.hfscaffold-new").symlink_to(victim / "bashrc")
     before = snapshot(victim)
-    (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text().replace("[tool.hfscaffold]\n", "[tool.hfscaffold]\nnote = 1\n"))
+    (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text().replace("[tool.hfscaffold]\n", "[tool.hfscaffold]\ncooldown = \"7 days\"\n"))
     result = run_cli("lock", "--project", str(project))
     assert snapshot(victim) == before
     assert result.exit_code == 0, result.stderr

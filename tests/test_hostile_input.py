@@ -238,7 +238,7 @@ def test_a_running_commands_scratch_folder_is_never_removed(project: Path, run_c
     alive = project.parent / f".proj.hfscaffold-{running_process.pid}-abcdefgh"
     alive.mkdir()
     (alive / "uv.lock").write_text("being resolved")
-    edit(project / "pyproject.toml", "[tool.hfscaffold]\n", "[tool.hfscaffold]\nnote = 1\n")
+    edit(project / "pyproject.toml", "[tool.hfscaffold]\n", "[tool.hfscaffold]\ncooldown = \"7 days\"\n")
     for command in (("lock",), ("sync",), ("lock", "--check")):
         assert run_cli(*command, "--project", str(project)).exit_code == 0
         assert (alive / "uv.lock").read_text() == "being resolved"

@@ -67,7 +67,7 @@ def test_lock_upgrades_nothing_in_passing(
     assert run_cli("new", "steady", "--with", "transformers", "--dest", str(dest), "--no-sync").exit_code == 0
     assert locked(dest)["huggingface-hub"] == "0.26.0"
     index.add([FakeDist("huggingface-hub", "0.27.0", ("tqdm",))])  # a release appears upstream
-    repin(dest, "[tool.hfscaffold]\n", "[tool.hfscaffold]\nnote = 'touched'\n")
+    repin(dest, "[tool.hfscaffold]\n", "[tool.hfscaffold]\ncooldown = '7 days'\n")
     assert run_cli("lock", "--project", str(dest)).exit_code == 0
     assert locked(dest)["huggingface-hub"] == "0.26.0"
 

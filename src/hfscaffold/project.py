@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -15,6 +16,7 @@ from hfscaffold import _toml
 from hfscaffold.adapters.fs import refuse_outside_links
 from hfscaffold.errors import UserError, quoted
 from hfscaffold.matrix import RuleSet, load_rules
+from hfscaffold.settings import Settings, parse_settings
 
 
 @dataclass(frozen=True)
@@ -34,20 +36,20 @@ class Project:
     def venv(self) -> Path:
         return self.root / ".venv"
 
-    @property
-    def settings(self) -> dict[str, object]:
+    @cached_property
+    def settings(self) -> Settings:
+        """``[tool.hfscaffold]``, checked: an unknown key is bad input, not a silent no-op."""
         tool = self.data.get("tool", {})
         table = tool.get("hfscaffold", {}) if isinstance(tool, dict) else {}
-        return table if isinstance(table, dict) else {}
+        return parse_settings(table if isinstance(table, dict) else {}, source=str(self.pyproject))
 
     @property
     def components(self) -> list[str]:
-        value = self.settings.get("components", [])
-        return [str(v) for v in value] if isinstance(value, list) else []
+        return list(self.settings.components)
 
     @property
     def torch_backend(self) -> str:
-        return str(self.settings.get("torch-backend", "pypi"))
+        return self.settings.torch_backend
 
     @property
     def requires_python(self) -> SpecifierSet | None:
@@ -56,14 +58,11 @@ class Project:
         return SpecifierSet(str(value)) if value else None
 
     def rule_files(self) -> list[Path]:
-        """``[tool.hfscaffold] rules = "compat.toml"`` (or a list): the project's own rule files."""
-        value = self.settings.get("rules", [])
-        files = [value] if isinstance(value, str) else value
-        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-            raise UserError(f"{self.pyproject}: [tool.hfscaffold] rules must be a path or a list of paths", hint='e.g. rules = "compat.toml"')
+        """``[tool.hfscaffold] rules = "compat.toml"`` (or a list): the project's own rule files,
+        which must lie inside the project."""
         paths = []
         root = self.root.resolve()
-        for name in files:
+        for name in self.settings.rule_files:
             path = (self.root / name).resolve()
             if not (path == root or root in path.parents):
                 raise UserError(
@@ -75,10 +74,7 @@ class Project:
 
     def allowed_rules(self) -> frozenset[str]:
         """``[tool.hfscaffold] allow``: error rules the project accepted with ``--allow``."""
-        value = self.settings.get("allow", [])
-        if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
-            raise UserError(f"{self.pyproject}: [tool.hfscaffold] allow must be a list of rule ids", hint='e.g. allow = ["rule-id"]')
-        return frozenset(value)
+        return frozenset(self.settings.allow)
 
     def rules(self, extra: Sequence[Path] = ()) -> RuleSet:
         """The built-in matrix plus this project's rule files and ``extra`` ones."""
@@ -170,4 +166,6 @@ def load_project(root: Path) -> Project:
         raise UserError(f"{pyproject}: not UTF-8 text", hint="fix the file's encoding") from None
     data = _toml.parse(text, source=str(pyproject), hint="fix the file's syntax; nothing was changed")
     check_project_table(data, pyproject)
-    return Project(root=root, data=data)
+    project = Project(root=root, data=data)
+    project.settings  # noqa: B018 - an unknown or malformed setting is refused when the project is read
+    return project

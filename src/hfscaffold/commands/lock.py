@@ -74,7 +74,7 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
             text = set_tool_setting(text, "matrix", rules.version)
             text = set_tool_setting(text, "matrix-rules", matrix_rules_in(text))
             (scratch / "pyproject.toml").write_text(text, encoding="utf-8")
-            if request.pylock or project.settings.get("pylock") is True:
+            if request.pylock or project.settings.pylock:
                 uv.run(
                     ["export", "--frozen", "--format", "pylock.toml", "--output-file", "pylock.toml", "--quiet"],
                     cwd=scratch,

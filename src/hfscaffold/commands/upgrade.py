@@ -164,12 +164,10 @@ def _propose(request: UpgradeRequest, root: Path, report: Callable[[str], None])
     current = read_uv_lock(current_text, source=str(project.lock_file))
     targets = _targets(request, project, current)
     rules = project.rules(request.rule_files)
-    setting = project.settings.get("cooldown")
-    if setting is not None and not isinstance(setting, str):
-        raise UserError(f"{project.pyproject}: [tool.hfscaffold] cooldown must be a string", hint='e.g. cooldown = "7 days"')
+    setting = project.settings.cooldown
     cooldown_text = request.cooldown if request.cooldown is not None else (setting or DEFAULT_COOLDOWN)
     cooldown = cooldown_text if parse_cooldown(cooldown_text) > timedelta(0) else None
-    hold_zero = project.settings.get("hold-x-y-0", "until-patch") == "until-patch"
+    hold_zero = project.settings.hold_x_y_0 == "until-patch"
     hf = {c.name for c in load_catalog().components if c.family == "hf"}
     uv = Uv(offline=request.offline)
     base = Review(changes=[], policy=request.policy.value, matrix=rules.version, cooldown=cooldown)
