@@ -11,9 +11,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fakeindex import FakeIndex, hf_stack  # noqa: E402
+from fakeindex import FakeIndex, hf_stack
 
-from hfscaffold.cli import main  # noqa: E402
+from hfscaffold.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 

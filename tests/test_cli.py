@@ -67,7 +67,7 @@ def test_core_modules_do_not_import_click_or_copier() -> None:
 
 
 def test_python_dash_m_runs_the_cli() -> None:
-    result = subprocess.run([sys.executable, "-m", "hfscaffold", "--version"], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "hfscaffold", "--version"], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and __version__ in result.stdout
 
 
@@ -110,3 +110,12 @@ def test_help_does_not_import_the_commands() -> None:
     code = "import sys; from hfscaffold.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\nprint('hfscaffold._commands' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "False"
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_is_accepted_before_or_after_the_command(run_cli, tmp_path: Path, where: str) -> None:
+    missing = str(tmp_path / "nowhere.txt")
+    args = ["--debug", "check", missing] if where == "before" else ["check", missing, "--debug"]
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    assert "Traceback" in result.stderr and "does not exist" in result.stderr

@@ -67,5 +67,5 @@ def test_example_regenerates_without_drift(example: Path, tmp_path: Path) -> Non
 def test_example_lock_is_current_against_the_real_index(example: Path, tmp_path: Path) -> None:
     copy = tmp_path / example.name
     shutil.copytree(example, copy, ignore=shutil.ignore_patterns(".venv"))
-    check = subprocess.run([find_uv(), "lock", "--check"], cwd=copy, capture_output=True, text=True)
+    check = subprocess.run([find_uv(), "lock", "--check"], cwd=copy, capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stderr

@@ -40,7 +40,7 @@ def test_builtin_rules_are_many_and_each_has_evidence() -> None:
     advisories = [r for r in rules if r.kind == "advisory"]
     assert advisories and all(r.advisories and len(r.when) == 1 for r in advisories)
     for rule in rules:
-        assert rule.references and all(url.startswith("https://github.com/") or url.startswith("https://") for url in rule.references)
+        assert rule.references and all(url.startswith("https://") for url in rule.references)
         assert rule.symptom and rule.fix.prefer and rule.probe
 
 

@@ -113,7 +113,7 @@ def test_major_policy_moves_the_transitive_chain(project: Path, run_cli) -> None
     assert moved["beta"] == ("1.0.0", "1.1.0", "minor")
     assert moved["gamma"] == ("1.0.0", None, "removed") and moved["delta"] == (None, "1.0.0", "added")
     assert moved["torch"] == ("2.4.0", "2.5.0", "minor") and moved["torchvision"] == ("0.19.0", "0.20.0", "minor")
-    assert [c["name"] for c in review["changes"]][0] == "datasets"  # HF packages first
+    assert review["changes"][0]["name"] == "datasets"  # HF packages first
     assert review["changes"][0]["release_notes"] == "https://github.com/huggingface/datasets/releases/tag/v2.0.1"
 
 
@@ -163,7 +163,7 @@ def test_a_proposal_the_matrix_blocks_exits_1(project: Path, run_cli, tmp_path: 
 def test_apply_writes_pins_and_lock_and_the_diff_of_the_locks_matches(project: Path, run_cli, tmp_path: Path) -> None:
     old_lock = tmp_path / "old.lock"
     old_lock.write_bytes((project / "uv.lock").read_bytes())
-    code, proposal = upgrade_json(run_cli, project, "--policy", "major")
+    _, proposal = upgrade_json(run_cli, project, "--policy", "major")
     result = run_cli("upgrade", "--project", str(project), "--policy", "major", "--apply", "--report", str(tmp_path / "UPGRADE.md"))
     assert result.exit_code == 0, result.stderr
     dependencies = _toml.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]

@@ -46,7 +46,7 @@ def test_new_from_the_installed_wheel(wheel: Path, tmp_path: Path, fake_index, u
     subprocess.run([uv, "venv", "--python", sys.executable, str(venv)], check=True, capture_output=True, env=env)
     install = subprocess.run(
         [uv, "pip", "install", "--python", str(venv / "bin" / "python"), str(wheel)],
-        capture_output=True, text=True, env=env,
+        capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
     assert install.returncode == 0, install.stderr
 
@@ -55,7 +55,7 @@ def test_new_from_the_installed_wheel(wheel: Path, tmp_path: Path, fake_index, u
     run_env = {**env, **fake_index.environment(uv_cache)}
     result = subprocess.run(
         [str(venv / "bin" / "hfscaffold"), "new", "my-bert-project", "--with", "transformers,datasets,accelerate", "--no-sync"],
-        cwd=work, capture_output=True, text=True, env=run_env,
+        cwd=work, capture_output=True, text=True, env=run_env, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     project = work / "my-bert-project"

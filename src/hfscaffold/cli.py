@@ -94,13 +94,24 @@ def _fail(message: str, hint: str | None, code: int) -> None:
     sys.exit(code)
 
 
+_GLOBAL_FLAGS = ("--debug",)
+
+
+def hoist_global_flags(args: list[str]) -> list[str]:
+    """Global flags may come before or after the command (``hfscaffold lock --debug``), as in uv;
+    click takes a group's options before the command only, so they move to the front."""
+    end = args.index("--") if "--" in args else len(args)
+    flags = [a for a in args[:end] if a in _GLOBAL_FLAGS]
+    return [*dict.fromkeys(flags), *(a for a in args[:end] if a not in _GLOBAL_FLAGS), *args[end:]]
+
+
 def main(argv: list[str] | None = None) -> None:
     """The console script: the only place that exits, and the error boundary: bad input and
     failures outside hfscaffold end in one line and a hint, never a traceback (``--debug`` shows it)."""
-    args = argv if argv is not None else sys.argv[1:]
+    args = hoist_global_flags(list(argv if argv is not None else sys.argv[1:]))
     debug = "--debug" in args
     try:
-        code = cli.main(args=argv, prog_name="hfscaffold", standalone_mode=False)
+        code = cli.main(args=args, prog_name="hfscaffold", standalone_mode=False)
     except HfscaffoldError as exc:
         if debug:
             import traceback

@@ -128,6 +128,26 @@ def stamped_elsewhere(venv: Path, project: Path) -> str | None:
     return None if same else recorded
 
 
+def run_python(interpreter: Path, code: str, *args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in ``interpreter``, isolated (``-I``: no current folder, user site or PYTHON*
+    variables on its path, so a project's own files cannot shadow what the code imports)."""
+    try:
+        return subprocess.run(
+            [str(interpreter), "-I", "-c", code, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ExternalError(f"could not run {interpreter}: {exc}", hint="run `hfscaffold doctor`, or pass a working interpreter") from None
+
+
+def python_version(interpreter: Path) -> str:
+    """The full version of Python that ``interpreter`` runs, or "unknown"."""
+    try:
+        completed = run_python(interpreter, "import platform; print(platform.python_version())", timeout=60)
+    except ExternalError:
+        return "unknown"
+    return completed.stdout.strip() or "unknown"
+
+
 def interpreter_of(venv: Path) -> Path:
     for candidate in (venv / "bin" / "python", venv / "Scripts" / "python.exe"):
         if candidate.exists():
@@ -144,10 +164,7 @@ def inspect_environment_fully(python: Path, *, torch: bool = False) -> Environme
     """Installed distributions, marker values and, when asked and torch is installed, its build."""
     if not python.exists():
         raise UserError(f"{python} does not exist", hint="pass the path of a Python interpreter")
-    try:
-        completed = subprocess.run([str(python), "-I", "-c", _INSPECT, *(["torch"] if torch else [])], capture_output=True, text=True, timeout=120, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ExternalError(f"could not run {python}: {exc}", hint="pass a working interpreter with --python") from None
+    completed = run_python(python, _INSPECT, *(["torch"] if torch else []))
     if completed.returncode != 0:
         last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
         raise ExternalError(f"{python} failed to list its packages: {last}", hint="pass a working interpreter with --python")

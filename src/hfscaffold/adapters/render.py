@@ -60,6 +60,21 @@ def render(template: Path | str, dest: Path, answers: Mapping[str, Any], *, trus
         raise UserError(f"the template {template} could not be rendered: {reason}", hint="fix the template, or use another") from None
 
 
+def update(project: Path, data: Mapping[str, Any], *, answers_file: str, to_ref: str) -> None:
+    """Copier's update of ``project`` to the template version ``to_ref``: a three-way merge with
+    conflicts shown inline. No template code runs (tasks and migrations are skipped)."""
+    import copier  # lazy: only update renders
+
+    try:
+        copier.run_update(
+            str(project), data=dict(data), answers_file=answers_file, vcs_ref=to_ref, defaults=True, overwrite=True,
+            skip_answered=True, conflict="inline", unsafe=False, quiet=True, skip_tasks=True,
+        )  # fmt: skip
+    except copier.errors.CopierError as exc:
+        reason = " ".join(str(exc).split())[:300]
+        raise UserError(f"copier could not update the project: {reason}", hint="see `git status` in the project") from None
+
+
 def check_rendered(folder: Path) -> None:
     """Refuse a rendered project that holds a link leading outside it (or nowhere), or files that
     only hfscaffold makes (an environment, its journal): writes must never go through them."""

@@ -5,12 +5,11 @@ does not import."""
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from hfscaffold.adapters.environment import interpreter_of
+from hfscaffold.adapters.environment import interpreter_of, run_python
 from hfscaffold.catalog import load_catalog
 from hfscaffold.errors import ExternalError, FindingsError
 from hfscaffold.project import Project
@@ -52,14 +51,12 @@ def verify_imports(project: Project) -> ImportCheck:
     known = {c.name: c for c in catalog.components}
     plan = [(name, known[name].module, known[name].smoke) for name in project.components if name in known]
     interpreter = interpreter_of(project.venv)
+    completed = run_python(interpreter, _SCRIPT, json.dumps(plan), cwd=project.root, timeout=900)
     try:
-        completed = subprocess.run(
-            [str(interpreter), "-I", "-c", _SCRIPT, json.dumps(plan)],
-            cwd=project.root, capture_output=True, text=True, timeout=900, check=False,
-        )  # fmt: skip
         results = json.loads(completed.stdout.strip().splitlines()[-1])
-    except (OSError, subprocess.TimeoutExpired, ValueError, IndexError) as exc:
-        raise ExternalError(f"could not run the import check in {project.venv}: {exc}", hint="run `hfscaffold doctor`") from None
+    except (ValueError, IndexError):
+        last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ExternalError(f"could not run the import check in {project.venv}: {last}", hint="run `hfscaffold doctor`") from None
     failures = {name: error for name, error in results.items() if error}
     return ImportCheck(lock=project.lock_hash(), failures=failures, checked=[name for name, _, _ in plan])
 

@@ -178,7 +178,7 @@ class _InBackground(threading.Thread):
     def run(self) -> None:
         try:
             self.work()
-        except BaseException as exc:  # handed to the caller by finish()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by finish(), who re-raises it
             self.error = exc
 
     def finish(self) -> BaseException | None:

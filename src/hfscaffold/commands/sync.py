@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from hfscaffold.adapters.environment import layout_problem, stamped_elsewhere, write_stamp
+from hfscaffold.adapters.environment import layout_problem, python_version, stamped_elsewhere, write_stamp
 from hfscaffold.adapters.fs import sweep_temp_files
 from hfscaffold.adapters.git import tracks_anything_under
 from hfscaffold.adapters.transaction import project_lock, recover
@@ -92,7 +92,7 @@ def sync_environment(project: Project, *, uv: Uv, python: str | None = None) -> 
         sweep_temp_files(project.venv)  # a stamp a killed sync was writing
     uv.sync(project.root, python=python)
     interpreter = project.venv / "bin" / "python"
-    version = _python_version(interpreter) if interpreter.exists() else platform.python_version()
+    version = python_version(interpreter) if interpreter.exists() else platform.python_version()
     record = stamp(project, version)
     return SyncResult(project=project.root, stamp=record, seconds=time.perf_counter() - start)
 
@@ -107,10 +107,3 @@ def sync_project(root: Path, *, offline: bool = False, report: Callable[[str], N
         if not project.lock_file.is_file():
             raise FindingsError(f"{root} has no uv.lock", hint="run `hfscaffold lock` first")
         return sync_environment(project, uv=Uv(offline=offline))
-
-
-def _python_version(interpreter: Path) -> str:
-    import subprocess
-
-    out = subprocess.run([str(interpreter), "-I", "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True, check=False)
-    return out.stdout.strip() or "unknown"

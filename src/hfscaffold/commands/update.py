@@ -138,8 +138,6 @@ def _temporary_files_in(folder: Path) -> Iterator[None]:
 def update_project(
     root: Path, *, from_template: Path | None = None, report: Callable[[str], None] = lambda _: None
 ) -> UpdateResult:
-    import copier  # lazy: only update renders
-
     root = root.absolute()
     answers_file = root / ANSWERS
     if not answers_file.is_file():
@@ -171,14 +169,8 @@ def update_project(
         try:
             report(f"Merging the template of hfscaffold {made_with} -> {__version__} into the project")
             with _temporary_files_in(work):
-                copier.run_update(
-                    str(root), data=data, answers_file=scratch_name, vcs_ref="new", defaults=True, overwrite=True,
-                    skip_answered=True, conflict="inline", unsafe=False, quiet=True, skip_tasks=True,
-                )  # fmt: skip
+                render.update(root, data, answers_file=scratch_name, to_ref="new")
             recorded = read_answers(scratch)
-        except copier.errors.CopierError as exc:
-            reason = " ".join(str(exc).split())[:300]
-            raise UserError(f"copier could not update the project: {reason}", hint="see `git status` in the project") from None
         finally:
             scratch.unlink(missing_ok=True)
     # Record the bundled template again, never the scratch repository Copier saw.

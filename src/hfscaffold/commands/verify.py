@@ -7,7 +7,6 @@ the index is a multi-GB download, too heavy to install on every verification.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 import time
@@ -18,6 +17,7 @@ from typing import Literal
 
 from packaging.specifiers import SpecifierSet
 
+from hfscaffold.adapters.environment import run_python
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.errors import ExternalError
 from hfscaffold.matrix import ABSENT, Rule, Verified
@@ -103,9 +103,7 @@ def verify_rule(rule: Rule, *, uv: Uv, python: str | None = None, report: Callab
 def _run(uv: Uv, pins: dict[str, str], rule: Rule, python: str, venv: Path) -> ProbeRun:
     interpreter = uv.create_venv(venv, python=python)
     uv.install(interpreter, [f"{n}=={v}" for n, v in pins.items()])
-    completed = subprocess.run(
-        [str(interpreter), "-c", rule.probe], cwd=venv, capture_output=True, text=True, timeout=600, check=False
-    )
+    completed = run_python(interpreter, rule.probe, cwd=venv, timeout=600)
     lines = (completed.stderr or completed.stdout).strip().splitlines()
     return ProbeRun(pins=pins, passed=completed.returncode == 0, output=lines[-1] if lines else "")
 
