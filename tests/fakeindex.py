@@ -89,7 +89,9 @@ class FakeIndex:
                 digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
                 python = f' data-requires-python="{html.escape(dist.requires_python)}"' if dist.requires_python else ""
                 links.append(f'<a href="{wheel.name}#sha256={digest}"{python}>{wheel.name}</a><br/>')
-            (folder / "index.html").write_text("<!DOCTYPE html><html><body>\n" + "\n".join(links) + "\n</body></html>\n")
+            (folder / "index.html").write_text(
+                "<!DOCTYPE html><html><body>\n" + "\n".join(links) + "\n</body></html>\n"
+            )
         names = "\n".join(f'<a href="{p}/">{p}</a><br/>' for p in sorted(by_project))
         (self.root / "index.html").write_text(f"<!DOCTYPE html><html><body>\n{names}\n</body></html>\n")
 

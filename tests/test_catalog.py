@@ -36,7 +36,9 @@ def test_aliases_case_and_separators_fold(given: str, expected: str) -> None:
     assert load_catalog().get(given).name == expected
 
 
-@pytest.mark.parametrize(("typo", "suggestion"), [("transformerz", "transformers"), ("dataset", "datasets"), ("acelerate", "accelerate")])
+@pytest.mark.parametrize(
+    ("typo", "suggestion"), [("transformerz", "transformers"), ("dataset", "datasets"), ("acelerate", "accelerate")]
+)
 def test_unknown_name_suggests_the_closest(typo: str, suggestion: str) -> None:
     with pytest.raises(UserError) as info:
         load_catalog().get(typo)

@@ -75,7 +75,11 @@ def test_json_output_is_a_contract(tmp_path: Path, run_cli) -> None:
     result = run_cli("check", str(tmp_path / "r.txt"), "--format", "json")
     assert result.exit_code == 1
     data = json.loads(result.stdout)
-    assert set(data) == {"checked", "violations", "allowed", "advisories"} and data["checked"] == 3 and data["allowed"] == []
+    assert (
+        set(data) == {"checked", "violations", "allowed", "advisories"}
+        and data["checked"] == 3
+        and data["allowed"] == []
+    )
     (violation,) = data["violations"]
     assert set(violation) == {"rule", "severity", "summary", "packages", "symptom", "fix", "references"}
     assert violation["rule"] == "diffusers-hub-cached-download" and violation["severity"] == "error"
@@ -94,7 +98,12 @@ def test_warnings_are_printed_but_exit_0(tmp_path: Path, run_cli) -> None:
 def test_a_projects_own_rules_apply(tmp_path: Path, run_cli) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\n\n[tool.hfscaffold]\nrules = "compat.toml"\n')
     (tmp_path / "compat.toml").write_text(MY_RULE.replace('"warning"', '"error"'))
-    (tmp_path / "uv.lock").write_text(BAD_LOCK.replace("diffusers", "tokenizers").replace("0.27.2", "0.19.1").replace("huggingface-hub", "transformers").replace("0.26.0", "4.45.0"))
+    (tmp_path / "uv.lock").write_text(
+        BAD_LOCK.replace("diffusers", "tokenizers")
+        .replace("0.27.2", "0.19.1")
+        .replace("huggingface-hub", "transformers")
+        .replace("0.26.0", "4.45.0")
+    )
     result = run_cli("check", str(tmp_path))
     assert result.exit_code == 1 and "my-team-no-old-tokenizers" in result.stdout
 
@@ -143,7 +152,10 @@ def test_check_flags_a_locked_version_with_a_known_advisory(tmp_path: Path, run_
     (tmp_path / "r.txt").write_text("transformers==4.30.0\ntokenizers==0.13.3\n")
     result = run_cli("check", str(tmp_path / "r.txt"))
     assert result.exit_code == 0  # reported; --fail-on-advisories makes it fail
-    assert "advisory (error): transformers-rag-pickle-cve-2023-6730: transformers==4.30.0 (CVE-2023-6730, GHSA-3863-2447-669p)" in result.stdout
+    assert (
+        "advisory (error): transformers-rag-pickle-cve-2023-6730: transformers==4.30.0 (CVE-2023-6730, GHSA-3863-2447-669p)"
+        in result.stdout
+    )
     assert "fix: transformers>=4.36.0" in result.stdout
     assert result.stdout.rstrip().endswith("security advisories")
     assert run_cli("check", str(tmp_path / "r.txt"), "--fail-on-advisories").exit_code == 1
@@ -160,7 +172,9 @@ def test_check_flags_a_locked_version_with_a_known_advisory(tmp_path: Path, run_
 def test_diff_says_which_advisories_an_upgrade_fixes(tmp_path: Path, run_cli) -> None:
     (tmp_path / "old.txt").write_text("transformers==4.44.2\n")
     (tmp_path / "new.txt").write_text("transformers==4.48.0\n")
-    review = json.loads(run_cli("diff", str(tmp_path / "old.txt"), str(tmp_path / "new.txt"), "--format", "json").stdout)
+    review = json.loads(
+        run_cli("diff", str(tmp_path / "old.txt"), str(tmp_path / "new.txt"), "--format", "json").stdout
+    )
     fixed = {a["rule"] for a in review["advisories_fixed"]}
     assert "transformers-mobilevitv2-deserialization-cve-2024-11392" in fixed
     remaining = {a["rule"] for a in review["advisories_remaining"]}

@@ -17,7 +17,9 @@ def test_help_matches_its_snapshot(args: list[str], snapshot: str, run_cli, monk
     monkeypatch.setenv("COLUMNS", "100")
     result = run_cli(*args)
     assert result.exit_code == 0
-    assert result.stdout == (SNAPSHOTS / snapshot).read_text(), f"update tests/snapshots/{snapshot} if the change is meant"
+    assert result.stdout == (SNAPSHOTS / snapshot).read_text(), (
+        f"update tests/snapshots/{snapshot} if the change is meant"
+    )
 
 
 def test_version(run_cli) -> None:
@@ -67,7 +69,9 @@ def test_core_modules_do_not_import_click_or_copier() -> None:
 
 
 def test_python_dash_m_runs_the_cli() -> None:
-    result = subprocess.run([sys.executable, "-m", "hfscaffold", "--version"], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "hfscaffold", "--version"], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0 and __version__ in result.stdout
 
 
@@ -84,7 +88,9 @@ def test_no_subprocess_takes_a_shell_string() -> None:
     assert offenders == []
 
 
-@pytest.mark.parametrize("args", [["matrix", "show", "diffusers-hub-cached-download"], ["components"], ["matrix", "list"]])
+@pytest.mark.parametrize(
+    "args", [["matrix", "show", "diffusers-hub-cached-download"], ["components"], ["matrix", "list"]]
+)
 def test_reports_have_a_json_form(args: list[str], run_cli) -> None:
     result = run_cli(*args, "--format", "json")
     assert result.exit_code == 0 and json.loads(result.stdout)

@@ -59,7 +59,9 @@ def test_example_regenerates_without_drift(example: Path, tmp_path: Path) -> Non
             walk(sub, f"{prefix}{name}/")
 
     walk(compared)
-    assert drifted == [], f"examples/{example.name} drifted from the template: {drifted}; regenerate it (see examples/README.md)"
+    assert drifted == [], (
+        f"examples/{example.name} drifted from the template: {drifted}; regenerate it (see examples/README.md)"
+    )
 
 
 @pytest.mark.network

@@ -13,7 +13,9 @@ from packaging.requirements import Requirement
 @pytest.fixture
 def project(offline_uv, tmp_path: Path, run_cli) -> Path:
     dest = tmp_path / "explained"
-    assert run_cli("new", "explained", "--with", "transformers==4.44.2", "--dest", str(dest), "--no-sync").exit_code == 0
+    assert (
+        run_cli("new", "explained", "--with", "transformers==4.44.2", "--dest", str(dest), "--no-sync").exit_code == 0
+    )
     return dest
 
 
@@ -34,7 +36,9 @@ def test_why_names_who_requires_a_package_and_the_projects_pin(project: Path, ru
 def test_why_names_the_matrix_rule_that_constrains_a_pin(project: Path, run_cli, tmp_path: Path) -> None:
     shutil.copy(Path(__file__).parent / "data" / "hub-rule.toml", project / "compat.toml")
     text = (project / "pyproject.toml").read_text().replace('"transformers==4.44.2"', '"transformers==4.45.0"')
-    (project / "pyproject.toml").write_text(text.replace("[tool.hfscaffold]\n", '[tool.hfscaffold]\nrules = "compat.toml"\n'))
+    (project / "pyproject.toml").write_text(
+        text.replace("[tool.hfscaffold]\n", '[tool.hfscaffold]\nrules = "compat.toml"\n')
+    )
     assert run_cli("lock", "--project", str(project)).exit_code == 0
     result = run_cli("why", "huggingface-hub", "--project", str(project))
     assert "constrained to huggingface-hub<0.26 by matrix rule test-transformers-hub-026" in result.stdout
@@ -71,4 +75,8 @@ def test_matrix_export_as_constraints_that_pip_and_uv_read(run_cli, tmp_path: Pa
 def test_matrix_export_as_renovate_package_rules(run_cli) -> None:
     rules = json.loads(run_cli("matrix", "export", "--format", "renovate").stdout)["packageRules"]
     hub = next(r for r in rules if "diffusers-hub-cached-download" in r["description"])
-    assert hub["matchDatasources"] == ["pypi"] and hub["matchPackageNames"] == ["diffusers"] and hub["allowedVersions"] == ">=0.29.0"
+    assert (
+        hub["matchDatasources"] == ["pypi"]
+        and hub["matchPackageNames"] == ["diffusers"]
+        and hub["allowedVersions"] == ">=0.29.0"
+    )

@@ -24,7 +24,9 @@ def hfscaffold(*args: str, kill_at: int | None = None) -> subprocess.CompletedPr
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     if kill_at is not None:
         env["HFSCAFFOLD_TEST_KILL_AT_STEP"] = str(kill_at)
-    return subprocess.run([sys.executable, "-m", "hfscaffold", *args], env=env, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "hfscaffold", *args], env=env, capture_output=True, text=True, check=False
+    )
 
 
 def debris(project: Path) -> list[str]:
@@ -149,7 +151,9 @@ def fill(folder: Path, leave: int) -> None:
 
 
 @pytest.mark.parametrize("leave", [0, 8192, 32768, 98304])
-def test_a_full_disk_during_lock_keeps_the_files_and_says_so(project: Path, tmp_path: Path, leave: int, run_cli) -> None:
+def test_a_full_disk_during_lock_keeps_the_files_and_says_so(
+    project: Path, tmp_path: Path, leave: int, run_cli
+) -> None:
     repin(project)
     with mounted(tmp_path / "small", "-t", "tmpfs", "-o", "size=1m", "tmpfs") as small:
         work = small / "proj"
@@ -206,4 +210,7 @@ def test_read_only_commands_work_on_a_read_only_project(project: Path, run_cli, 
             result = run_cli(*command)
             assert "Traceback" not in result.stderr, command
             assert result.exit_code in (1, 2, 3), command
-            assert len([line for line in result.stderr.splitlines() if line.startswith("error: ")]) == 1, (command, result.stderr)
+            assert len([line for line in result.stderr.splitlines() if line.startswith("error: ")]) == 1, (
+                command,
+                result.stderr,
+            )

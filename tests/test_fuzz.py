@@ -63,7 +63,9 @@ def hostile(draw: st.DrawFn, valid: str) -> str:
         "nul": "\0" * draw(st.integers(1, 100_000)),
     }[kind]
     position = draw(st.integers(0, len(valid)))
-    return draw(st.sampled_from([piece, valid[:position] + piece + valid[position:], valid[:position] + "\n" + piece + "\n"]))
+    return draw(
+        st.sampled_from([piece, valid[:position] + piece + valid[position:], valid[:position] + "\n" + piece + "\n"])
+    )
 
 
 MESSAGE_LIMIT = 1000  # what any error message may quote of its input
@@ -86,7 +88,9 @@ def fuzz(parse: Callable[[str], object], valid: str, examples: int = EXAMPLES) -
     def run(text: str) -> None:
         attempt(text)
 
-    @settings(max_examples=max(1, examples // 20), deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=max(1, examples // 20), deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(hostile(valid))
     def run_hostile(text: str) -> None:
         attempt(text)

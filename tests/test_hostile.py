@@ -30,8 +30,6 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return found
 
 
-
-
 @pytest.fixture
 def victim(tmp_path: Path) -> Path:
     folder = tmp_path / "victim"
@@ -99,7 +97,11 @@ def test_a_journal_entry_that_is_not_a_staged_file_of_the_project_is_refused(
 def test_a_staged_file_that_is_a_link_is_never_written_through(project: Path, victim: Path, run_cli) -> None:
     (project / ".uv.lock.hfscaffold-new").symlink_to(victim / "bashrc")
     before = snapshot(victim)
-    (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text().replace("[tool.hfscaffold]\n", "[tool.hfscaffold]\ncooldown = \"7 days\"\n"))
+    (project / "pyproject.toml").write_text(
+        (project / "pyproject.toml")
+        .read_text()
+        .replace("[tool.hfscaffold]\n", '[tool.hfscaffold]\ncooldown = "7 days"\n')
+    )
     result = run_cli("lock", "--project", str(project))
     assert snapshot(victim) == before
     assert result.exit_code == 0, result.stderr
@@ -141,7 +143,9 @@ def test_an_untrusted_template_build_backend_never_runs(tmp_path: Path, run_cli)
         {"backend.py": backend},
     )
     dest = tmp_path / "theirs"
-    result = run_cli("new", "theirs", "--with", "datasets", "--template", str(template), "--dest", str(dest), "--no-sync")
+    result = run_cli(
+        "new", "theirs", "--with", "datasets", "--template", str(template), "--dest", str(dest), "--no-sync"
+    )
     assert result.exit_code == 2
     assert "--trust" in result.stderr and "build" in one_line_error(result.stderr)
     assert not marker.exists()
@@ -153,17 +157,21 @@ def test_an_untrusted_template_build_backend_never_runs(tmp_path: Path, run_cli)
     [
         ('\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n', "build"),
         ('\n[tool.uv.sources]\nlocal = { path = "vendor/local" }\n', "path"),
-        ('\n[tool.uv]\npackage = true\n', "build"),
+        ("\n[tool.uv]\npackage = true\n", "build"),
     ],
 )
-def test_an_untrusted_template_may_not_build_or_install_its_own_code(tmp_path: Path, run_cli, tail: str, why: str) -> None:
+def test_an_untrusted_template_may_not_build_or_install_its_own_code(
+    tmp_path: Path, run_cli, tail: str, why: str
+) -> None:
     template = _template(
         tmp_path,
         '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n'
         'dependencies = [{% for c in components %}"{{ c }}", {% endfor %}]\n' + tail,
     )
     dest = tmp_path / "theirs"
-    result = run_cli("new", "theirs", "--with", "datasets", "--template", str(template), "--dest", str(dest), "--no-sync")
+    result = run_cli(
+        "new", "theirs", "--with", "datasets", "--template", str(template), "--dest", str(dest), "--no-sync"
+    )
     assert result.exit_code == 2 and why in one_line_error(result.stderr) and "--trust" in result.stderr
     assert not dest.exists()
 
@@ -181,7 +189,9 @@ def test_new_never_syncs_into_an_environment_a_template_links_to(tmp_path: Path,
     )
     (template / ".venv").symlink_to(synced_other / ".venv")
     dest = tmp_path / "theirs"
-    result = run_cli("new", "theirs", "--with", "transformers", "--template", str(template), "--dest", str(dest), "--no-verify")
+    result = run_cli(
+        "new", "theirs", "--with", "transformers", "--template", str(template), "--dest", str(dest), "--no-verify"
+    )
     assert result.exit_code == 2, result.stderr
     assert ".venv" in one_line_error(result.stderr)
     assert snapshot(synced_other / ".venv") == before
@@ -191,7 +201,9 @@ def test_new_never_syncs_into_an_environment_a_template_links_to(tmp_path: Path,
 # 4. and 5. A project's .venv that is a file, or whose parts link into another environment.
 
 
-def test_a_venv_that_is_a_file_naming_another_environment_is_refused(project: Path, synced_other: Path, run_cli) -> None:
+def test_a_venv_that_is_a_file_naming_another_environment_is_refused(
+    project: Path, synced_other: Path, run_cli
+) -> None:
     before = snapshot(synced_other / ".venv")
     (project / ".venv").write_text(str(synced_other / ".venv") + "\n")
     result = run_cli("sync", "--project", str(project))
@@ -238,7 +250,9 @@ def test_a_dangling_link_in_a_template_is_never_written_through(tmp_path: Path, 
     )
     (template / "uv.lock").symlink_to(outside / "uv.lock")
     dest = tmp_path / "theirs"
-    result = run_cli("new", "theirs", "--with", "datasets", "--template", str(template), "--dest", str(dest), "--no-sync")
+    result = run_cli(
+        "new", "theirs", "--with", "datasets", "--template", str(template), "--dest", str(dest), "--no-sync"
+    )
     assert result.exit_code == 2
     assert "link" in one_line_error(result.stderr)
     assert list(outside.iterdir()) == []
@@ -250,7 +264,9 @@ def test_generated_projects_ignore_hfscaffolds_working_files(project: Path) -> N
     assert {".hfscaffold.lock", JOURNAL, ".*.hfscaffold-new", ".*.hfscaffold-*.tmp"} <= set(ignored)
 
 
-def test_check_env_never_runs_an_interpreter_that_links_into_another_environment(project: Path, synced_other: Path, run_cli) -> None:
+def test_check_env_never_runs_an_interpreter_that_links_into_another_environment(
+    project: Path, synced_other: Path, run_cli
+) -> None:
     (project / ".venv").symlink_to(synced_other / ".venv")
     result = run_cli("check", "--env", str(project))
     assert result.exit_code == 1 and "is a link to" in one_line_error(result.stderr)

@@ -15,8 +15,6 @@ from expect import one_line_error
 pytestmark = pytest.mark.usefixtures("offline_uv")
 
 
-
-
 @pytest.fixture
 def project(new_project) -> Path:  # type: ignore[no-untyped-def]
     return new_project("proj")
@@ -117,7 +115,9 @@ def test_an_error_quotes_at_most_a_little_of_a_huge_input(tmp_path: Path, run_cl
         ("lpt1.txt", "reserved device name on Windows"),
     ],
 )
-def test_names_that_would_break_are_refused(name: str, message: str, tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_names_that_would_break_are_refused(
+    name: str, message: str, tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = run_cli("new", name, "--with", "datasets", "--no-lock")
     assert result.exit_code == 2 and message in one_line_error(result.stderr)
@@ -170,15 +170,23 @@ def jinja_template(root: Path, pyproject: str) -> Path:
     ("pyproject", "message"),
     [
         ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "could not be rendered"),
-        ('[project]\nname = "{{ project_name }}"\nversion = "1"\n\n[tool.uv]\npackage = false\n', "without a [project] dependencies list"),
-        ('[project]\nname = "{{ project_name }}"\nversion = "1"\ndependencies = ["x>>1"]\n', "is not a valid requirement"),
+        (
+            '[project]\nname = "{{ project_name }}"\nversion = "1"\n\n[tool.uv]\npackage = false\n',
+            "without a [project] dependencies list",
+        ),
+        (
+            '[project]\nname = "{{ project_name }}"\nversion = "1"\ndependencies = ["x>>1"]\n',
+            "is not a valid requirement",
+        ),
     ],
     ids=["jinja sandbox", "no dependencies", "bad dependency"],
 )
 def test_a_broken_template_is_bad_input(tmp_path: Path, run_cli, pyproject: str, message: str) -> None:
     template = jinja_template(tmp_path, pyproject)
     dest = tmp_path / "theirs"
-    result = run_cli("new", "theirs", "--with", "datasets", "--template", str(template), "--dest", str(dest), "--no-sync")
+    result = run_cli(
+        "new", "theirs", "--with", "datasets", "--template", str(template), "--dest", str(dest), "--no-sync"
+    )
     assert result.exit_code == 2 and message in one_line_error(result.stderr)
     assert not dest.exists()
 
@@ -186,7 +194,9 @@ def test_a_broken_template_is_bad_input(tmp_path: Path, run_cli, pyproject: str,
 # -- environments through links, moves and clones ---------------------------------------------------
 
 
-def test_sync_through_a_symlinked_path_uses_the_projects_own_environment(project: Path, run_cli, tmp_path: Path) -> None:
+def test_sync_through_a_symlinked_path_uses_the_projects_own_environment(
+    project: Path, run_cli, tmp_path: Path
+) -> None:
     assert run_cli("sync", "--project", str(project)).exit_code == 0
     alias = tmp_path / "alias"
     alias.symlink_to(project)
@@ -210,7 +220,7 @@ def test_a_moved_project_is_told_what_to_do(project: Path, run_cli, tmp_path: Pa
 def test_an_environment_committed_to_the_repository_is_never_used(project: Path, run_cli) -> None:
     venv = project / ".venv" / "bin"
     venv.mkdir(parents=True)
-    (venv / "python").write_text("#!/bin/sh\ntouch \"$(dirname \"$0\")/../../ran\"\n")
+    (venv / "python").write_text('#!/bin/sh\ntouch "$(dirname "$0")/../../ran"\n')
     (venv / "python").chmod(0o755)
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@localhost", "-c", "commit.gpgsign=false"]
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
@@ -234,11 +244,13 @@ def running_process() -> Iterator[subprocess.Popen[bytes]]:
     process.wait()
 
 
-def test_a_running_commands_scratch_folder_is_never_removed(project: Path, run_cli, running_process: subprocess.Popen[bytes]) -> None:
+def test_a_running_commands_scratch_folder_is_never_removed(
+    project: Path, run_cli, running_process: subprocess.Popen[bytes]
+) -> None:
     alive = project.parent / f".proj.hfscaffold-{running_process.pid}-abcdefgh"
     alive.mkdir()
     (alive / "uv.lock").write_text("being resolved")
-    edit(project / "pyproject.toml", "[tool.hfscaffold]\n", "[tool.hfscaffold]\ncooldown = \"7 days\"\n")
+    edit(project / "pyproject.toml", "[tool.hfscaffold]\n", '[tool.hfscaffold]\ncooldown = "7 days"\n')
     for command in (("lock",), ("sync",), ("lock", "--check")):
         assert run_cli(*command, "--project", str(project)).exit_code == 0
         assert (alive / "uv.lock").read_text() == "being resolved"

@@ -11,7 +11,22 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "hfscaffold"
-CORE = ("catalog", "errors", "matrix", "naming", "pins", "policy", "project", "pyproject", "resolution", "review", "settings", "trust", "validation", "_toml")
+CORE = (
+    "catalog",
+    "errors",
+    "matrix",
+    "naming",
+    "pins",
+    "policy",
+    "project",
+    "pyproject",
+    "resolution",
+    "review",
+    "settings",
+    "trust",
+    "validation",
+    "_toml",
+)
 OUTSIDE_WORLD = {"subprocess", "copier", "plumbum"}
 USER_INTERFACE = {"click", "rich"}
 
@@ -30,7 +45,9 @@ def imported(module: Path) -> set[str]:
 MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
 
 
-@pytest.mark.parametrize("module", [m for m in MODULES if "adapters" not in m.parts], ids=lambda m: str(m.relative_to(PACKAGE)))
+@pytest.mark.parametrize(
+    "module", [m for m in MODULES if "adapters" not in m.parts], ids=lambda m: str(m.relative_to(PACKAGE))
+)
 def test_only_adapters_run_processes_or_copier(module: Path) -> None:
     assert imported(module) & OUTSIDE_WORLD == set()
 

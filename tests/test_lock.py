@@ -72,9 +72,7 @@ def test_lock_upgrades_nothing_in_passing(
     assert locked(dest)["huggingface-hub"] == "0.26.0"
 
 
-def test_lock_steers_around_a_rule_and_check_reports_violations(
-    project: Path, run_cli, tmp_path: Path
-) -> None:
+def test_lock_steers_around_a_rule_and_check_reports_violations(project: Path, run_cli, tmp_path: Path) -> None:
     shutil.copy(Path(__file__).parent / "data" / "hub-rule.toml", project / "compat.toml")
     repin(project, "[tool.hfscaffold]\n", '[tool.hfscaffold]\nrules = "compat.toml"\n')
     result = run_cli("lock", "--project", str(project))
@@ -93,7 +91,11 @@ def test_lock_steers_around_a_rule_and_check_reports_violations(
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("uv.lock", "version = 1\n[[package]]\nname = 'x'\nversion = \n", "uv.lock: not valid TOML: Invalid value (at line 4"),
+        (
+            "uv.lock",
+            "version = 1\n[[package]]\nname = 'x'\nversion = \n",
+            "uv.lock: not valid TOML: Invalid value (at line 4",
+        ),
         ("pyproject.toml", "[project\nname = 'x'\n", "(at line 1, column 9)"),
     ],
 )
@@ -156,9 +158,14 @@ def _hfscaffold(*args: str) -> list[str]:
 def test_concurrent_locks_serialize(project: Path) -> None:
     repin(project, '"transformers==4.45.0"', '"transformers==4.44.2"')
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    runs = [subprocess.Popen(_hfscaffold("lock", "--project", str(project)), env=env, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    runs = [
+        subprocess.Popen(_hfscaffold("lock", "--project", str(project)), env=env, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
     outputs = [run.communicate()[1] for run in runs]
     assert [run.returncode for run in runs] == [0, 0, 0], outputs
-    check = subprocess.run(_hfscaffold("lock", "--check", "--project", str(project)), env=env, capture_output=True, text=True, check=False)
+    check = subprocess.run(
+        _hfscaffold("lock", "--check", "--project", str(project)), env=env, capture_output=True, text=True, check=False
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     assert locked(project)["transformers"] == "4.44.2"

@@ -87,7 +87,10 @@ def test_errors_sort_before_warnings() -> None:
         (('diffusers = "<0.29"', 'Diffusers = "<0.29"'), "rule[0] (diffusers-hub-cached-download).when"),
         (('diffusers = "<0.29"', 'diffusers = "<<0.29"'), "rule[0] (diffusers-hub-cached-download).when"),
         (('references = ["https://github.com/huggingface/diffusers/issues/9302"]', "references = []"), ".references"),
-        (('references = ["https://github.com/huggingface/diffusers/issues/9302"]', 'references = ["see issue"]'), ".references"),
+        (
+            ('references = ["https://github.com/huggingface/diffusers/issues/9302"]', 'references = ["see issue"]'),
+            ".references",
+        ),
         (('prefer = { diffusers = ">=0.29" }', 'prefer = { diffusers = ">=0.28" }'), "does not exclude"),
         (('alternative = { huggingface-hub = "<0.26" }', 'alternative = { torch = "<2" }'), "does not exclude"),
         (('severity = "error"', 'severity = "fatal"'), ".severity"),
@@ -152,17 +155,27 @@ def specifier_sets(draw: st.DrawFn) -> SpecifierSet:
 
 @settings(max_examples=int(os.environ.get("HFSCAFFOLD_EXAMPLES", "400")), deadline=None)
 @given(specifier_sets(), specifier_sets(), st.lists(versions, min_size=1, max_size=20))
-def test_no_overlap_claimed_means_no_version_satisfies_both(a: SpecifierSet, b: SpecifierSet, probe: list[Version]) -> None:
+def test_no_overlap_claimed_means_no_version_satisfies_both(
+    a: SpecifierSet, b: SpecifierSet, probe: list[Version]
+) -> None:
     """The validator's "fix excludes the bad combination" check must never be wrong in that direction."""
     if not specifiers_overlap(a, b):
         for version in probe:
-            assert not (a.contains(version, prereleases=True) and b.contains(version, prereleases=True)), (a, b, version)
+            assert not (a.contains(version, prereleases=True) and b.contains(version, prereleases=True)), (
+                a,
+                b,
+                version,
+            )
 
 
 @settings(max_examples=300, deadline=None)
 @given(specifier_sets(), specifier_sets(), versions, versions)
-def test_evaluation_agrees_with_packagings_specifiers(a: SpecifierSet, b: SpecifierSet, va: Version, vb: Version) -> None:
-    text = RULE.replace('diffusers = "<0.29"', f'diffusers = "{a}"').replace('huggingface-hub = ">=0.26"', f'huggingface-hub = "{b}"')
+def test_evaluation_agrees_with_packagings_specifiers(
+    a: SpecifierSet, b: SpecifierSet, va: Version, vb: Version
+) -> None:
+    text = RULE.replace('diffusers = "<0.29"', f'diffusers = "{a}"').replace(
+        'huggingface-hub = ">=0.26"', f'huggingface-hub = "{b}"'
+    )
     try:
         rules = parse_rules(text, source="p.toml")
     except UserError:

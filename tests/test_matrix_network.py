@@ -32,7 +32,9 @@ def latest(uv: Uv, requirements: list[str], work: Path) -> PinSet:
 
 
 @pytest.mark.parametrize("component", COMPONENTS)
-def test_the_latest_resolution_of_each_component_fires_no_error_rule(component: str, real_index: Uv, tmp_path: Path) -> None:
+def test_the_latest_resolution_of_each_component_fires_no_error_rule(
+    component: str, real_index: Uv, tmp_path: Path
+) -> None:
     pins = latest(real_index, [component], tmp_path)
     errors = [v.rule.id for v in evaluate(builtin_rules(), pins) if v.rule.severity == "error"]
     assert errors == [], f"{component}: false alarm on today's resolution {pins.as_strings()}"

@@ -42,14 +42,18 @@ def test_new_my_bert_project_against_the_real_index(tmp_path: Path, run_cli, mon
     assert "huggingface-hub" in locked and "tokenizers" in locked
 
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    check = subprocess.run([find_uv(), "lock", "--check"], cwd=project, capture_output=True, text=True, env=env, check=False)
+    check = subprocess.run(
+        [find_uv(), "lock", "--check"], cwd=project, capture_output=True, text=True, env=env, check=False
+    )
     assert check.returncode == 0, check.stderr
     assert (project / ".copier-answers.yml").is_file()
     assert not (project / ".venv").exists()
 
 
 @pytest.mark.usefixtures("real_index")
-def test_a_real_torch_free_stack_syncs_imports_and_is_healthy(tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_real_torch_free_stack_syncs_imports_and_is_healthy(
+    tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("VIRTUAL_ENV", raising=False)
     project = tmp_path / "text-data"
     result = run_cli("new", "text-data", "--with", "tokenizers,safetensors,datasets", "--dest", str(project))
@@ -91,7 +95,9 @@ def test_upgrade_transformers_4_44_to_5_with_review(tmp_path: Path, run_cli, mon
     assert change["old"] == "4.44.2" and change["new"].startswith("5.") and change["level"] == "major"
     assert change["release_notes"] == f"https://github.com/huggingface/transformers/releases/tag/v{change['new']}"
 
-    applied = run_cli("upgrade", "--project", str(project), "--policy", "major", "--apply", "--report", str(tmp_path / "UPGRADE.md"))
+    applied = run_cli(
+        "upgrade", "--project", str(project), "--policy", "major", "--apply", "--report", str(tmp_path / "UPGRADE.md")
+    )
     assert applied.exit_code == 0, applied.stderr
     assert f'"transformers=={change["new"]}"' in (project / "pyproject.toml").read_text()
     assert run_cli("lock", "--check", "--project", str(project)).exit_code == 0

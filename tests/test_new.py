@@ -109,7 +109,9 @@ def test_new_into_an_existing_empty_folder(tmp_path: Path, run_cli) -> None:
 
 def test_torch_backend_writes_uvs_explicit_index_configuration(tmp_path: Path, run_cli) -> None:
     dest = tmp_path / "cuda-project"
-    result = run_cli("new", "cuda-project", "--with", "timm,torchvision", "--torch", "cu128", "--dest", str(dest), "--no-lock")
+    result = run_cli(
+        "new", "cuda-project", "--with", "timm,torchvision", "--torch", "cu128", "--dest", str(dest), "--no-lock"
+    )
     assert result.exit_code == 0, result.stderr
     pyproject = tomllib.loads((dest / "pyproject.toml").read_text())
     assert pyproject["tool"]["uv"]["index"] == [
@@ -117,13 +119,18 @@ def test_torch_backend_writes_uvs_explicit_index_configuration(tmp_path: Path, r
     ]
     sources = pyproject["tool"]["uv"]["sources"]
     for name in ("torch", "torchvision"):
-        assert sources[name] == [{"index": "pytorch-cu128", "marker": "sys_platform == 'linux' or sys_platform == 'win32'"}]
+        assert sources[name] == [
+            {"index": "pytorch-cu128", "marker": "sys_platform == 'linux' or sys_platform == 'win32'"}
+        ]
     assert not (dest / "uv.lock").exists()
 
 
 def test_cpu_backend_takes_torch_from_the_cpu_index(tmp_path: Path, run_cli) -> None:
     dest = tmp_path / "cpu-project"
-    assert run_cli("new", "cpu-project", "--with", "torch", "--torch", "cpu", "--dest", str(dest), "--no-lock").exit_code == 0
+    assert (
+        run_cli("new", "cpu-project", "--with", "torch", "--torch", "cpu", "--dest", str(dest), "--no-lock").exit_code
+        == 0
+    )
     pyproject = tomllib.loads((dest / "pyproject.toml").read_text())
     assert pyproject["tool"]["uv"]["sources"] == {"torch": [{"index": "pytorch-cpu"}]}
     assert pyproject["tool"]["hfscaffold"]["torch-backend"] == "cpu"

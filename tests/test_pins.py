@@ -95,7 +95,12 @@ def in_memory(files: dict[str, str]):  # type: ignore[no-untyped-def]
 
 def test_requirements_tolerate_comments_hashes_extras_markers_and_options() -> None:
     pins = read_requirements(FREEZE, include=in_memory({"other.txt": "numpy==1.26.4\n"}))
-    assert pins.as_strings() == {"numpy": "1.26.4", "tokenizers": "0.19.1", "torch": "2.5.1+cpu", "transformers": "4.44.2"}
+    assert pins.as_strings() == {
+        "numpy": "1.26.4",
+        "tokenizers": "0.19.1",
+        "torch": "2.5.1+cpu",
+        "transformers": "4.44.2",
+    }
 
 
 def test_an_include_without_a_file_to_follow_it_is_refused_not_skipped() -> None:
@@ -111,7 +116,11 @@ def test_includes_are_followed_relative_to_the_file_and_never_outside_its_folder
     (tmp_path / "reqs" / "more" / "extra.txt").write_text("--requirement=../leaf.txt\n")
     (tmp_path / "reqs" / "leaf.txt").write_text("tqdm==4.66.5\n")
     (tmp_path / "requirements.txt").write_text("transformers==4.44.2\n-r reqs/base.txt\n")
-    assert read_pins(tmp_path / "requirements.txt").as_strings() == {"numpy": "1.26.4", "tqdm": "4.66.5", "transformers": "4.44.2"}
+    assert read_pins(tmp_path / "requirements.txt").as_strings() == {
+        "numpy": "1.26.4",
+        "tqdm": "4.66.5",
+        "transformers": "4.44.2",
+    }
 
     (tmp_path / "secret.txt").write_text("x==1\n")
     (tmp_path / "reqs" / "escape.txt").write_text("-r ../secret.txt\n")
@@ -127,7 +136,9 @@ def test_includes_are_followed_relative_to_the_file_and_never_outside_its_folder
 def test_two_different_pins_of_one_package_are_reported_not_merged() -> None:
     with pytest.raises(UserError) as info:
         read_requirements("numpy==1.26.4\ntqdm==4.66.5\nnumpy==2.1.0\n")
-    assert "numpy is pinned twice, to 1.26.4 (requirements.txt:1) and to 2.1.0 (requirements.txt:3)" in info.value.message
+    assert (
+        "numpy is pinned twice, to 1.26.4 (requirements.txt:1) and to 2.1.0 (requirements.txt:3)" in info.value.message
+    )
     # The same pin twice is harmless, and pins under markers are per platform or Python.
     assert read_requirements("numpy==1.26.4\nnumpy==1.26.4\n").as_strings() == {"numpy": "1.26.4"}
     marked = read_requirements('numpy==1.26.4; python_version < "3.12"\nnumpy==2.1.0; python_version >= "3.12"\n')
@@ -155,7 +166,11 @@ def test_malformed_requirements_name_the_line(text: str, message: str) -> None:
         (read_uv_lock, "version = 1\n[[package]\n", "uv.lock: not valid TOML"),
         (read_uv_lock, "[[package]]\nname = 'x'\nversion = '1'\n", "not a uv.lock"),
         (read_uv_lock, "version = 1\n[[package]]\nversion = '1.0'\n", "package[0] has no name"),
-        (read_uv_lock, "version = 1\n[[package]]\nname = 'x'\nversion = 'one'\n", "package[0] (x): 'one' is not a valid version"),
+        (
+            read_uv_lock,
+            "version = 1\n[[package]]\nname = 'x'\nversion = 'one'\n",
+            "package[0] (x): 'one' is not a valid version",
+        ),
         (read_uv_lock, "version = 1\npackage = 3\n", "is missing or not an array"),
         (read_pylock, "[[packages]]\nname = 'x'\n", "not a pylock.toml"),
         (read_pylock, 'lock-version = "1.0"\n[[packages]]\nname = "x"\nversion = "?"\n', "not a valid version"),

@@ -29,7 +29,9 @@ def bad_pattern_index(tmp_path_factory: pytest.TempPathFactory) -> FakeIndex:
 
 
 @pytest.fixture
-def index(bad_pattern_index: FakeIndex, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> FakeIndex:
+def index(
+    bad_pattern_index: FakeIndex, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> FakeIndex:
     for key, value in bad_pattern_index.environment(tmp_path_factory.getbasetemp() / "repair-cache").items():
         monkeypatch.setenv(key, value)
     return bad_pattern_index
@@ -49,7 +51,9 @@ def test_new_steers_to_the_alternative_fix_when_the_user_holds_the_preferred_one
     dest = tmp_path / "art"
     result = run_cli("new", "art", "--with", "diffusers<0.29,hub", "--dest", str(dest), "--no-sync")
     assert result.exit_code == 0, result.stderr
-    assert "Steered around matrix rule diffusers-hub-cached-download: constrained huggingface-hub<0.26.0" in result.stderr
+    assert (
+        "Steered around matrix rule diffusers-hub-cached-download: constrained huggingface-hub<0.26.0" in result.stderr
+    )
     data = pyproject(dest)
     assert data["project"]["dependencies"] == ["diffusers==0.27.2", "huggingface-hub==0.25.2", "torch==2.6.0"]
     assert data["tool"]["uv"]["constraint-dependencies"] == ["huggingface-hub<0.26.0"]
@@ -62,7 +66,17 @@ def test_new_steers_to_the_alternative_fix_when_the_user_holds_the_preferred_one
 def test_without_repair_the_same_choice_would_be_broken(tmp_path: Path, run_cli) -> None:
     """The control: with the rule allowed, uv's own pick is the known-bad pair, and check says so."""
     dest = tmp_path / "art"
-    result = run_cli("new", "art", "--with", "diffusers<0.29,hub", "--dest", str(dest), "--no-sync", "--allow", "diffusers-hub-cached-download")
+    result = run_cli(
+        "new",
+        "art",
+        "--with",
+        "diffusers<0.29,hub",
+        "--dest",
+        str(dest),
+        "--no-sync",
+        "--allow",
+        "diffusers-hub-cached-download",
+    )
     assert result.exit_code == 0, result.stderr
     assert locked(dest)["huggingface-hub"] == "0.26.0" and locked(dest)["diffusers"] == "0.27.2"
     assert pyproject(dest)["tool"]["hfscaffold"]["allow"] == ["diffusers-hub-cached-download"]
@@ -85,16 +99,27 @@ def test_a_fix_uv_cannot_satisfy_falls_back_to_the_rules_alternative(tmp_path: P
 
 @pytest.mark.usefixtures("index")
 def test_a_users_own_pins_that_hit_a_rule_are_refused_with_the_explanation(tmp_path: Path, run_cli) -> None:
-    result = run_cli("new", "art", "--with", "diffusers==0.27.2,hub==0.26.0", "--dest", str(tmp_path / "art"), "--no-sync")
+    result = run_cli(
+        "new", "art", "--with", "diffusers==0.27.2,hub==0.26.0", "--dest", str(tmp_path / "art"), "--no-sync"
+    )
     assert result.exit_code == 1
     error, hint = result.stderr.strip().splitlines()[-2:]
-    assert error.startswith("error: diffusers==0.27.2, huggingface-hub==0.26.0 hits matrix rule diffusers-hub-cached-download")
+    assert error.startswith(
+        "error: diffusers==0.27.2, huggingface-hub==0.26.0 hits matrix rule diffusers-hub-cached-download"
+    )
     assert "cannot import name 'cached_download'" in error
-    assert hint.startswith("hint: choose diffusers>=0.29.0 or huggingface-hub<0.26.0; or pass --allow diffusers-hub-cached-download")
+    assert hint.startswith(
+        "hint: choose diffusers>=0.29.0 or huggingface-hub<0.26.0; or pass --allow diffusers-hub-cached-download"
+    )
     assert list(tmp_path.iterdir()) == []
 
 
 def test_an_unknown_allow_id_is_a_typo(tmp_path: Path, run_cli) -> None:
-    result = run_cli("new", "x", "--with", "datasets", "--allow", "diffusers-hub-cached-downlod", "--dest", str(tmp_path / "x"))
+    result = run_cli(
+        "new", "x", "--with", "datasets", "--allow", "diffusers-hub-cached-downlod", "--dest", str(tmp_path / "x")
+    )
     assert result.exit_code == 2
-    assert "no rule 'diffusers-hub-cached-downlod'" in result.stderr and "did you mean 'diffusers-hub-cached-download'" in result.stderr
+    assert (
+        "no rule 'diffusers-hub-cached-downlod'" in result.stderr
+        and "did you mean 'diffusers-hub-cached-download'" in result.stderr
+    )

@@ -64,7 +64,9 @@ def test_sync_refuses_another_projects_environment_and_leaves_it_untouched(
     assert listing(second / ".venv") == before
 
 
-def test_sync_refuses_a_venv_that_links_elsewhere_or_belongs_to_another_project(two_projects: tuple[Path, Path], run_cli) -> None:
+def test_sync_refuses_a_venv_that_links_elsewhere_or_belongs_to_another_project(
+    two_projects: tuple[Path, Path], run_cli
+) -> None:
     first, second = two_projects
     assert run_cli("sync", "--project", str(second)).exit_code == 0
     before = listing(second / ".venv")
@@ -79,7 +81,9 @@ def test_sync_refuses_a_venv_that_links_elsewhere_or_belongs_to_another_project(
     assert listing(second / ".venv") == before
 
 
-def test_doctor_names_a_package_installed_by_hand_and_sync_repairs_it(two_projects: tuple[Path, Path], run_cli, offline_uv) -> None:
+def test_doctor_names_a_package_installed_by_hand_and_sync_repairs_it(
+    two_projects: tuple[Path, Path], run_cli, offline_uv
+) -> None:
     project, _ = two_projects
     assert run_cli("sync", "--project", str(project)).exit_code == 0
     python = str(project / ".venv" / "bin" / "python")
@@ -113,14 +117,19 @@ def test_doctor_flags_an_environment_built_from_an_older_lock(two_projects: tupl
     assert run_cli("doctor", "--project", str(project)).exit_code == 0
 
 
-def test_doctor_fails_loudly_on_a_torch_build_other_than_the_projects_backend(two_projects: tuple[Path, Path], run_cli) -> None:
+def test_doctor_fails_loudly_on_a_torch_build_other_than_the_projects_backend(
+    two_projects: tuple[Path, Path], run_cli
+) -> None:
     project, _ = two_projects
     assert run_cli("sync", "--project", str(project)).exit_code == 0
     text = (project / "pyproject.toml").read_text().replace('torch-backend = "pypi"', 'torch-backend = "cu128"')
     (project / "pyproject.toml").write_text(text)
     result = run_cli("doctor", "--project", str(project))
     assert result.exit_code == 1
-    assert "torch: torch 2.5.1 is installed, but the project asks for the cu128 build (+cu128): a silent swap" in result.stdout
+    assert (
+        "torch: torch 2.5.1 is installed, but the project asks for the cu128 build (+cu128): a silent swap"
+        in result.stdout
+    )
 
 
 def test_doctor_without_an_environment(two_projects: tuple[Path, Path], run_cli) -> None:
@@ -132,7 +141,13 @@ def test_the_generated_tests_refuse_a_foreign_environment(two_projects: tuple[Pa
     project, _ = two_projects
     assert run_cli("sync", "--project", str(project)).exit_code == 0
     # This runner's interpreter, not the project's: the guard stops the session with one sentence.
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=project, capture_output=True, text=True, check=False)
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert tests.returncode == 3
     assert "these tests run only in this project's own environment" in tests.stdout + tests.stderr
 
@@ -142,7 +157,12 @@ def test_doctor_flags_an_interpreter_outside_requires_python(two_projects: tuple
     assert run_cli("sync", "--project", str(project)).exit_code == 0
     text = (project / "pyproject.toml").read_text()
     minor = f"{sys.version_info.major}.{sys.version_info.minor}"
-    (project / "pyproject.toml").write_text(text.replace(f'requires-python = "=={minor}.*"', 'requires-python = "==3.9.*"'))
+    (project / "pyproject.toml").write_text(
+        text.replace(f'requires-python = "=={minor}.*"', 'requires-python = "==3.9.*"')
+    )
     result = run_cli("doctor", "--project", str(project), "--offline")
     assert result.exit_code == 1
-    assert f"python: the environment runs Python {minor}." in result.stdout and "outside requires-python ==3.9.*" in result.stdout
+    assert (
+        f"python: the environment runs Python {minor}." in result.stdout
+        and "outside requires-python ==3.9.*" in result.stdout
+    )

@@ -36,7 +36,9 @@ LOCAL_CPU_TORCH = _local_cpu_torch()
 TASKS = [t.id for t in load_tasks().tasks]
 
 
-def render_task(task: str, dest: Path, metrics: str = "evaluate", ui: str = "gradio", trainer: str = "transformers") -> Path:
+def render_task(
+    task: str, dest: Path, metrics: str = "evaluate", ui: str = "gradio", trainer: str = "transformers"
+) -> Path:
     answers = {
         "project_name": "demo", "python_version": "3.11", "components": ["transformers"], "trainer": trainer,
         "imports": {"transformers": "transformers"}, "hfscaffold_version": "0", "task": task, "metrics": metrics, "ui": ui,
@@ -46,8 +48,12 @@ def render_task(task: str, dest: Path, metrics: str = "evaluate", ui: str = "gra
 
 
 @pytest.mark.parametrize("task", TASKS)
-@pytest.mark.parametrize(("metrics", "ui", "trainer"), [("evaluate", "gradio", "transformers"), ("torchmetrics", "streamlit", "lightning")])
-def test_every_preset_renders_code_that_compiles(task: str, metrics: str, ui: str, trainer: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("metrics", "ui", "trainer"), [("evaluate", "gradio", "transformers"), ("torchmetrics", "streamlit", "lightning")]
+)
+def test_every_preset_renders_code_that_compiles(
+    task: str, metrics: str, ui: str, trainer: str, tmp_path: Path
+) -> None:
     project = render_task(task, tmp_path / "demo", metrics, ui, trainer)
     sources = sorted((project / "src" / "demo").glob("*.py")) + sorted((project / "tests").glob("*.py"))
     for source in sources:
@@ -90,7 +96,9 @@ def test_every_task_of_the_issue_has_a_preset() -> None:
     }  # fmt: skip
 
 
-@pytest.mark.parametrize(("extra", "expected", "left_out"), [((), "gradio", "streamlit"), (("streamlit",), "streamlit", "gradio")])
+@pytest.mark.parametrize(
+    ("extra", "expected", "left_out"), [((), "gradio", "streamlit"), (("streamlit",), "streamlit", "gradio")]
+)
 def test_the_demo_uses_streamlit_when_chosen(extra: tuple[str, ...], expected: str, left_out: str) -> None:
     from hfscaffold.catalog import choose
 
@@ -116,7 +124,10 @@ def test_components_lists_the_tasks(run_cli) -> None:
 
 
 @pytest.mark.network
-@pytest.mark.skipif(LOCAL_CPU_TORCH is None, reason="no CPU build of torch 2.13.0 in pip's find-links; PyPI's CUDA build is too heavy here")
+@pytest.mark.skipif(
+    LOCAL_CPU_TORCH is None,
+    reason="no CPU build of torch 2.13.0 in pip's find-links; PyPI's CUDA build is too heavy here",
+)
 @pytest.mark.parametrize("extra", ["", ",lightning"], ids=["trainer", "lightning"])
 def test_text_classification_project_trains_and_predicts_in_its_own_environment(
     extra: str, tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
@@ -130,6 +141,13 @@ def test_text_classification_project_trains_and_predicts_in_its_own_environment(
     assert result.exit_code == 0, result.stderr
     assert f"Imported {8 if extra else 7} components" in result.stderr
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    tests = subprocess.run([find_uv(), "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider"], cwd=tmp_path / "demo", env=env, capture_output=True, text=True, check=False)
+    tests = subprocess.run(
+        [find_uv(), "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=tmp_path / "demo",
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-3000:]
     assert f"{11 if extra else 10} passed" in tests.stdout

@@ -11,8 +11,7 @@ def template_with_a_task(root: Path) -> Path:
     template = root / "their-template"
     template.mkdir()
     (template / "copier.yml").write_text(
-        "_tasks:\n  - \"python -c \\\"open('tasks-ran', 'w').write('yes')\\\"\"\n"
-        "project_name:\n  type: str\n"
+        "_tasks:\n  - \"python -c \\\"open('tasks-ran', 'w').write('yes')\\\"\"\nproject_name:\n  type: str\n"
     )
     (template / "pyproject.toml.jinja").write_text(
         '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n'
@@ -24,7 +23,17 @@ def template_with_a_task(root: Path) -> Path:
 
 def test_a_template_with_tasks_is_refused_without_trust(tmp_path: Path, run_cli) -> None:
     template = template_with_a_task(tmp_path)
-    result = run_cli("new", "theirs", "--with", "datasets", "--template", str(template), "--dest", str(tmp_path / "theirs"), "--no-lock")
+    result = run_cli(
+        "new",
+        "theirs",
+        "--with",
+        "datasets",
+        "--template",
+        str(template),
+        "--dest",
+        str(tmp_path / "theirs"),
+        "--no-lock",
+    )
     assert result.exit_code == 2
     assert "runs code" in result.stderr and "refused" in result.stderr and "pass --trust" in result.stderr
     assert not (tmp_path / "theirs").exists()
@@ -34,7 +43,9 @@ def test_a_template_with_tasks_is_refused_without_trust(tmp_path: Path, run_cli)
 def test_a_trusted_template_runs_its_tasks_and_is_locked(tmp_path: Path, run_cli) -> None:
     template = template_with_a_task(tmp_path)
     dest = tmp_path / "theirs"
-    result = run_cli("new", "theirs", "--with", "datasets", "--template", str(template), "--trust", "--dest", str(dest), "--no-sync")
+    result = run_cli(
+        "new", "theirs", "--with", "datasets", "--template", str(template), "--trust", "--dest", str(dest), "--no-sync"
+    )
     assert result.exit_code == 0, result.stderr
     assert (dest / "README.md").read_text() == "# theirs from their template\n"
     assert (dest / "tasks-ran").read_text() == "yes"

@@ -51,9 +51,13 @@ def commit(project: Path, message: str) -> None:
     subprocess.run([*GIT, "commit", "-qam", message], cwd=project, check=True)
 
 
-def test_update_carries_the_users_edit_through_a_template_change(old_project: Path, old_template: Path, run_cli) -> None:
+def test_update_carries_the_users_edit_through_a_template_change(
+    old_project: Path, old_template: Path, run_cli
+) -> None:
     readme = old_project / "README.md"
-    readme.write_text(readme.read_text().replace("## Work on it", "## Our dataset\n\nWe train on the 2026 crawl.\n\n## Work on it"))
+    readme.write_text(
+        readme.read_text().replace("## Work on it", "## Our dataset\n\nWe train on the 2026 crawl.\n\n## Work on it")
+    )
     commit(old_project, "describe our data")
 
     result = run_cli("update", "--project", str(old_project), "--from-template", str(old_template), "--no-lock")
@@ -69,8 +73,13 @@ def test_update_carries_the_users_edit_through_a_template_change(old_project: Pa
     assert answers["project_name"] == "legacy" and answers["components"] == ["datasets"]
     assert answers["hfscaffold_version"] != "0.0.9"
     assert "README.md" in result.stderr and ".gitignore" in result.stderr
-    history = subprocess.run(["git", "log", "--format=%s"], cwd=old_project, capture_output=True, text=True, check=True).stdout
-    assert history.splitlines()[:2] == ["describe our data", "made by hfscaffold 0.0.9"]  # the project's own history, untouched
+    history = subprocess.run(
+        ["git", "log", "--format=%s"], cwd=old_project, capture_output=True, text=True, check=True
+    ).stdout
+    assert history.splitlines()[:2] == [
+        "describe our data",
+        "made by hfscaffold 0.0.9",
+    ]  # the project's own history, untouched
     assert not (old_project / "_tasks").exists() and not (old_project / "copier.yml").exists()
 
 
@@ -99,7 +108,9 @@ def test_an_unbundled_old_version_asks_for_its_template(old_project: Path, run_c
 
 
 @pytest.mark.usefixtures("offline_uv")
-def test_a_current_project_is_up_to_date_and_update_then_locks(tmp_path: Path, run_cli, old_project: Path, old_template: Path) -> None:
+def test_a_current_project_is_up_to_date_and_update_then_locks(
+    tmp_path: Path, run_cli, old_project: Path, old_template: Path
+) -> None:
     dest = tmp_path / "fresh"
     assert run_cli("new", "fresh", "--with", "datasets", "--dest", str(dest), "--no-sync").exit_code == 0
     result = run_cli("update", "--project", str(dest))
@@ -128,13 +139,25 @@ def test_a_killed_update_leaves_nothing_the_next_one_does_not_clean(old_project:
     from hfscaffold.commands.update import sweep_update_leftovers
 
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    command = [sys.executable, "-m", "hfscaffold", "update", "--project", str(old_project), "--from-template", str(old_template), "--no-lock"]
+    command = [
+        sys.executable,
+        "-m",
+        "hfscaffold",
+        "update",
+        "--project",
+        str(old_project),
+        "--from-template",
+        str(old_template),
+        "--no-lock",
+    ]
     exclude = old_project / ".git" / "info" / "exclude"
     original_exclude = exclude.read_text() if exclude.exists() else None
 
     def leftovers() -> list[str]:
         found = [p.name for p in old_project.glob(".hfscaffold-*")]
-        found += [line for line in (exclude.read_text() if exclude.exists() else "").splitlines() if "hfscaffold" in line]
+        found += [
+            line for line in (exclude.read_text() if exclude.exists() else "").splitlines() if "hfscaffold" in line
+        ]
         for work in Path(tempfile.gettempdir()).glob(".hfscaffold-update.hfscaffold-*"):
             pid = int(work.name.split(".hfscaffold-")[2].split("-")[0])
             if not process_alive(pid):
@@ -145,7 +168,9 @@ def test_a_killed_update_leaves_nothing_the_next_one_does_not_clean(old_project:
     tried: list[int] = []
     while True:
         step += 1
-        killed = subprocess.run(command, env={**env, "HFSCAFFOLD_TEST_KILL_AT_STEP": str(step)}, capture_output=True, text=True, check=False)
+        killed = subprocess.run(
+            command, env={**env, "HFSCAFFOLD_TEST_KILL_AT_STEP": str(step)}, capture_output=True, text=True, check=False
+        )
         if killed.returncode == 0:
             break
         assert killed.returncode in (-9, 137), killed.stderr
@@ -160,7 +185,9 @@ def test_a_killed_update_leaves_nothing_the_next_one_does_not_clean(old_project:
     assert (exclude.read_text() if exclude.exists() else None) == original_exclude
 
     # And the next update does sweep first: a killed run's answers and exclude line go.
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     name = f".hfscaffold-{dead.stdout.strip()}-update-answers.yml"
     (old_project / name).write_text("_commit: old\n")
     exclude.parent.mkdir(parents=True, exist_ok=True)

@@ -102,7 +102,11 @@ def test_minor_policy_holds_back_a_fresh_hf_x_y_0(project: Path, run_cli) -> Non
     moved = changes(review)
     assert moved["alpha"] == ("1.0.0", "1.1.0", "minor")  # not an HF package: no hold
     assert moved["datasets"] == ("2.0.0", "2.0.1", "patch")  # 2.1.0 waits for 2.1.1
-    assert {"name": "datasets", "version": "2.1.0", "reason": "a new x.y.0 of an HF package waits for its first patch release"} in review["held_back"]
+    assert {
+        "name": "datasets",
+        "version": "2.1.0",
+        "reason": "a new x.y.0 of an HF package waits for its first patch release",
+    } in review["held_back"]
 
 
 def test_major_policy_moves_the_transitive_chain(project: Path, run_cli) -> None:
@@ -164,7 +168,9 @@ def test_apply_writes_pins_and_lock_and_the_diff_of_the_locks_matches(project: P
     old_lock = tmp_path / "old.lock"
     old_lock.write_bytes((project / "uv.lock").read_bytes())
     _, proposal = upgrade_json(run_cli, project, "--policy", "major")
-    result = run_cli("upgrade", "--project", str(project), "--policy", "major", "--apply", "--report", str(tmp_path / "UPGRADE.md"))
+    result = run_cli(
+        "upgrade", "--project", str(project), "--policy", "major", "--apply", "--report", str(tmp_path / "UPGRADE.md")
+    )
     assert result.exit_code == 0, result.stderr
     dependencies = _toml.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
     assert dependencies == ["alpha==2.0.0", "datasets==2.0.1", "torch==2.5.0", "torchvision==0.20.0"]

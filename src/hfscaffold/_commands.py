@@ -53,7 +53,9 @@ class Output:
     metavar="ITEMS",
     help="Components, comma separated, repeatable: NAME, NAME==X.Y.Z or any PEP 440 specifier.",
 )
-@click.option("--task", "task", metavar="TASK", help="A task preset (e.g. text-classification): components and runnable code.")
+@click.option(
+    "--task", "task", metavar="TASK", help="A task preset (e.g. text-classification): components and runnable code."
+)
 @click.option("--python", "python", metavar="X.Y", help="Python minor version [default: the running one].")
 @click.option("--dest", type=click.Path(path_type=Path, file_okay=False), help="Folder to create [default: ./NAME].")
 @click.option(
@@ -68,10 +70,16 @@ class Output:
 @click.option("--no-lock", is_flag=True, help="Render only; no resolution (implies nothing is synced).")
 @click.option("--no-verify", is_flag=True, help="After syncing, skip importing each component.")
 @click.option("--offline", is_flag=True, help="Resolve from uv's cache only.")
-@click.option("--template", "template", metavar="PATH_OR_URL", help="Render your own Copier template instead of the bundled one.")
+@click.option(
+    "--template", "template", metavar="PATH_OR_URL", help="Render your own Copier template instead of the bundled one."
+)
 @click.option("--trust", is_flag=True, help="Let --template run Copier tasks and Jinja extensions.")
-@click.option("--allow", "allow", multiple=True, metavar="RULE_ID", help="Accept a matrix rule your own pins hit (recorded).")
-@click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
+@click.option(
+    "--allow", "allow", multiple=True, metavar="RULE_ID", help="Accept a matrix rule your own pins hit (recorded)."
+)
+@click.option(
+    "--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def new(
@@ -193,12 +201,21 @@ def components(output_format: str) -> None:
 @click.command()
 @click.argument("target", default=".", metavar="[PATH | -]")
 @click.option("--env", "environment", is_flag=True, help="Check the installed environment (the project's .venv).")
-@click.option("--python", "python", type=click.Path(path_type=Path, dir_okay=False), help="Check this interpreter's environment.")
-@click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
+@click.option(
+    "--python", "python", type=click.Path(path_type=Path, dir_okay=False), help="Check this interpreter's environment."
+)
+@click.option(
+    "--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file."
+)
 @click.option("--fail-on-advisories", is_flag=True, help="Exit 1 on a security advisory of error severity too.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def check(
-    target: str, environment: bool, python: Path | None, rule_files: tuple[Path, ...], fail_on_advisories: bool, output_format: str
+    target: str,
+    environment: bool,
+    python: Path | None,
+    rule_files: tuple[Path, ...],
+    fail_on_advisories: bool,
+    output_format: str,
 ) -> None:
     """Check pins against the compatibility matrix: a project, uv.lock, pylock.toml or requirements.
 
@@ -210,7 +227,11 @@ def check(
     from hfscaffold.commands.check import check as run_check
 
     request = CheckRequest(
-        target=target, environment=environment, python=python, rule_files=rule_files, fail_on_advisories=fail_on_advisories
+        target=target,
+        environment=environment,
+        python=python,
+        rule_files=rule_files,
+        fail_on_advisories=fail_on_advisories,
     )
     result = run_check(request)
     if output_format == "json":
@@ -226,7 +247,9 @@ def check(
             click.echo("\n".join(violation_lines(violation, allowed=True)))
         for violation in result.advisories:
             click.echo("\n".join(violation_lines(violation)))
-        summary = check_summary(len(result.pins), result.pins.source, len(result.rules), result.violations, len(result.advisories))
+        summary = check_summary(
+            len(result.pins), result.pins.source, len(result.rules), result.violations, len(result.advisories)
+        )
         click.echo(summary)
     if result.errors:
         click.get_current_context().exit(ExitCode.FINDINGS)
@@ -245,11 +268,15 @@ def _project_option(function: F) -> F:
 
 @click.command()
 @_project_option
-@click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 if uv.lock is stale or breaks a matrix rule.")
+@click.option(
+    "--check", "check_only", is_flag=True, help="Change nothing; exit 1 if uv.lock is stale or breaks a matrix rule."
+)
 @click.option("--offline", is_flag=True, help="Resolve from uv's cache only.")
 @click.option("--pylock", is_flag=True, help="Also write pylock.toml (PEP 751) for pip users.")
 @click.option("--verify", is_flag=True, help="Then sync and import every component in the project's environment.")
-@click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
+@click.option(
+    "--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def lock(
@@ -294,7 +321,9 @@ def lock(
     with out.working("Resolving with uv and checking the matrix"):
         result = lock_project(request, report=out.step)
     for rule_id, option in result.resolution.applied.items():
-        out.step(f"Steered around matrix rule {rule_id}: constrained " + ", ".join(f"{n}{s}" for n, s in option.items()))
+        out.step(
+            f"Steered around matrix rule {rule_id}: constrained " + ", ".join(f"{n}{s}" for n, s in option.items())
+        )
     for violation in result.resolution.warnings:
         out.step("\n".join(violation_lines(violation)))
     if output_format == "json":
@@ -330,7 +359,11 @@ def sync(project: Path, offline: bool, quiet: bool, output_format: str) -> None:
     if output_format == "json":
         import json
 
-        click.echo(json.dumps({"project": str(result.project), "stamp": result.stamp, "seconds": round(result.seconds, 3)}, indent=2))
+        click.echo(
+            json.dumps(
+                {"project": str(result.project), "stamp": result.stamp, "seconds": round(result.seconds, 3)}, indent=2
+            )
+        )
         return
     out.step(f"Synced {_shown(result.project / '.venv')} from uv.lock in {result.seconds:.2f}s")
 
@@ -375,13 +408,32 @@ def doctor(project: Path, offline: bool, output_format: str) -> None:
 @click.command()
 @click.argument("packages", nargs=-1, metavar="[PACKAGE ...]")
 @_project_option
-@click.option("--policy", type=click.Choice(["patch", "minor", "major"]), default="patch", show_default=True, help="How far pins may move.")
-@click.option("--cooldown", metavar="DURATION", help='Hold back releases younger than this [default: the project\'s, else "7 days"; "0 days" turns it off].')
-@click.option("--report", "report_file", type=click.Path(path_type=Path, dir_okay=False), help="Write the review (Markdown; JSON for *.json).")
+@click.option(
+    "--policy",
+    type=click.Choice(["patch", "minor", "major"]),
+    default="patch",
+    show_default=True,
+    help="How far pins may move.",
+)
+@click.option(
+    "--cooldown",
+    metavar="DURATION",
+    help='Hold back releases younger than this [default: the project\'s, else "7 days"; "0 days" turns it off].',
+)
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the review (Markdown; JSON for *.json).",
+)
 @click.option("--format", "output_format", type=click.Choice(["text", "md", "json"]), default="text", show_default=True)
-@click.option("--apply", "apply_", is_flag=True, help="Write the new pins and lock (atomically); without it nothing changes.")
+@click.option(
+    "--apply", "apply_", is_flag=True, help="Write the new pins and lock (atomically); without it nothing changes."
+)
 @click.option("--offline", is_flag=True, help="Resolve from uv's cache only.")
-@click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
+@click.option(
+    "--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file."
+)
 def upgrade(
     packages: tuple[str, ...],
     project: Path,
@@ -420,7 +472,11 @@ def upgrade(
 
 @click.command()
 @_project_option
-@click.option("--from-template", type=click.Path(path_type=Path, file_okay=False, exists=True), help="The template the project was made with, when it is not bundled.")
+@click.option(
+    "--from-template",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="The template the project was made with, when it is not bundled.",
+)
 @click.option("--no-lock", is_flag=True, help="Only merge the template; do not lock again.")
 @click.option("--offline", is_flag=True, help="Lock from uv's cache only.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -470,7 +526,9 @@ def why(package: str, project: Path, output_format: str) -> None:
         click.echo(json.dumps(result.as_json(), indent=2))
         return
     click.echo(f"{result.package} {', '.join(result.versions)}")
-    click.echo(f"  pinned by the project: {result.direct}" if result.direct else "  not a direct requirement of the project")
+    click.echo(
+        f"  pinned by the project: {result.direct}" if result.direct else "  not a direct requirement of the project"
+    )
     for owner in result.required_by:
         click.echo(f"  required by {owner}")
     for line in result.constraints:
@@ -542,7 +600,11 @@ def _emit_review(review: Any, output_format: str, report_file: Path | None, *, t
     if report_file is not None:
         from hfscaffold.adapters.fs import write_atomic
 
-        body = json.dumps(review.as_json(), indent=2) + "\n" if report_file.suffix == ".json" else report.markdown(review, title=title)
+        body = (
+            json.dumps(review.as_json(), indent=2) + "\n"
+            if report_file.suffix == ".json"
+            else report.markdown(review, title=title)
+        )
         write_atomic(report_file.absolute(), body)
     if output_format == "json":
         click.echo(json.dumps(review.as_json(), indent=2))
@@ -558,7 +620,9 @@ def matrix() -> None:
 
 
 @matrix.command("list")
-@click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
+@click.option(
+    "--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file."
+)
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def matrix_list(rule_files: tuple[Path, ...], output_format: str) -> None:
     """List every rule (JSON gives every field)."""
@@ -587,7 +651,9 @@ def matrix_list(rule_files: tuple[Path, ...], output_format: str) -> None:
 
 @matrix.command("show")
 @click.argument("rule_id")
-@click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
+@click.option(
+    "--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file."
+)
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def matrix_show(rule_id: str, rule_files: tuple[Path, ...], output_format: str) -> None:
     """Show one rule: versions, symptom, fix, probe and references."""
@@ -605,11 +671,19 @@ def matrix_show(rule_id: str, rule_files: tuple[Path, ...], output_format: str) 
 
 @matrix.command("verify")
 @click.argument("rule_ids", nargs=-1, metavar="[ID ...]")
-@click.option("--python", "python", metavar="PYTHON", help="Interpreter for the throwaway environments [default: this one].")
-@click.option("--record", is_flag=True, help="Mark confirmed rules as verified in the rule file, with the versions used.")
-@click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
+@click.option(
+    "--python", "python", metavar="PYTHON", help="Interpreter for the throwaway environments [default: this one]."
+)
+@click.option(
+    "--record", is_flag=True, help="Mark confirmed rules as verified in the rule file, with the versions used."
+)
+@click.option(
+    "--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file."
+)
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def matrix_verify(rule_ids: tuple[str, ...], python: str | None, record: bool, rule_files: tuple[Path, ...], output_format: str) -> None:
+def matrix_verify(
+    rule_ids: tuple[str, ...], python: str | None, record: bool, rule_files: tuple[Path, ...], output_format: str
+) -> None:
     """Run rule probes in throwaway environments: the bad combination must fail, the fix pass.
 
     Rules whose environments need torch are skipped. Exit 1 when a rule is not confirmed.
@@ -651,10 +725,17 @@ def matrix_verify(rule_ids: tuple[str, ...], python: str | None, record: bool, r
         click.get_current_context().exit(ExitCode.FINDINGS)
 
 
-
 @matrix.command("export")
-@click.option("--format", "output_format", type=click.Choice(["constraints", "renovate"]), default="constraints", show_default=True)
-@click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["constraints", "renovate"]),
+    default="constraints",
+    show_default=True,
+)
+@click.option(
+    "--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file."
+)
 def matrix_export(output_format: str, rule_files: tuple[Path, ...]) -> None:
     """The rules' fixes as pip/uv constraints or Renovate packageRules, for any project."""
     from hfscaffold.commands.explain import export_constraints, export_renovate

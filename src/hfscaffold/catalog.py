@@ -136,7 +136,9 @@ class Catalog(BaseModel):
         raise UserError(f"unknown component {name!r}", hint=self._suggest(folded))
 
     def _suggest(self, folded: str) -> str:
-        known: dict[str, str] = {canonicalize_name(key): c.name for c in self.components for key in (c.name, *c.aliases)}
+        known: dict[str, str] = {
+            canonicalize_name(key): c.name for c in self.components for key in (c.name, *c.aliases)
+        }
         close = difflib.get_close_matches(folded, list(known), n=1, cutoff=0.6)
         if close:
             return f"did you mean {known[close[0]]!r}? (`hfscaffold components` lists them all)"

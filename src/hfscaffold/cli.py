@@ -18,18 +18,18 @@ CONTEXT_SETTINGS: dict[str, object] = {"help_option_names": ["-h", "--help"], "m
 
 # name -> (function in hfscaffold._commands, the first paragraph of its help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "check": ("check", 'Check pins against the compatibility matrix: a project, uv.lock, pylock.toml or requirements.'),
-    "components": ("components", 'List the components hfscaffold knows (the HF stack and its companions).'),
-    "diff": ("diff_command", 'Review the change between two pin sets (uv.lock, pylock.toml, requirements).'),
+    "check": ("check", "Check pins against the compatibility matrix: a project, uv.lock, pylock.toml or requirements."),
+    "components": ("components", "List the components hfscaffold knows (the HF stack and its companions)."),
+    "diff": ("diff_command", "Review the change between two pin sets (uv.lock, pylock.toml, requirements)."),
     "doctor": ("doctor", "Check the project's environment: drift from the lock, stamp, Python, matrix, torch build."),
-    "lock": ("lock", 'Regenerate uv.lock from pyproject.toml, steered by the matrix, written atomically.'),
-    "matrix": ("matrix", 'The compatibility matrix: known-bad combinations of the HF stack, with evidence.'),
-    "new": ("new", 'Create project NAME with exact pins, a uv lock and its own environment.'),
-    "status": ("status", 'One line per project: template lag, matrix findings, newer patch releases, lock age.'),
+    "lock": ("lock", "Regenerate uv.lock from pyproject.toml, steered by the matrix, written atomically."),
+    "matrix": ("matrix", "The compatibility matrix: known-bad combinations of the HF stack, with evidence."),
+    "new": ("new", "Create project NAME with exact pins, a uv lock and its own environment."),
+    "status": ("status", "One line per project: template lag, matrix findings, newer patch releases, lock age."),
     "sync": ("sync", "Build the project's own environment (.venv) exactly from uv.lock, and stamp it."),
-    "update": ("update", 'Bring the project to the current template, keeping its answers and your edits.'),
-    "upgrade": ("upgrade", 'Propose an upgrade of PACKAGEs (default: every pin) with a review report.'),
-    "why": ("why", 'Explain why PACKAGE is at its version: who requires it, which matrix rule constrains it.'),
+    "update": ("update", "Bring the project to the current template, keeping its answers and your edits."),
+    "upgrade": ("upgrade", "Propose an upgrade of PACKAGEs (default: every pin) with a review report."),
+    "why": ("why", "Explain why PACKAGE is at its version: who requires it, which matrix rule constrains it."),
 }
 
 
@@ -47,7 +47,10 @@ class LazyGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
-        rows = [(name, click.Command(name, help=entry[1]).get_short_help_str(limit)) for name, entry in sorted(COMMANDS.items())]
+        rows = [
+            (name, click.Command(name, help=entry[1]).get_short_help_str(limit))
+            for name, entry in sorted(COMMANDS.items())
+        ]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -79,11 +82,19 @@ def _os_error(exc: OSError) -> tuple[str, str, ExitCode]:
     if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
         return reason, "free some disk space and rerun; the project's files are as they were", ExitCode.EXTERNAL
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return reason, "this needs to write there: check the folder's permissions, or choose another folder", ExitCode.BAD_INPUT
+        return (
+            reason,
+            "this needs to write there: check the folder's permissions, or choose another folder",
+            ExitCode.BAD_INPUT,
+        )
     if exc.errno == errno.ENAMETOOLONG:
         return reason, "use a shorter name or path", ExitCode.BAD_INPUT
     if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EISDIR, errno.ENOENT):
-        return reason, "a path is not what hfscaffold expects there: check for links and files in its place", ExitCode.BAD_INPUT
+        return (
+            reason,
+            "a path is not what hfscaffold expects there: check for links and files in its place",
+            ExitCode.BAD_INPUT,
+        )
     return reason, "rerun with --debug for the traceback", ExitCode.EXTERNAL
 
 

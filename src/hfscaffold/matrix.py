@@ -171,7 +171,9 @@ class Rule(BaseModel):
             if not option:
                 continue
             if not any(
-                name in self.when and self.when[name] != ABSENT and not specifiers_overlap(SpecifierSet(self.when[name]), SpecifierSet(spec))
+                name in self.when
+                and self.when[name] != ABSENT
+                and not specifiers_overlap(SpecifierSet(self.when[name]), SpecifierSet(spec))
                 for name, spec in option.items()
             ):
                 raise ValueError(f"fix.{label} {option} does not exclude the bad combination {self.when}")
@@ -256,7 +258,10 @@ class RuleSet(BaseModel):
     def merged(self, other: RuleSet, *, source: str) -> RuleSet:
         clash = {r.id for r in self.rules} & {r.id for r in other.rules}
         if clash:
-            raise UserError(f"{source}: rule ids {sorted(clash)} are already hfscaffold rules", hint="give your rules ids of their own")
+            raise UserError(
+                f"{source}: rule ids {sorted(clash)} are already hfscaffold rules",
+                hint="give your rules ids of their own",
+            )
         return RuleSet(version=f"{self.version}+{Path(source).name}", rule=(*self.rules, *other.rules))
 
 
@@ -288,9 +293,14 @@ def load_rules(extra: Iterable[Path] = ()) -> RuleSet:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise UserError(f"cannot read rule file {path}: {exc.strerror}", hint="check the path given to --rules") from None
+            raise UserError(
+                f"cannot read rule file {path}: {exc.strerror}", hint="check the path given to --rules"
+            ) from None
         except UnicodeDecodeError:
-            raise UserError(f"{path}: not UTF-8 text, so not a rule file", hint="rule files are TOML; check the path given to --rules") from None
+            raise UserError(
+                f"{path}: not UTF-8 text, so not a rule file",
+                hint="rule files are TOML; check the path given to --rules",
+            ) from None
         rules = rules.merged(parse_rules(text, source=str(path)), source=str(path))
     return rules
 
@@ -312,7 +322,8 @@ def advisories(found: Iterable[Violation]) -> list[Violation]:
 def compatible(option: Mapping[str, str], constraints: Mapping[str, SpecifierSet]) -> bool:
     """Whether a fix option can hold together with the user's own constraints."""
     return all(
-        name not in constraints or specifiers_overlap(constraints[name], SpecifierSet(spec)) for name, spec in option.items()
+        name not in constraints or specifiers_overlap(constraints[name], SpecifierSet(spec))
+        for name, spec in option.items()
     )
 
 

@@ -26,14 +26,19 @@ def validate_project_name(name: str, *, dependencies: set[str] = frozenset()) ->
             hint="give a plain name and choose the folder with --dest, e.g. `hfscaffold new demo --dest ../work/demo`",
         )
     if len(name) > _LONGEST:
-        raise UserError(f"project name {name[:40]!r}... is {len(name)} characters long", hint=f"use at most {_LONGEST} characters")
+        raise UserError(
+            f"project name {name[:40]!r}... is {len(name)} characters long", hint=f"use at most {_LONGEST} characters"
+        )
     if not _PEP508_NAME.match(name):
         raise UserError(
             f"project name {name!r} is not a valid Python project name",
             hint="use letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
         )
     if name.split(".")[0].lower() in _WINDOWS_RESERVED:
-        raise UserError(f"project name {name!r} is a reserved device name on Windows", hint=f"choose another name, e.g. {name}-project")
+        raise UserError(
+            f"project name {name!r} is a reserved device name on Windows",
+            hint=f"choose another name, e.g. {name}-project",
+        )
     if canonicalize_name(name) in dependencies:
         raise UserError(
             f"a project named {name!r} cannot depend on the package of the same name",

@@ -32,7 +32,11 @@ def check_summary(checked: int, source: str, rules: int, violations: Iterable[Vi
     found = list(violations)
     errors = sum(v.rule.severity == "error" for v in found)
     warnings = len(found) - errors
-    verdict = "no known-bad combination" if not found else f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    verdict = (
+        "no known-bad combination"
+        if not found
+        else f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    )
     if advisories:
         verdict += f"; {advisories} security advisor{'ies' if advisories != 1 else 'y'}"
     return f"Checked {checked} packages from {source} against {rules} rules: {verdict}"

@@ -44,7 +44,9 @@ def _version(value: object, *, source: str, where: str) -> Version:
     try:
         return Version(str(value))
     except (InvalidVersion, ValueError):  # ValueError: a release number of thousands of digits
-        raise UserError(f"{source}: {where}: {quoted(value)} is not a valid version", hint="fix or regenerate the file") from None
+        raise UserError(
+            f"{source}: {where}: {quoted(value)} is not a valid version", hint="fix or regenerate the file"
+        ) from None
 
 
 def _toml_document(text: str, source: str) -> dict[str, object]:
@@ -61,7 +63,9 @@ def _collect(entries: object, *, source: str, key: str) -> dict[str, tuple[Versi
         if "version" not in entry:  # the project itself, or a source tree without a version
             continue
         name = canonicalize_name(entry["name"])
-        versions.setdefault(name, set()).add(_version(entry["version"], source=source, where=f"{key}[{index}] ({name})"))
+        versions.setdefault(name, set()).add(
+            _version(entry["version"], source=source, where=f"{key}[{index}] ({name})")
+        )
     return {name: tuple(sorted(found)) for name, found in sorted(versions.items())}
 
 
@@ -76,7 +80,10 @@ def read_pylock(text: str, *, source: str = "pylock.toml") -> PinSet:
     """PEP 751 lock files (``pylock.toml``, ``pylock.NAME.toml``)."""
     data = _toml_document(text, source)
     if "lock-version" not in data:
-        raise UserError(f"{source}: not a pylock.toml (no `lock-version`)", hint="see PEP 751; `uv export --format pylock.toml` writes one")
+        raise UserError(
+            f"{source}: not a pylock.toml (no `lock-version`)",
+            hint="see PEP 751; `uv export --format pylock.toml` writes one",
+        )
     return PinSet(_collect(data.get("packages", []), source=source, key="packages"), source, kind="pylock.toml")
 
 
@@ -128,7 +135,12 @@ def read_requirements(text: str, *, source: str = "requirements.txt", include: I
 
 
 def _read_into(
-    pins: dict[str, dict[Version, tuple[str, bool]]], text: str, *, source: str, include: IncludeReader | None, depth: int
+    pins: dict[str, dict[Version, tuple[str, bool]]],
+    text: str,
+    *,
+    source: str,
+    include: IncludeReader | None,
+    depth: int,
 ) -> None:
     for number, line in _logical_lines(text):
         line = line.strip()
@@ -136,9 +148,15 @@ def _read_into(
         if included:
             target = included.group(1).strip()
             if include is None:
-                raise UserError(f"{source}:{number}: cannot follow the include {quoted(target)} here", hint="pass the file's path instead")
+                raise UserError(
+                    f"{source}:{number}: cannot follow the include {quoted(target)} here",
+                    hint="pass the file's path instead",
+                )
             if depth >= _MAX_INCLUDE_DEPTH:
-                raise UserError(f"{source}:{number}: includes nested more than {_MAX_INCLUDE_DEPTH} deep", hint="look for a file that includes itself")
+                raise UserError(
+                    f"{source}:{number}: includes nested more than {_MAX_INCLUDE_DEPTH} deep",
+                    hint="look for a file that includes itself",
+                )
             included_text, included_source, nested = include(target, f"{source}:{number}")
             _read_into(pins, included_text, source=included_source, include=nested, depth=depth + 1)
             continue
@@ -173,15 +191,25 @@ def file_includes(folder: Path, *, root: Path | None = None, seen: frozenset[Pat
     def read(target: str, where: str) -> tuple[str, str, IncludeReader]:
         path = (folder / target).resolve()
         if not (path == bound or bound in path.parents):
-            raise UserError(f"{where}: the include {quoted(target)} leads outside {bound}: refused", hint="include files of the same folder")
+            raise UserError(
+                f"{where}: the include {quoted(target)} leads outside {bound}: refused",
+                hint="include files of the same folder",
+            )
         if path in seen:
-            raise UserError(f"{where}: {quoted(target)} is already being read (a circular include)", hint="remove the circular -r line")
+            raise UserError(
+                f"{where}: {quoted(target)} is already being read (a circular include)",
+                hint="remove the circular -r line",
+            )
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise UserError(f"{where}: the included file {quoted(target)} does not exist", hint="fix the -r line") from None
+            raise UserError(
+                f"{where}: the included file {quoted(target)} does not exist", hint="fix the -r line"
+            ) from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise UserError(f"{where}: cannot read the included {quoted(target)}: {exc}", hint="include a text file") from None
+            raise UserError(
+                f"{where}: cannot read the included {quoted(target)}: {exc}", hint="include a text file"
+            ) from None
         return text, str(path), file_includes(path.parent, root=bound, seen=seen | {path})
 
     return read
@@ -209,11 +237,16 @@ def read_pins(path: Path) -> PinSet:
         for candidate in ("uv.lock", "pylock.toml"):
             if (path / candidate).is_file():
                 return read_pins(path / candidate)
-        raise UserError(f"{path} has no uv.lock or pylock.toml", hint="run `hfscaffold lock` there, or pass a lock or requirements file")
+        raise UserError(
+            f"{path} has no uv.lock or pylock.toml",
+            hint="run `hfscaffold lock` there, or pass a lock or requirements file",
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UserError(f"{path} does not exist", hint="pass a project folder, a uv.lock, a pylock.toml or a requirements file") from None
+        raise UserError(
+            f"{path} does not exist", hint="pass a project folder, a uv.lock, a pylock.toml or a requirements file"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"cannot read {path}: {exc}", hint="pass a text file") from None
     source = str(path)

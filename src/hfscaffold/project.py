@@ -93,7 +93,9 @@ class Project:
             try:
                 requirement = Requirement(str(line))
             except InvalidRequirement as exc:
-                raise UserError(f"{self.pyproject}: dependency {line!r}: {str(exc).splitlines()[0]}", hint="fix the requirement") from None
+                raise UserError(
+                    f"{self.pyproject}: dependency {line!r}: {str(exc).splitlines()[0]}", hint="fix the requirement"
+                ) from None
             if str(requirement.specifier):
                 constraints[canonicalize_name(requirement.name)] = requirement.specifier
         return constraints

@@ -50,7 +50,9 @@ def markdown(review: Review, *, title: str = "Dependency upgrade") -> str:
         for violation in review.advisories_remaining:
             versions = ", ".join(f"{n}=={v}" for n, v in violation.packages.items())
             fix = ", ".join(f"`{n}{s}`" for n, s in violation.rule.fix.prefer.items())
-            lines.append(f"- still present ({violation.rule.severity}): {', '.join(violation.rule.advisories)} in {versions}; fixed by {fix}")
+            lines.append(
+                f"- still present ({violation.rule.severity}): {', '.join(violation.rule.advisories)} in {versions}; fixed by {fix}"
+            )
         lines.append("")
     if review.applied or review.warnings:
         lines += ["### Compatibility matrix", ""]
@@ -58,7 +60,9 @@ def markdown(review: Review, *, title: str = "Dependency upgrade") -> str:
             constraint = ", ".join(f"`{n}{s}`" for n, s in option.items())
             lines.append(f"- steered around `{rule}` with {constraint}")
         for violation in review.warnings:
-            lines.append(f"- warning `{violation.rule.id}`: {violation.rule.summary} ([reference]({violation.rule.references[0]}))")
+            lines.append(
+                f"- warning `{violation.rule.id}`: {violation.rule.summary} ([reference]({violation.rule.references[0]}))"
+            )
         lines.append("")
     elif review.matrix and not review.blocked:
         lines += ["### Compatibility matrix", "", "No known-bad combination in the proposal.", ""]
@@ -86,7 +90,11 @@ def table(review: Review) -> RenderableType:
     for violation in review.advisories_fixed:
         parts.append(Text(f"advisory fixed: {', '.join(violation.rule.advisories)} ({violation.rule.id})"))
     for violation in review.advisories_remaining:
-        parts.append(Text(f"advisory remaining ({violation.rule.severity}): {', '.join(violation.rule.advisories)} ({violation.rule.id})"))
+        parts.append(
+            Text(
+                f"advisory remaining ({violation.rule.severity}): {', '.join(violation.rule.advisories)} ({violation.rule.id})"
+            )
+        )
     for reason in review.blocked:
         parts.append(Text(f"blocked: {reason}"))
     parts.append(Text(review.summary))

@@ -113,7 +113,9 @@ def resolve(
             progressed = True
         if not progressed:
             ids = ", ".join(v.rule.id for v in errors)
-            raise FindingsError(f"matrix rules {ids} still fire after their fixes were applied", hint="report this with --debug output")
+            raise FindingsError(
+                f"matrix rules {ids} still fire after their fixes were applied", hint="report this with --debug output"
+            )
         write_atomic(pyproject, set_matrix_constraints(original, applied))
     raise FindingsError(f"no clean resolution within {MAX_ROUNDS} rounds", hint="pin the packages named above yourself")
 

@@ -13,7 +13,16 @@ from hfscaffold.matrix import Rule, Violation, advisories, evaluate
 from hfscaffold.pins import PinSet
 
 Level = Literal["major", "minor", "patch", "pre-release", "downgrade", "added", "removed", "rebuild"]
-_ORDER: dict[str, int] = {"major": 0, "minor": 1, "pre-release": 2, "patch": 3, "rebuild": 4, "downgrade": 5, "added": 6, "removed": 7}
+_ORDER: dict[str, int] = {
+    "major": 0,
+    "minor": 1,
+    "pre-release": 2,
+    "patch": 3,
+    "rebuild": 4,
+    "downgrade": 5,
+    "added": 6,
+    "removed": 7,
+}
 
 
 def level_of(old: Version | None, new: Version | None) -> Level:
@@ -45,7 +54,14 @@ class Change:
     release_notes: str | None
 
     def as_json(self) -> dict[str, object]:
-        return {"name": self.name, "old": self.old, "new": self.new, "level": self.level, "hf": self.hf, "release_notes": self.release_notes}
+        return {
+            "name": self.name,
+            "old": self.old,
+            "new": self.new,
+            "level": self.level,
+            "hf": self.hf,
+            "release_notes": self.release_notes,
+        }
 
 
 @dataclass(frozen=True)
@@ -132,5 +148,7 @@ def diff(old: PinSet, new: PinSet, catalog: Catalog | None = None) -> list[Chang
             continue
         level = level_of(before, after)
         notes = release_notes_url(catalog, name, str(after)) if after is not None else None
-        changes.append(Change(name, str(before) if before else None, str(after) if after else None, level, name in hf, notes))
+        changes.append(
+            Change(name, str(before) if before else None, str(after) if after else None, level, name in hf, notes)
+        )
     return sorted(changes, key=lambda c: (not c.hf, _ORDER[c.level], c.name))

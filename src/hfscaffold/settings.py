@@ -63,4 +63,6 @@ def parse_settings(table: Mapping[str, object], *, source: str) -> Settings:
             close = difflib.get_close_matches(key, _KEYS, n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"the keys are {', '.join(_KEYS)}"
             raise UserError(f"{source}: [tool.hfscaffold] has no setting {quoted(key, 60)}", hint=hint) from None
-        raise UserError(f"{source}: [tool.hfscaffold] {where}: {first['msg'][:200]}", hint="see the README for the settings") from None
+        raise UserError(
+            f"{source}: [tool.hfscaffold] {where}: {first['msg'][:200]}", hint="see the README for the settings"
+        ) from None

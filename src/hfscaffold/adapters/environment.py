@@ -128,15 +128,24 @@ def stamped_elsewhere(venv: Path, project: Path) -> str | None:
     return None if same else recorded
 
 
-def run_python(interpreter: Path, code: str, *args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_python(
+    interpreter: Path, code: str, *args: str, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run ``code`` in ``interpreter``, isolated (``-I``: no current folder, user site or PYTHON*
     variables on its path, so a project's own files cannot shadow what the code imports)."""
     try:
         return subprocess.run(
-            [str(interpreter), "-I", "-c", code, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+            [str(interpreter), "-I", "-c", code, *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ExternalError(f"could not run {interpreter}: {exc}", hint="run `hfscaffold doctor`, or pass a working interpreter") from None
+        raise ExternalError(
+            f"could not run {interpreter}: {exc}", hint="run `hfscaffold doctor`, or pass a working interpreter"
+        ) from None
 
 
 def python_version(interpreter: Path) -> str:
@@ -167,10 +176,14 @@ def inspect_environment_fully(python: Path, *, torch: bool = False) -> Environme
     completed = run_python(python, _INSPECT, *(["torch"] if torch else []))
     if completed.returncode != 0:
         last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
-        raise ExternalError(f"{python} failed to list its packages: {last}", hint="pass a working interpreter with --python")
+        raise ExternalError(
+            f"{python} failed to list its packages: {last}", hint="pass a working interpreter with --python"
+        )
     try:
         data = json.loads(completed.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
-        raise ExternalError(f"{python} did not list its packages", hint="pass a working interpreter with --python") from None
+        raise ExternalError(
+            f"{python} did not list its packages", hint="pass a working interpreter with --python"
+        ) from None
     pins = from_installed(data["packages"], source=data["prefix"], python=data["python"], platform=data["platform"])
     return EnvironmentReport(pins=pins, python=data["python"], markers=data["markers"], torch=data["torch"])

@@ -54,10 +54,14 @@ def render(template: Path | str, dest: Path, answers: Mapping[str, Any], *, trus
     except (copier.errors.CopierError, jinja2.TemplateError) as exc:
         # The template is the input here: a template that breaks its own rules is bad input.
         reason = " ".join(str(exc).split())[:300] or type(exc).__name__
-        raise UserError(f"the template {template} could not be rendered: {reason}", hint="fix the template, or use another") from None
+        raise UserError(
+            f"the template {template} could not be rendered: {reason}", hint="fix the template, or use another"
+        ) from None
     except (RecursionError, ValueError) as exc:  # e.g. a copier.yml nested or numbered beyond reason
         reason = " ".join(str(exc).split())[:300]
-        raise UserError(f"the template {template} could not be rendered: {reason}", hint="fix the template, or use another") from None
+        raise UserError(
+            f"the template {template} could not be rendered: {reason}", hint="fix the template, or use another"
+        ) from None
 
 
 def update(project: Path, data: Mapping[str, Any], *, answers_file: str, to_ref: str) -> None:
@@ -72,7 +76,9 @@ def update(project: Path, data: Mapping[str, Any], *, answers_file: str, to_ref:
         )  # fmt: skip
     except copier.errors.CopierError as exc:
         reason = " ".join(str(exc).split())[:300]
-        raise UserError(f"copier could not update the project: {reason}", hint="see `git status` in the project") from None
+        raise UserError(
+            f"copier could not update the project: {reason}", hint="see `git status` in the project"
+        ) from None
 
 
 def check_rendered(folder: Path) -> None:
@@ -108,7 +114,9 @@ def read_answers(path: Path) -> dict[str, Any]:
     if path.is_symlink() or not path.is_file():
         raise UserError(f"{path} is not a regular file", hint="restore it from version control")
     if path.stat().st_size > _ANSWERS_LIMIT:
-        raise UserError(f"{path} is {path.stat().st_size} bytes: not a file of answers", hint="restore it from version control")
+        raise UserError(
+            f"{path} is {path.stat().st_size} bytes: not a file of answers", hint="restore it from version control"
+        )
     try:
         answers = yaml.safe_load(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
@@ -117,9 +125,13 @@ def read_answers(path: Path) -> dict[str, Any]:
         reason = " ".join(str(exc).split())[:200]
         raise UserError(f"{path}: not valid YAML: {reason}", hint="restore it from version control") from None
     except (RecursionError, ValueError):  # nested thousands deep, or numbers of thousands of digits
-        raise UserError(f"{path} cannot be read: nested too deeply or numbers too long", hint="restore it from version control") from None
+        raise UserError(
+            f"{path} cannot be read: nested too deeply or numbers too long", hint="restore it from version control"
+        ) from None
     if answers is None:
         return {}
     if not isinstance(answers, dict) or not all(isinstance(key, str) for key in answers):
-        raise UserError(f"{path}: the answers are not a mapping of names to values", hint="restore it from version control")
+        raise UserError(
+            f"{path}: the answers are not a mapping of names to values", hint="restore it from version control"
+        )
     return answers

@@ -159,7 +159,9 @@ def project_lock(project: Path, *, on_wait: Callable[[], None] | None = None) ->
         raise UserError(f"{project} has no pyproject.toml", hint="run this in a project folder, or pass --project DIR")
     path = project / LOCK_FILE
     if path.is_symlink() or (path.exists() and not path.is_file()):
-        raise UserError(f"{path} is not a regular file: refused", hint=f"it came with the project: delete {LOCK_FILE} and rerun")
+        raise UserError(
+            f"{path} is not a regular file: refused", hint=f"it came with the project: delete {LOCK_FILE} and rerun"
+        )
     pending(project)  # a journal that came with the project is refused before anything is written
     lock = FileLock(path)
     try:

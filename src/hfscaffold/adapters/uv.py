@@ -48,7 +48,9 @@ class Uv:
         """The same handle, restricted to uv's cache."""
         return replace(self, offline=True)
 
-    def lock(self, project: Path, *, python: str | None = None, check: bool = False, extra: Sequence[str] = ()) -> UvResult:
+    def lock(
+        self, project: Path, *, python: str | None = None, check: bool = False, extra: Sequence[str] = ()
+    ) -> UvResult:
         args = ["lock", "--project", str(project), *extra]
         if check:
             args.append("--check")
@@ -87,7 +89,9 @@ class Uv:
 
     def install(self, python: Path, requirements: Sequence[str]) -> UvResult:
         return self.run(
-            ["pip", "install", "--python", str(python), "--quiet", *requirements], cwd=python.parent, what=f"install {len(requirements)} packages"
+            ["pip", "install", "--python", str(python), "--quiet", *requirements],
+            cwd=python.parent,
+            what=f"install {len(requirements)} packages",
         )
 
     def find_python(self, request: str, *, cwd: Path) -> str:

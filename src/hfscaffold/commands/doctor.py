@@ -51,7 +51,16 @@ class DoctorReport:
 def expected_packages(project: Project, uv: Uv, environment: EnvironmentReport) -> dict[str, str]:
     """What the lock installs on this environment's platform and Python (as ``uv sync`` would)."""
     result = uv.run(
-        ["export", "--frozen", "--no-hashes", "--no-header", "--no-annotate", "--no-emit-project", "--format", "requirements-txt"],
+        [
+            "export",
+            "--frozen",
+            "--no-hashes",
+            "--no-header",
+            "--no-annotate",
+            "--no-emit-project",
+            "--format",
+            "requirements-txt",
+        ],
         cwd=project.root,
         what="read the lock",
     )
@@ -85,11 +94,15 @@ def diagnose(root: Path, *, offline: bool = False) -> DoctorReport:
     foreign = venv_problem(project)
     if foreign:
         # Never run an interpreter from an environment that is not the project's own.
-        return DoctorReport(project.root, [*problems, Problem("environment", f"not this project's own environment: {foreign}")])
+        return DoctorReport(
+            project.root, [*problems, Problem("environment", f"not this project's own environment: {foreign}")]
+        )
     try:
         interpreter = interpreter_of(project.venv)
     except UserError:
-        return DoctorReport(project.root, [Problem("environment", "the project has no environment: run `hfscaffold sync`")])
+        return DoctorReport(
+            project.root, [Problem("environment", "the project has no environment: run `hfscaffold sync`")]
+        )
     environment = inspect_environment_fully(interpreter, torch=True)
     installed = environment.pins.as_strings()
 
@@ -100,7 +113,12 @@ def diagnose(root: Path, *, offline: bool = False) -> DoctorReport:
         problems.append(Problem("stamp", f"{project.venv} was built from an older uv.lock: run `hfscaffold sync`"))
 
     if project.requires_python and not project.requires_python.contains(environment.python, prereleases=True):
-        problems.append(Problem("python", f"the environment runs Python {environment.python}, outside requires-python {project.requires_python}"))
+        problems.append(
+            Problem(
+                "python",
+                f"the environment runs Python {environment.python}, outside requires-python {project.requires_python}",
+            )
+        )
 
     expected = expected_packages(project, Uv(offline=offline), environment)
     for name in sorted(set(installed) - set(expected)):
@@ -133,5 +151,10 @@ def _torch_problems(backend: str, torch: dict[str, object]) -> list[Problem]:
     if backend == "cpu" and tag != "cpu":
         return [Problem("torch", f"torch {version} is installed, but the project asks for the CPU build (+cpu)")]
     if backend.startswith(("cu", "rocm")) and tag != backend:
-        return [Problem("torch", f"torch {version} is installed, but the project asks for the {backend} build (+{backend}): a silent swap")]
+        return [
+            Problem(
+                "torch",
+                f"torch {version} is installed, but the project asks for the {backend} build (+{backend}): a silent swap",
+            )
+        ]
     return []

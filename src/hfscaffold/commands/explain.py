@@ -52,7 +52,11 @@ def why(root: Path, package: str) -> Why:
             for dependency in items:
                 if isinstance(dependency, dict) and canonicalize_name(str(dependency.get("name", ""))) == name:
                     owner = str(entry.get("name"))
-                    specs = [r for r in entry.get("metadata", {}).get("requires-dist", []) if canonicalize_name(str(r.get("name", ""))) == name]
+                    specs = [
+                        r
+                        for r in entry.get("metadata", {}).get("requires-dist", [])
+                        if canonicalize_name(str(r.get("name", ""))) == name
+                    ]
                     spec = str(specs[0].get("specifier", "")) if specs else ""
                     label = f"{owner} {entry.get('version', '')}".strip() + (f" ({name}{spec})" if spec else "")
                     if label not in required_by:
@@ -126,7 +130,11 @@ def _status(root: Path, *, offline: bool, look_up: bool) -> Status:
 
         try:
             review = propose(UpgradeRequest(project=project.root, offline=offline, cooldown="0 days")).review
-            newer = [f"{c.name} {c.old} -> {c.new}" for c in review.changes if c.level == "patch" and c.name in project.constraints()]
+            newer = [
+                f"{c.name} {c.old} -> {c.new}"
+                for c in review.changes
+                if c.level == "patch" and c.name in project.constraints()
+            ]
         except HfscaffoldError:
             newer = None
     return Status(str(project.root), template, len(violations), len(advisories(found)), round(age, 1), newer)
@@ -146,7 +154,10 @@ def export_constraints(rules: RuleSet) -> str:
                 continue
             merged[name] = candidate
             why_lines.setdefault(name, []).append(rule.id)
-    lines = [f"# hfscaffold compatibility matrix {rules.version}: preferred fixes as constraints", "# pip install -c this-file ... / uv pip install -c this-file ..."]
+    lines = [
+        f"# hfscaffold compatibility matrix {rules.version}: preferred fixes as constraints",
+        "# pip install -c this-file ... / uv pip install -c this-file ...",
+    ]
     for name in sorted(merged):
         lines.append(f"{name}{merged[name]}  # {', '.join(why_lines[name])}")
     return "\n".join(lines + skipped) + "\n"

@@ -56,7 +56,9 @@ def verify_imports(project: Project) -> ImportCheck:
         results = json.loads(completed.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
         last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
-        raise ExternalError(f"could not run the import check in {project.venv}: {last}", hint="run `hfscaffold doctor`") from None
+        raise ExternalError(
+            f"could not run the import check in {project.venv}: {last}", hint="run `hfscaffold doctor`"
+        ) from None
     failures = {name: error for name, error in results.items() if error}
     return ImportCheck(lock=project.lock_hash(), failures=failures, checked=[name for name, _, _ in plan])
 

@@ -62,13 +62,20 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
             report(f"Recovered: {recovered}")
         project = load_project(root)
         if project.lock_file.exists():
-            read_uv_lock(project.lock_file.read_text(encoding="utf-8"), source=str(project.lock_file))  # exit 2 if broken
+            read_uv_lock(
+                project.lock_file.read_text(encoding="utf-8"), source=str(project.lock_file)
+            )  # exit 2 if broken
         rules = project.rules(request.rule_files)
         start = time.perf_counter()
         with scratch_directory(root) as scratch:
             copy_project_files(root, scratch)
             resolution = resolve(
-                scratch, uv=uv, rules=rules, constraints=project.constraints(), allow=project.allowed_rules(), python=None
+                scratch,
+                uv=uv,
+                rules=rules,
+                constraints=project.constraints(),
+                allow=project.allowed_rules(),
+                python=None,
             )
             text = (scratch / "pyproject.toml").read_text(encoding="utf-8")
             text = set_tool_setting(text, "matrix", rules.version)
@@ -101,7 +108,12 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
             if not imports.ok:
                 raise import_failure(imports, root)
     return LockResult(
-        project=root, changed=changed, resolution=resolution, recovered=recovered, timings={"lock": elapsed}, imports=imports
+        project=root,
+        changed=changed,
+        resolution=resolution,
+        recovered=recovered,
+        timings={"lock": elapsed},
+        imports=imports,
     )
 
 

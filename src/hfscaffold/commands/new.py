@@ -84,7 +84,9 @@ class NewRequest:
                 hint="use pypi (default), cpu, cuXYZ (e.g. cu128) or rocmX.Y (e.g. rocm6.4)",
             )
         if self.task is not None and self.python.minor == "3.10":
-            raise UserError("task presets need Python 3.11 or newer (their code reads TOML with tomllib)", hint="use --python 3.11")
+            raise UserError(
+                "task presets need Python 3.11 or newer (their code reads TOML with tomllib)", hint="use --python 3.11"
+            )
         if self.task is not None and not self.task.lightning and any(c.name == "lightning" for c in self.choices):
             raise UserError(
                 f"the {self.task.id} preset trains with {self.task.trainer}; its Lightning variant does not exist yet",
@@ -130,9 +132,14 @@ def answers_for(request: NewRequest) -> dict[str, object]:
 
 def _check_destination(dest: Path) -> None:
     if dest.is_symlink():
-        raise UserError(f"{dest} is a link: refused (nothing is written through a link)", hint="give the real folder as --dest")
+        raise UserError(
+            f"{dest} is a link: refused (nothing is written through a link)", hint="give the real folder as --dest"
+        )
     if len(dest.name.encode()) > 200:
-        raise UserError(f"the folder name {dest.name[:40]}... is {len(dest.name)} characters long", hint="use a name of at most 200 characters")
+        raise UserError(
+            f"the folder name {dest.name[:40]}... is {len(dest.name)} characters long",
+            hint="use a name of at most 200 characters",
+        )
     if dest.exists() and not dest.is_dir():
         raise UserError(f"{dest} exists and is not a folder", hint="choose another --dest")
     if dest.is_dir() and not is_empty_dir(dest):
@@ -143,7 +150,12 @@ def _resolve(project: Path, request: NewRequest, uv: Uv) -> Resolution:
     """uv's resolution of ``project``, steered around the matrix's known-bad combinations."""
     constraints = {c.name: c.specifier for c in request.choices if str(c.specifier)}
     return resolve(
-        project, uv=uv, rules=request.rules, constraints=constraints, allow=request.allow, python=request.python.interpreter
+        project,
+        uv=uv,
+        rules=request.rules,
+        constraints=constraints,
+        allow=request.allow,
+        python=request.python.interpreter,
     )
 
 
@@ -161,8 +173,12 @@ def _prerender_pyproject(template: Path, answers: dict[str, object], folder: Pat
     by plain Jinja (milliseconds) so that uv can resolve while Copier renders the whole project."""
     import jinja2
 
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(template), undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    (folder / "pyproject.toml").write_text(environment.get_template("pyproject.toml.jinja").render(**answers), encoding="utf-8")
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template), undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+    )
+    (folder / "pyproject.toml").write_text(
+        environment.get_template("pyproject.toml.jinja").render(**answers), encoding="utf-8"
+    )
     (folder / ".python-version").write_text(f"{answers['python_version']}\n", encoding="utf-8")
     (folder / "README.md").write_text("", encoding="utf-8")
 
@@ -213,8 +229,12 @@ def _check_template_project(template: str, staging: Path, *, trusted: bool) -> N
 
     pyproject = staging / "pyproject.toml"
     if not pyproject.is_file():
-        raise UserError(f"the template {template} made no pyproject.toml", hint="hfscaffold locks projects with a [project] table")
-    data = _toml.parse(pyproject.read_text(encoding="utf-8"), source=f"{template}: pyproject.toml", hint="fix the template")
+        raise UserError(
+            f"the template {template} made no pyproject.toml", hint="hfscaffold locks projects with a [project] table"
+        )
+    data = _toml.parse(
+        pyproject.read_text(encoding="utf-8"), source=f"{template}: pyproject.toml", hint="fix the template"
+    )
     reasons = [] if trusted else code_it_would_run(data)
     if reasons:
         raise UserError(
@@ -226,7 +246,7 @@ def _check_template_project(template: str, staging: Path, *, trusted: bool) -> N
     if not isinstance(project, dict) or not isinstance(project.get("dependencies"), list):
         raise UserError(
             f"the template {template} made a pyproject.toml without a [project] dependencies list",
-            hint='the template needs dependencies = [...] in [project], where hfscaffold pins the components',
+            hint="the template needs dependencies = [...] in [project], where hfscaffold pins the components",
         )
 
 
@@ -260,7 +280,9 @@ def _create(request: NewRequest, uv: Uv, report: StepReporter) -> NewResult:
             # resolves the same project metadata in a scratch folder.
             with staging_directory(request.dest) as scratch:
                 _prerender_pyproject(bundled, answers, scratch)
-                rendering = _InBackground(lambda: render_adapter.render(template, staging, answers, trust=request.trust))
+                rendering = _InBackground(
+                    lambda: render_adapter.render(template, staging, answers, trust=request.trust)
+                )
                 rendering.start()
                 try:
                     request = _with_interpreter(request, uv, scratch)
@@ -272,7 +294,9 @@ def _create(request: NewRequest, uv: Uv, report: StepReporter) -> NewResult:
                 render_adapter.check_rendered(staging)
                 write_new(staging / "uv.lock", (scratch / "uv.lock").read_bytes())
                 pyproject = staging / "pyproject.toml"
-                write_atomic(pyproject, set_matrix_constraints(pyproject.read_text(encoding="utf-8"), resolution.applied))
+                write_atomic(
+                    pyproject, set_matrix_constraints(pyproject.read_text(encoding="utf-8"), resolution.applied)
+                )
             report(f"Rendered the project template while uv resolved, in {time.perf_counter() - start:.2f}s")
         else:
             render_adapter.render(template, staging, answers, trust=request.trust)

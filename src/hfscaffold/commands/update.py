@@ -155,7 +155,10 @@ def update_project(
         return UpdateResult(root, made_with, __version__, up_to_date=True)
     sweep_update_leftovers(root)
     if _git("status", "--porcelain", cwd=root).strip():
-        raise UserError(f"{root} has uncommitted changes", hint="commit or stash them: the update is a merge, and git keeps your version safe")
+        raise UserError(
+            f"{root} has uncommitted changes",
+            hint="commit or stash them: the update is a merge, and git keeps your version safe",
+        )
 
     scratch_name = _scratch_answers_name()
     scratch = root / scratch_name
@@ -165,7 +168,9 @@ def update_project(
         data["hfscaffold_version"] = __version__
         # Copier reads the old version from the answers; point a scratch copy of them (ignored by
         # git, so the tree stays clean for Copier's check) at the assembled repository.
-        write_atomic(scratch, yaml.safe_dump({**answers, "_src_path": str(repository), "_commit": "old"}, sort_keys=True))
+        write_atomic(
+            scratch, yaml.safe_dump({**answers, "_src_path": str(repository), "_commit": "old"}, sort_keys=True)
+        )
         try:
             report(f"Merging the template of hfscaffold {made_with} -> {__version__} into the project")
             with _temporary_files_in(work):

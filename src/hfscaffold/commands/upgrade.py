@@ -65,7 +65,9 @@ def parse_cooldown(text: str) -> timedelta:
     amount, unit = int(match.group(1)), match.group(2).rstrip("s")
     hours = amount * {"hour": 1, "day": 24, "week": 24 * 7}[unit]
     if hours > _LONGEST_COOLDOWN.total_seconds() / 3600:
-        raise UserError(f"cooldown {quoted(text)} is longer than ten years", hint='use e.g. "7 days" ("0 days" turns it off)')
+        raise UserError(
+            f"cooldown {quoted(text)} is longer than ten years", hint='use e.g. "7 days" ("0 days" turns it off)'
+        )
     return timedelta(hours=hours)
 
 
@@ -73,7 +75,11 @@ def upload_times(lock_text: str) -> dict[str, datetime]:
     """When each locked version's newest file was uploaded (uv records it in uv.lock)."""
     times: dict[str, datetime] = {}
     for package in _toml.loads(lock_text).get("package", []):
-        stamps = [a.get("upload-time") for a in [package.get("sdist") or {}, *package.get("wheels", [])] if isinstance(a, dict)]
+        stamps = [
+            a.get("upload-time")
+            for a in [package.get("sdist") or {}, *package.get("wheels", [])]
+            if isinstance(a, dict)
+        ]
         parsed = [datetime.fromisoformat(str(s).replace("Z", "+00:00")) for s in stamps if s]
         if parsed:
             times[canonicalize_name(package["name"])] = max(parsed)
@@ -87,7 +93,9 @@ def _targets(request: UpgradeRequest, project: Project, current: PinSet) -> set[
     named: set[str] = {canonicalize_name(name) for name in request.packages}
     for name in sorted(named):
         if name not in current.packages:
-            raise UserError(f"{name} is not in the lock", hint="name packages that uv.lock holds, or none to upgrade every pin")
+            raise UserError(
+                f"{name} is not in the lock", hint="name packages that uv.lock holds, or none to upgrade every pin"
+            )
         present = {member for member in family_of(name) if member in current.packages}
         missing = sorted(present - named)
         if missing:
@@ -99,7 +107,9 @@ def _targets(request: UpgradeRequest, project: Project, current: PinSet) -> set[
     return named
 
 
-def _scratch_pyproject(project: Project, current: PinSet, targets: set[str], policy: Policy, holds: dict[str, str]) -> tuple[str, dict[str, SpecifierSet]]:
+def _scratch_pyproject(
+    project: Project, current: PinSet, targets: set[str], policy: Policy, holds: dict[str, str]
+) -> tuple[str, dict[str, SpecifierSet]]:
     """The project's pyproject.toml with the targets opened up to the policy's range."""
     import tomlkit
 
@@ -134,7 +144,9 @@ def _scratch_pyproject(project: Project, current: PinSet, targets: set[str], pol
 
 
 def _lock_args(request: UpgradeRequest, targets: set[str], cooldown: str | None, current_lock: str) -> list[str]:
-    args = ["--upgrade"] if not request.packages else [a for name in sorted(targets) for a in ("--upgrade-package", name)]
+    args = (
+        ["--upgrade"] if not request.packages else [a for name in sorted(targets) for a in ("--upgrade-package", name)]
+    )
     if cooldown:
         cutoff = datetime.now(timezone.utc) - parse_cooldown(cooldown)
         args += ["--exclude-newer", cooldown]
@@ -187,18 +199,26 @@ def _propose(request: UpgradeRequest, root: Path, report: Callable[[str], None])
                 )  # fmt: skip
             except FindingsError as exc:
                 return UpgradeResult(review=Review(**{**base.__dict__, "blocked": [exc.message]}))
-            fresh = {
-                name: str(version)
-                for name in hf
-                if (version := resolution.pins.version(name)) is not None
-                and version != current.version(name)
-                and version.release[2:3] == (0,) and len(version.release) >= 3 and not version.is_prerelease
-            } if hold_zero else {}
+            fresh = (
+                {
+                    name: str(version)
+                    for name in hf
+                    if (version := resolution.pins.version(name)) is not None
+                    and version != current.version(name)
+                    and version.release[2:3] == (0,)
+                    and len(version.release) >= 3
+                    and not version.is_prerelease
+                }
+                if hold_zero
+                else {}
+            )
             if not fresh:
                 break
             for package, release in fresh.items():
                 holds[package] = ",".join(filter(None, [holds.get(package, ""), f"!={release}"]))
-                held.append(HeldBack(package, release, "a new x.y.0 of an HF package waits for its first patch release"))
+                held.append(
+                    HeldBack(package, release, "a new x.y.0 of an HF package waits for its first patch release")
+                )
         held += _held_by_cooldown(request, scratch, uv, current_text, targets, resolution, cooldown)
         fixed, remaining = advisory_review(rules, current, resolution.pins)
         review = Review(
@@ -219,7 +239,13 @@ def _propose(request: UpgradeRequest, root: Path, report: Callable[[str], None])
 
 
 def _held_by_cooldown(
-    request: UpgradeRequest, scratch: Path, uv: Uv, current_text: str, targets: set[str], resolution: Resolution, cooldown: str | None
+    request: UpgradeRequest,
+    scratch: Path,
+    uv: Uv,
+    current_text: str,
+    targets: set[str],
+    resolution: Resolution,
+    cooldown: str | None,
 ) -> list[HeldBack]:
     """What the proposal would move to without the cooldown: those releases are held back."""
     if not cooldown:
@@ -248,7 +274,9 @@ def _family_split(current: PinSet, proposal: PinSet) -> list[str]:
         moved = [m for m in members if current.version(m) != proposal.version(m)]
         if moved and len(moved) != len(members):
             still = sorted(set(members) - set(moved))
-            blocked.append(f"{', '.join(moved)} would move without {', '.join(still)}; they are released together and only move as one unit")
+            blocked.append(
+                f"{', '.join(moved)} would move without {', '.join(still)}; they are released together and only move as one unit"
+            )
     return blocked
 
 
@@ -268,5 +296,3 @@ def _apply(project: Project, scratch: Path, resolution: Resolution, uv: Uv) -> l
             changed.append(name)
     transaction.commit()
     return changed
-
-

@@ -45,7 +45,13 @@ class Verification:
         def run(r: ProbeRun | None) -> dict[str, object] | None:
             return None if r is None else {"packages": r.pins, "probe_passed": r.passed, "output": r.output}
 
-        return {"rule": self.rule.id, "outcome": self.outcome, "reason": self.reason, "bad": run(self.bad), "fixed": run(self.fixed)}
+        return {
+            "rule": self.rule.id,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "bad": run(self.bad),
+            "fixed": run(self.fixed),
+        }
 
     def record(self, python: str) -> Verified | None:
         if self.outcome != "confirmed" or not self.bad or not self.fixed:
@@ -68,7 +74,9 @@ def combination(rule: Rule, *, fixed: bool) -> list[str]:
     return [f"{name}{SpecifierSet(spec)}" for name, spec in specs.items()]
 
 
-def verify_rule(rule: Rule, *, uv: Uv, python: str | None = None, report: Callable[[str], None] = lambda _: None) -> Verification:
+def verify_rule(
+    rule: Rule, *, uv: Uv, python: str | None = None, report: Callable[[str], None] = lambda _: None
+) -> Verification:
     python = python or sys.executable
     with tempfile.TemporaryDirectory(prefix="hfscaffold-verify-") as tmp:
         work = Path(tmp)
@@ -92,9 +100,13 @@ def verify_rule(rule: Rule, *, uv: Uv, python: str | None = None, report: Callab
         except ExternalError as exc:
             return Verification(rule, "skipped", f"cannot install here: {exc.message}")
     if not fixed.passed and _needs_the_network(fixed.output):
-        return Verification(rule, "skipped", f"the probe needs the Hugging Face Hub or the network ({fixed.output})", bad, fixed)
+        return Verification(
+            rule, "skipped", f"the probe needs the Hugging Face Hub or the network ({fixed.output})", bad, fixed
+        )
     if not bad.passed and fixed.passed:
-        return Verification(rule, "confirmed", "the probe fails with the bad combination and passes with the fix", bad, fixed)
+        return Verification(
+            rule, "confirmed", "the probe fails with the bad combination and passes with the fix", bad, fixed
+        )
     if bad.passed:
         return Verification(rule, "not confirmed", "the probe passed with the bad combination", bad, fixed)
     return Verification(rule, "not confirmed", "the probe also failed with the fix", bad, fixed)
@@ -130,7 +142,14 @@ def record_verifications(rule_file: Path, verified: dict[str, Verified]) -> None
     write_atomic(rule_file, tomlkit.dumps(document))
 
 
-_NETWORK_SIGNS = ("Hugging Face Hub", "huggingface.co", "ConnectionError", "Name or service not known", "Temporary failure in name resolution", "OfflineModeIsEnabled")
+_NETWORK_SIGNS = (
+    "Hugging Face Hub",
+    "huggingface.co",
+    "ConnectionError",
+    "Name or service not known",
+    "Temporary failure in name resolution",
+    "OfflineModeIsEnabled",
+)
 
 
 def _needs_the_network(output: str) -> bool:
