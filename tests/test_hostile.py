@@ -279,3 +279,132 @@ def test_a_rule_file_named_by_the_project_must_be_inside_it(project: Path, victi
     for command in (("check", str(project)), ("lock", "--check", "--project", str(project))):
         result = run_cli(*command)
         assert result.exit_code == 2 and "outside the project" in one_line_error(result.stderr)
+
+
+# Found by playing the attacker once more: uv's own settings, workspaces, interpreters, git.
+
+
+@pytest.mark.parametrize(
+    ("tail", "files", "why"),
+    [
+        ('\n[tool.uv]\npackage = false\nfind-links = ["wheels"]\n', {}, "[tool.uv] find-links"),
+        (
+            '\n[tool.uv]\npackage = false\n\n[[tool.uv.index]]\nname = "mine"\nurl = "file:///tmp"\n',
+            {},
+            "[tool.uv] index",
+        ),
+        (
+            '\n[tool.uv]\npackage = false\nconstraint-dependencies = ["x @ https://example.org/x.tar.gz"]\n',
+            {},
+            "direct URL",
+        ),
+        ("\n[tool.uv]\npackage = false\n", {"uv.toml": 'find-links = ["wheels"]\n'}, "uv.toml"),
+        ("\n[tool.uv]\npackage = false\n", {".python-version": "../tools/python\n"}, "not a Python version request"),
+    ],
+)
+def test_an_untrusted_template_may_not_point_uv_at_code_it_chose(
+    tmp_path: Path, run_cli, tail: str, files: dict[str, str], why: str
+) -> None:
+    template = _template(
+        tmp_path,
+        '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n'
+        'dependencies = [{% for c in components %}"{{ c }}", {% endfor %}]\n' + tail,
+        files,
+    )
+    dest = tmp_path / "theirs"
+    result = run_cli(
+        "new", "theirs", "--with", "datasets", "--template", str(template), "--dest", str(dest), "--no-sync"
+    )
+    assert result.exit_code == 2 and why in one_line_error(result.stderr)
+    assert not dest.exists()
+
+
+def test_a_project_inside_a_uv_workspace_is_refused(tmp_path: Path, new_project, run_cli) -> None:
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "pyproject.toml").write_text(
+        '[project]\nname = "ws"\nversion = "1"\n\n[tool.uv.workspace]\nmembers = ["*", ".*"]\n'
+    )
+    made = new_project("member")
+    project = workspace / "member"
+    made.rename(project)
+    before = snapshot(workspace)
+    for command in ("lock", "sync", "doctor"):
+        result = run_cli(command, "--project", str(project))
+        assert result.exit_code == 2 and "inside the uv workspace" in one_line_error(result.stderr)
+    assert snapshot(workspace) == before
+
+
+def test_a_python_version_file_that_names_a_program_is_never_run(project: Path, tmp_path: Path, run_cli) -> None:
+    marker = tmp_path / "ran"
+    tool = tmp_path / "tools" / "python"
+    tool.parent.mkdir()
+    tool.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    tool.chmod(0o755)
+    (project / ".python-version").write_text(f"{tool}\n")
+    for command in ("lock", "sync"):
+        result = run_cli(command, "--project", str(project))
+        assert result.exit_code == 2 and "not a Python version request" in one_line_error(result.stderr)
+    assert not marker.exists()
+
+
+def test_git_runs_none_of_the_projects_own_programs(project: Path, tmp_path: Path, run_cli) -> None:
+    import subprocess
+
+    marker = tmp_path / "fsmonitor-ran"
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run(["git", "config", "core.fsmonitor", f"touch {marker}; false"], cwd=project, check=True)
+    assert run_cli("sync", "--project", str(project)).exit_code == 0
+    assert run_cli("doctor", "--project", str(project)).exit_code in (0, 1)
+    assert not marker.exists()
+
+
+def test_doctor_runs_no_interpreter_of_an_environment_hfscaffold_did_not_build(
+    project: Path, tmp_path: Path, run_cli
+) -> None:
+    marker = tmp_path / "ran"
+    bin_folder = project / ".venv" / "bin"
+    bin_folder.mkdir(parents=True)
+    (project / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (bin_folder / "python").write_text(f"#!/bin/sh\ntouch {marker}\n")
+    (bin_folder / "python").chmod(0o755)
+    result = run_cli("doctor", "--project", str(project))
+    assert result.exit_code == 1 and "not stamped" in result.stdout
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "message"),
+    [
+        ("uv.lock", lambda p: (p.unlink(), p.symlink_to(p.name)), "does not exist, or loops"),
+        ("uv.lock", lambda p: p.write_bytes(b"\xff\xfe\x00"), "not UTF-8"),
+        (".uv.lock.hfscaffold-new", lambda p: p.mkdir(), "not a file"),
+    ],
+    ids=["link loop", "not utf-8", "a folder in the way"],
+)
+def test_odd_project_files_are_bad_input(project: Path, run_cli, name: str, make, message: str) -> None:  # type: ignore[no-untyped-def]
+    pyproject = project / "pyproject.toml"  # a change to write, so that lock stages a new uv.lock
+    pyproject.write_text(pyproject.read_text().replace('"transformers==4.45.0"', '"transformers==4.44.2"'))
+    make(project / name)
+    result = run_cli("lock", "--project", str(project))
+    assert result.exit_code == 2 and message in one_line_error(result.stderr)
+
+
+def test_update_takes_no_path_from_the_answers(project: Path, tmp_path: Path, run_cli) -> None:
+    answers = project / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace("hfscaffold_version: 0.1.0", f"hfscaffold_version: {tmp_path}"))
+    result = run_cli("update", "--project", str(project))
+    assert result.exit_code == 2 and "is not bundled" in one_line_error(result.stderr)
+
+
+def test_a_template_that_trips_copier_itself_is_bad_input(tmp_path: Path, run_cli, victim: Path) -> None:
+    template = _template(tmp_path, '[project]\nname = "{{ project_name }}"\n', settings="_preserve_symlinks: true\n")
+    (template / "a").symlink_to(victim)
+    (template / "{{ 'a' }}").mkdir()
+    (template / "{{ 'a' }}" / "x.txt").write_text("x")
+    before = snapshot(victim)
+    result = run_cli(
+        "new", "theirs", "--with", "datasets", "--template", str(template), "--dest", str(tmp_path / "t"), "--no-lock"
+    )
+    assert result.exit_code == 2 and one_line_error(result.stderr)
+    assert snapshot(victim) == before

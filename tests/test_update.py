@@ -196,3 +196,24 @@ def test_a_killed_update_leaves_nothing_the_next_one_does_not_clean(old_project:
     again = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert again.returncode == 0, again.stderr
     assert not (old_project / name).exists() and name not in exclude.read_text()
+
+
+def test_a_project_in_a_folder_of_a_larger_repository_updates(old_template: Path, tmp_path: Path, run_cli) -> None:
+    repository = tmp_path / "monorepo"
+    repository.mkdir()
+    answers = {
+        "project_name": "inner", "package_name": "inner", "python_version": "3.11", "components": ["datasets"],
+        "imports": {"datasets": "datasets"}, "torch_backend": "pypi", "hfscaffold_version": "0.0.9",
+    }  # fmt: skip
+    project = repository / "apps" / "inner"
+    render.render(old_template, project, answers)
+    subprocess.run(["git", "init", "-q"], cwd=repository, check=True)
+    subprocess.run([*GIT, "add", "-A"], cwd=repository, check=True)
+    subprocess.run([*GIT, "commit", "-qm", "monorepo"], cwd=repository, check=True)
+    result = run_cli("update", "--project", str(project), "--from-template", str(old_template), "--no-lock")
+    assert result.exit_code == 0, result.stderr
+    assert "outputs/" in (project / ".gitignore").read_text()
+    assert " ~ .gitignore" in result.stderr  # named as the project's own path
+    assert not (project / ".git").exists()
+    exclude = (repository / ".git" / "info" / "exclude").read_text()
+    assert "hfscaffold" not in exclude

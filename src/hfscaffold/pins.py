@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -186,10 +187,12 @@ def _read_into(
 def file_includes(folder: Path, *, root: Path | None = None, seen: frozenset[Path] = frozenset()) -> IncludeReader:
     """An IncludeReader for the ``-r`` lines of a file in ``folder``: each include is read relative
     to the file that names it and must stay inside ``root`` (the first file's folder)."""
-    bound = (root or folder).resolve()
+    bound = Path(os.path.realpath(root or folder))
 
     def read(target: str, where: str) -> tuple[str, str, IncludeReader]:
-        path = (folder / target).resolve()
+        if "\0" in target:
+            raise UserError(f"{where}: the include {quoted(target)} is not a file name", hint="fix the -r line")
+        path = Path(os.path.realpath(folder / target))
         if not (path == bound or bound in path.parents):
             raise UserError(
                 f"{where}: the include {quoted(target)} leads outside {bound}: refused",
@@ -254,7 +257,9 @@ def read_pins(path: Path) -> PinSet:
         return read_uv_lock(text, source=source)
     if re.fullmatch(r"pylock(\.[^.]+)?\.toml", path.name):
         return read_pylock(text, source=source)
-    return sniff(text, source=source, include=file_includes(path.parent, seen=frozenset({path.resolve()})))
+    return sniff(
+        text, source=source, include=file_includes(path.parent, seen=frozenset({Path(os.path.realpath(path))}))
+    )
 
 
 def from_installed(packages: Mapping[str, str], *, source: str, python: str, platform: str) -> PinSet:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -13,7 +14,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from hfscaffold import _toml
-from hfscaffold.adapters.fs import refuse_outside_links
+from hfscaffold.adapters.fs import is_inside, real, refuse_outside_links
 from hfscaffold.errors import UserError, quoted
 from hfscaffold.matrix import RuleSet, load_rules
 from hfscaffold.settings import Settings, parse_settings
@@ -61,10 +62,10 @@ class Project:
         """``[tool.hfscaffold] rules = "compat.toml"`` (or a list): the project's own rule files,
         which must lie inside the project."""
         paths = []
-        root = self.root.resolve()
+        root = real(self.root)
         for name in self.settings.rule_files:
-            path = (self.root / name).resolve()
-            if not (path == root or root in path.parents):
+            path = real(self.root / name) if "\0" not in name else None
+            if path is None or not is_inside(path, root):
                 raise UserError(
                     f"{self.pyproject}: [tool.hfscaffold] rules names {quoted(name)}, outside the project: refused",
                     hint="keep the project's rule files inside it (a path relative to pyproject.toml); pass others with --rules",
@@ -99,6 +100,15 @@ class Project:
             if str(requirement.specifier):
                 constraints[canonicalize_name(requirement.name)] = requirement.specifier
         return constraints
+
+    def lock_text(self) -> str:
+        """uv.lock's text, or a UserError when it is not UTF-8 (as uv writes it)."""
+        try:
+            return self.lock_file.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise UserError(
+                f"{self.lock_file}: not UTF-8 text, so not a uv.lock", hint="regenerate it with `hfscaffold lock`"
+            ) from None
 
     def lock_hash(self) -> str | None:
         if not self.lock_file.is_file():
@@ -155,6 +165,45 @@ def check_project_table(data: dict[str, object], source: Path | str) -> None:
         raise _bad(source, "[tool.hfscaffold] must be a table")
 
 
+_PYTHON_REQUEST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9@.+<>=!,~*\- ]*$")
+
+
+def check_python_version_file(path: Path) -> None:
+    """``.python-version`` may ask for a Python version, never name a file: uv would run a path
+    written there (``../tools/python``) as the project's interpreter."""
+    if not path.is_file():
+        return
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text", hint="write a Python version such as 3.11 in it") from None
+    for line in lines:
+        request = line.strip()
+        if request and not request.startswith("#") and not _PYTHON_REQUEST.match(request):
+            raise UserError(
+                f"{path}: {quoted(request, 60)} is not a Python version request: refused (a path there would be run)",
+                hint="write a version such as 3.11 in it",
+            )
+
+
+def enclosing_workspace(root: Path) -> Path | None:
+    """The folder above ``root`` whose pyproject.toml declares a uv workspace, if any: uv would make
+    the project (or a scratch copy beside it) a member, with the workspace's lock and environment."""
+    for parent in real(root).parents:
+        candidate = parent / "pyproject.toml"
+        if not candidate.is_file():
+            continue
+        try:
+            data = _toml.loads(candidate.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError):
+            continue
+        tool = data.get("tool")
+        uv = tool.get("uv") if isinstance(tool, dict) else None
+        if isinstance(uv, dict) and "workspace" in uv:
+            return parent
+    return None
+
+
 def load_project(root: Path) -> Project:
     """Read ``root/pyproject.toml``; a missing or broken file is a UserError naming file and line."""
     root = root.absolute()
@@ -168,6 +217,13 @@ def load_project(root: Path) -> Project:
         raise UserError(f"{pyproject}: not UTF-8 text", hint="fix the file's encoding") from None
     data = _toml.parse(text, source=str(pyproject), hint="fix the file's syntax; nothing was changed")
     check_project_table(data, pyproject)
+    check_python_version_file(root / ".python-version")
+    workspace = enclosing_workspace(root)
+    if workspace is not None:
+        raise UserError(
+            f"{root} is inside the uv workspace of {workspace / 'pyproject.toml'}: its lock and environment would be the workspace's",
+            hint="hfscaffold manages a project of its own: move it out of the workspace",
+        )
     project = Project(root=root, data=data)
     project.settings  # noqa: B018 - an unknown or malformed setting is refused when the project is read
     return project

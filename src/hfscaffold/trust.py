@@ -13,6 +13,13 @@ from collections.abc import Mapping
 from packaging.requirements import InvalidRequirement, Requirement
 
 _CODE_SOURCES = ("path", "git", "url", "editable", "workspace")
+# The [tool.uv] settings an untrusted template may use: they choose versions, never where code
+# comes from. Anything else (find-links, indexes, cache or build settings...) can bring in code
+# the template chose, so it needs --trust.
+_SAFE_UV_KEYS = {
+    "package", "sources", "constraint-dependencies", "override-dependencies", "dev-dependencies",
+    "default-groups", "conflicts", "environments", "required-environments", "required-version",
+}  # fmt: skip
 
 
 def _table(value: object) -> Mapping[str, object]:
@@ -27,6 +34,11 @@ def _requirement_lines(data: Mapping[str, object]) -> list[str]:
         for items in group.values():
             if isinstance(items, list):
                 lines += items
+    uv = _table(_table(data.get("tool")).get("uv"))
+    for key in ("constraint-dependencies", "override-dependencies", "dev-dependencies"):
+        items = uv.get(key)
+        if isinstance(items, list):
+            lines += items
     return [line for line in lines if isinstance(line, str)]
 
 
@@ -46,6 +58,11 @@ def code_it_would_run(data: Mapping[str, object]) -> list[str]:
         reasons.append(f"dynamic metadata ({shown[:80]}), which only a build can compute")
     if "workspace" in uv:
         reasons.append("a uv workspace of the template's own folders")
+    reasons += [
+        f"[tool.uv] {str(key)[:60]}, which can bring in code the template chose"
+        for key in uv
+        if key not in _SAFE_UV_KEYS and key != "workspace"
+    ]
     for name, source in _table(uv.get("sources")).items():
         entries = source if isinstance(source, list) else [source]
         for entry in entries:

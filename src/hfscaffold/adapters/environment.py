@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hfscaffold import __version__
-from hfscaffold.adapters.fs import is_inside, write_atomic
+from hfscaffold.adapters.fs import is_inside, real, write_atomic
 from hfscaffold.errors import ExternalError, UserError
 from hfscaffold.pins import PinSet, from_installed
 
@@ -76,18 +76,18 @@ def layout_problem(venv: Path) -> str | None:
         return None
     if not venv.is_dir():
         return f"{venv} is a file, not an environment folder"
-    real = venv.resolve()
+    folder = real(venv)
     for name in _LAYOUT:
         part = venv / name
         if part.is_symlink():
-            target = (part.parent / os.readlink(part)).resolve()
-            if name in _FILES or not is_inside(target, real):
+            target = real(part.parent / os.readlink(part))
+            if name in _FILES or not is_inside(target, folder) or not target.exists():
                 return f"{part} is a link to {os.readlink(part)}, outside the environment"
         elif name in _FILES and part.exists() and not part.is_file():
             return f"{part} is not a file"
-    for site in (*real.glob("lib*/python*/site-packages"), *real.glob("Lib/site-packages")):
-        if not is_inside(site.resolve(), real):
-            return f"{site} leads outside the environment, to {site.resolve()}"
+    for site in (*folder.glob("lib*/python*/site-packages"), *folder.glob("Lib/site-packages")):
+        if not is_inside(real(site), folder):
+            return f"{site} leads outside the environment, to {real(site)}"
     return None
 
 
@@ -105,7 +105,7 @@ def read_stamp(venv: Path) -> dict[str, object] | None:
 
 def write_stamp(venv: Path, *, project: Path, lock: str | None, python: str) -> dict[str, object]:
     record: dict[str, object] = {
-        "project": str(project.resolve()),
+        "project": str(real(project)),
         "lock": lock,
         "python": python,
         "synced": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -122,7 +122,7 @@ def stamped_elsewhere(venv: Path, project: Path) -> str | None:
         return None
     recorded = str(stamp["project"])
     try:
-        same = Path(recorded).resolve() == project.resolve()
+        same = real(Path(recorded)) == real(project)
     except (OSError, ValueError):
         same = False
     return None if same else recorded

@@ -104,6 +104,11 @@ def write_new(path: Path, data: bytes, *, mode_from: Path | None = None) -> None
     checkpoint()
     if path.is_symlink() or path.is_file():
         path.unlink()
+    elif path.exists():
+        raise UserError(
+            f"{path} is in the way and is not a file: refused",
+            hint=f"it came with the project: remove {path.name} and rerun",
+        )
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags, 0o666)
     with os.fdopen(fd, "wb") as handle:
@@ -161,11 +166,22 @@ def scratch_directory(beside: Path) -> Iterator[Path]:
     except OSError as exc:
         if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
             raise
-        scratch = _make_scratch(Path(tempfile.gettempdir()), beside.name)
+        # The user's own cache folder, not the shared temporary one: uv looks for configuration
+        # and workspaces in the folders above, which another user could write there.
+        fallback = user_cache() / "scratch"
+        fallback.mkdir(parents=True, exist_ok=True)
+        scratch = _make_scratch(fallback, beside.name)
     try:
         yield scratch
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def user_cache() -> Path:
+    """hfscaffold's folder in the user's cache directory (platformdirs: XDG on Linux)."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("hfscaffold"))
 
 
 def sweep_scratch(parent: Path, name: str) -> list[Path]:
@@ -259,6 +275,12 @@ def remove_created(folders: list[Path]) -> None:
             break
 
 
+def real(path: Path) -> Path:
+    """``path`` with every link followed, as far as they lead: a loop or a dangling link stops the
+    walk rather than raising (``Path.resolve`` raises on a loop before Python 3.13)."""
+    return Path(os.path.realpath(path))
+
+
 def is_inside(path: Path, folder: Path) -> bool:
     """Whether ``path`` is ``folder`` or below it, both taken as they are (resolve them first)."""
     return path == folder or folder in path.parents
@@ -267,10 +289,10 @@ def is_inside(path: Path, folder: Path) -> bool:
 def link_escape(link: Path, root: Path) -> str | None:
     """Where ``link`` points when that is outside ``root`` (or nowhere), else None."""
     target = os.readlink(link)
-    resolved = (link.parent / target).resolve()
+    resolved = real(link.parent / target)
     if not resolved.exists():
-        return f"{target} (which does not exist)"
-    if not is_inside(resolved, root.resolve()):
+        return f"{target} (which does not exist, or loops)"
+    if not is_inside(resolved, real(root)):
         return target
     return None
 

@@ -7,11 +7,15 @@ from pathlib import Path
 
 from hfscaffold.errors import ExternalError
 
+# A repository's own configuration can name programs for git to run (core.fsmonitor, hooks):
+# a cloned or unpacked project is a stranger's, so git runs here with those turned off.
+_SAFE = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null")
+
 
 def git(*args: str, cwd: Path) -> str:
     """Run ``git ARGS`` in ``cwd``: its standard output, or an ExternalError with git's reason."""
     try:
-        completed = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+        completed = subprocess.run(["git", *_SAFE, *args], cwd=cwd, capture_output=True, text=True, check=False)
     except OSError as exc:
         raise ExternalError(f"git is needed for this: {exc}", hint="install git") from None
     if completed.returncode != 0:
@@ -24,7 +28,7 @@ def tracks_anything_under(root: Path, relative: str) -> bool:
     ``root`` is no repository, or git is not installed)."""
     try:
         completed = subprocess.run(
-            ["git", "ls-files", "-z", "--", relative], cwd=root, capture_output=True, check=False, timeout=30
+            ["git", *_SAFE, "ls-files", "-z", "--", relative], cwd=root, capture_output=True, check=False, timeout=30
         )
     except (OSError, subprocess.TimeoutExpired):
         return False

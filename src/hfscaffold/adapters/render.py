@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from hfscaffold.adapters.fs import link_escape
+from hfscaffold.adapters.fs import link_escape, real
 from hfscaffold.errors import ExternalError, UserError
 
 # What a template may never ship: hfscaffold builds environments and keeps its own records.
@@ -57,7 +57,9 @@ def render(template: Path | str, dest: Path, answers: Mapping[str, Any], *, trus
         raise UserError(
             f"the template {template} could not be rendered: {reason}", hint="fix the template, or use another"
         ) from None
-    except (RecursionError, ValueError) as exc:  # e.g. a copier.yml nested or numbered beyond reason
+    except OSError:
+        raise  # the machine's failure (a full disk...), not the template's
+    except Exception as exc:  # noqa: BLE001 - whatever a hostile template makes Copier raise is bad input
         reason = " ".join(str(exc).split())[:300]
         raise UserError(
             f"the template {template} could not be rendered: {reason}", hint="fix the template, or use another"
@@ -84,7 +86,7 @@ def update(project: Path, data: Mapping[str, Any], *, answers_file: str, to_ref:
 def check_rendered(folder: Path) -> None:
     """Refuse a rendered project that holds a link leading outside it (or nowhere), or files that
     only hfscaffold makes (an environment, its journal): writes must never go through them."""
-    root = folder.resolve()
+    root = real(folder)
     for name in _NEVER_RENDERED:
         if os.path.lexists(folder / name):
             raise UserError(

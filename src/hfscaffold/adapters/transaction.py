@@ -14,7 +14,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from hfscaffold.adapters.fs import checkpoint, fsync_dir, sweep_scratch, sweep_temp_files, write_atomic, write_new
+from hfscaffold.adapters.fs import (
+    checkpoint,
+    fsync_dir,
+    sweep_scratch,
+    sweep_temp_files,
+    user_cache,
+    write_atomic,
+    write_new,
+)
 from hfscaffold.errors import UserError
 
 JOURNAL = ".hfscaffold-journal.json"
@@ -112,7 +120,7 @@ def pending(folder: Path) -> bool:
         read_journal(folder)
         return True
     try:
-        return any(folder.glob(f".*{STAGED_SUFFIX}"))
+        return any(path.is_symlink() or path.is_file() for path in folder.glob(f".*{STAGED_SUFFIX}"))
     except OSError:
         return False
 
@@ -144,7 +152,11 @@ def sweep(folder: Path) -> list[Path]:
     """What killed runs left that needs no lock to remove: their temporary files in ``folder`` and
     their scratch folders beside it (see fs.staging_directory). Best effort: a read-only place
     keeps them."""
-    return sweep_temp_files(folder) + sweep_scratch(folder.parent, folder.name)
+    return (
+        sweep_temp_files(folder)
+        + sweep_scratch(folder.parent, folder.name)
+        + sweep_scratch(user_cache() / "scratch", folder.name)
+    )
 
 
 @contextmanager

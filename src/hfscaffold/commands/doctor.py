@@ -103,13 +103,24 @@ def diagnose(root: Path, *, offline: bool = False) -> DoctorReport:
         return DoctorReport(
             project.root, [Problem("environment", "the project has no environment: run `hfscaffold sync`")]
         )
+    stamp = read_stamp(project.venv)
+    if stamp is None:
+        # Running an interpreter runs its environment's code (.pth files): only one that
+        # `hfscaffold sync` built for this project is run.
+        return DoctorReport(
+            project.root,
+            [
+                *problems,
+                Problem(
+                    "stamp",
+                    f"{project.venv} is not stamped by `hfscaffold sync`, so it was not inspected: run `hfscaffold sync`",
+                ),
+            ],
+        )
     environment = inspect_environment_fully(interpreter, torch=True)
     installed = environment.pins.as_strings()
 
-    stamp = read_stamp(project.venv)
-    if stamp is None:
-        problems.append(Problem("stamp", f"{project.venv} is not stamped by `hfscaffold sync`: run it"))
-    elif stamp.get("lock") != project.lock_hash():
+    if stamp.get("lock") != project.lock_hash():
         problems.append(Problem("stamp", f"{project.venv} was built from an older uv.lock: run `hfscaffold sync`"))
 
     if project.requires_python and not project.requires_python.contains(environment.python, prereleases=True):

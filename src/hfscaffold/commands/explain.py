@@ -40,7 +40,7 @@ def why(root: Path, package: str) -> Why:
     name = canonicalize_name(package)
     if not project.lock_file.is_file():
         raise UserError(f"{project.root} has no uv.lock", hint="run `hfscaffold lock`")
-    text = project.lock_file.read_text(encoding="utf-8")
+    text = project.lock_text()
     pins = read_uv_lock(text, source=str(project.lock_file))
     if name not in pins.packages:
         raise UserError(f"{name} is not in the lock", hint="`hfscaffold why` explains packages that uv.lock holds")
@@ -119,7 +119,7 @@ def _status(root: Path, *, offline: bool, look_up: bool) -> Status:
     template = made_with if made_with == __version__ else f"{made_with} -> {__version__}"
     if not project.lock_file.is_file():
         return Status(str(project.root), template, 0, 0, None, None, error="no uv.lock")
-    pins = read_uv_lock(project.lock_file.read_text(encoding="utf-8"), source=str(project.lock_file))
+    pins = read_uv_lock(project.lock_text(), source=str(project.lock_file))
     found = evaluate(project.rules(), pins)
     allow = project.allowed_rules()
     violations = [v for v in breakages(found) if v.rule.severity == "error" and v.rule.id not in allow]

@@ -56,15 +56,14 @@ def matrix_rules_in(pyproject_text: str) -> list[str]:
 def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda _: None) -> LockResult:
     uv = Uv(offline=request.offline)
     root = request.project.absolute()
+    load_project(root)  # refused before anything is written (the lock file included)
     with project_lock(root, on_wait=lambda: report("Waiting for another hfscaffold command on this project")):
         recovered = recover(root)
         if recovered:
             report(f"Recovered: {recovered}")
         project = load_project(root)
         if project.lock_file.exists():
-            read_uv_lock(
-                project.lock_file.read_text(encoding="utf-8"), source=str(project.lock_file)
-            )  # exit 2 if broken
+            read_uv_lock(project.lock_text(), source=str(project.lock_file))  # exit 2 if broken
         rules = project.rules(request.rule_files)
         start = time.perf_counter()
         with scratch_directory(root) as scratch:
@@ -141,7 +140,7 @@ def check_lock(request: LockRequest) -> LockCheck:
     project = load_project(root)
     if not project.lock_file.is_file():
         raise FindingsError(f"{root} has no uv.lock", hint="run `hfscaffold lock`")
-    pins = read_uv_lock(project.lock_file.read_text(encoding="utf-8"), source=str(project.lock_file))
+    pins = read_uv_lock(project.lock_text(), source=str(project.lock_file))
     stale = None
     try:
         Uv(offline=request.offline).lock(root, check=True)

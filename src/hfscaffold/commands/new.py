@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
@@ -30,7 +31,7 @@ from hfscaffold.commands.sync import refuse_foreign_environment, stamp
 from hfscaffold.errors import ExternalError, HfscaffoldError, UserError
 from hfscaffold.matrix import RuleSet, Violation, builtin_rules
 from hfscaffold.naming import package_name, validate_project_name
-from hfscaffold.project import check_project_table, load_project
+from hfscaffold.project import check_project_table, check_python_version_file, load_project
 from hfscaffold.pyproject import pin_requirements, set_matrix_constraints, set_tool_setting
 from hfscaffold.resolution import Resolution, resolve
 from hfscaffold.trust import code_it_would_run
@@ -236,6 +237,9 @@ def _check_template_project(template: str, staging: Path, *, trusted: bool) -> N
         pyproject.read_text(encoding="utf-8"), source=f"{template}: pyproject.toml", hint="fix the template"
     )
     reasons = [] if trusted else code_it_would_run(data)
+    if not trusted:
+        check_python_version_file(staging / ".python-version")
+        reasons += [f"its own {name}, which configures uv" for name in ("uv.toml",) if os.path.lexists(staging / name)]
     if reasons:
         raise UserError(
             f"the template {template} would run code of its own when the project is locked or synced: {'; '.join(reasons)}",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hfscaffold.adapters.environment import layout_problem, python_version, stamped_elsewhere, write_stamp
-from hfscaffold.adapters.fs import sweep_temp_files
+from hfscaffold.adapters.fs import real, sweep_temp_files
 from hfscaffold.adapters.git import tracks_anything_under
 from hfscaffold.adapters.transaction import project_lock, recover
 from hfscaffold.adapters.uv import Uv
@@ -24,7 +24,7 @@ from hfscaffold.project import Project, load_project
 
 
 def _same(a: Path, b: Path) -> bool:
-    return a.absolute().resolve() == b.absolute().resolve()
+    return real(a.absolute()) == real(b.absolute())
 
 
 def variables_problem(project: Project, environ: Mapping[str, str] | None = None) -> str | None:
@@ -99,6 +99,7 @@ def sync_environment(project: Project, *, uv: Uv, python: str | None = None) -> 
 
 def sync_project(root: Path, *, offline: bool = False, report: Callable[[str], None] = lambda _: None) -> SyncResult:
     root = root.absolute()
+    load_project(root)  # refused before anything is written (the lock file included)
     with project_lock(root, on_wait=lambda: report("Waiting for another hfscaffold command on this project")):
         recovered = recover(root)
         if recovered:

@@ -25,7 +25,7 @@ from hfscaffold.adapters import render
 from hfscaffold.adapters.fs import process_alive, staging_directory, sweep_scratch, write_atomic
 from hfscaffold.adapters.git import git
 from hfscaffold.adapters.render import ANSWERS, read_answers
-from hfscaffold.errors import FindingsError, UserError
+from hfscaffold.errors import ExternalError, FindingsError, UserError
 
 BUNDLED = "hfscaffold:project"
 # Copier reads the old template's place from an answers file in the project: a scratch copy,
@@ -69,6 +69,8 @@ def bundled_template(version: str) -> Path | None:
     """The template a given hfscaffold version rendered, if this installation carries it."""
     if version == __version__:
         return render.template_path("project")
+    if not re.fullmatch(r"[0-9][0-9A-Za-z.+!-]{0,39}", version):  # read from the answers: never a path
+        return None
     history = render.template_path("project").parent / "history" / version
     return history if history.is_dir() else None
 
@@ -77,8 +79,12 @@ def _scratch_answers_name() -> str:
     return f".hfscaffold-{os.getpid()}-update-answers.yml"
 
 
-def _exclude_file(root: Path) -> Path:
-    return root / ".git" / "info" / "exclude"
+def _exclude_file(root: Path) -> tuple[Path, str]:
+    """The repository's exclude file, and the project's folder within the repository ("" at its
+    top): the project may be a folder of a larger repository, or a worktree."""
+    exclude = git("rev-parse", "--git-path", "info/exclude", cwd=root).strip()
+    prefix = git("rev-parse", "--show-prefix", cwd=root).strip()
+    return (root / exclude), prefix
 
 
 def sweep_update_leftovers(root: Path) -> None:
@@ -88,8 +94,11 @@ def sweep_update_leftovers(root: Path) -> None:
         match = _SCRATCH_ANSWERS.match(path.name)
         if match and not process_alive(int(match.group(1))) and not path.is_dir():
             path.unlink(missing_ok=True)
-    exclude = _exclude_file(root)
-    if exclude.is_file() and not exclude.is_symlink():
+    try:
+        exclude, _ = _exclude_file(root)
+    except ExternalError:
+        exclude = None  # not a git repository: nothing was excluded
+    if exclude is not None and exclude.is_file() and not exclude.is_symlink():
         lines = exclude.read_text(encoding="utf-8").splitlines(keepends=True)
         kept = [line for line in lines if not _dead_exclude_line(line)]
         if kept != lines:
@@ -98,25 +107,26 @@ def sweep_update_leftovers(root: Path) -> None:
 
 
 def _dead_exclude_line(line: str) -> bool:
-    match = _SCRATCH_ANSWERS.match(line.strip().lstrip("/"))
+    match = _SCRATCH_ANSWERS.match(line.strip().rsplit("/", 1)[-1])
     return match is not None and not process_alive(int(match.group(1)))
 
 
 @contextmanager
 def _excluded(root: Path, name: str) -> Iterator[None]:
     """``name`` ignored by git while the block runs (Copier refuses a project with untracked files)."""
-    exclude = _exclude_file(root)
+    exclude, prefix = _exclude_file(root)
     if exclude.is_symlink():
         raise UserError(f"{exclude} is a link: refused", hint="replace it with a file")
+    pattern = f"/{prefix}{name}"
     before = exclude.read_text(encoding="utf-8") if exclude.is_file() else None
     exclude.parent.mkdir(parents=True, exist_ok=True)
     separator = "" if not before or before.endswith("\n") else "\n"
-    write_atomic(exclude, f"{before or ''}{separator}/{name}\n")
+    write_atomic(exclude, f"{before or ''}{separator}{pattern}\n")
     try:
         yield
     finally:
         current = exclude.read_text(encoding="utf-8") if exclude.is_file() else ""
-        remaining = "".join(line for line in current.splitlines(keepends=True) if line.strip() != f"/{name}")
+        remaining = "".join(line for line in current.splitlines(keepends=True) if line.strip() != pattern)
         if before is None and not remaining.strip():
             exclude.unlink(missing_ok=True)
         else:
@@ -185,7 +195,11 @@ def update_project(
     header = "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n\n"
     write_atomic(answers_file, header + yaml.safe_dump(recorded, sort_keys=True, indent=4, default_flow_style=False))
 
-    changed = [line[3:] for line in _git("status", "--porcelain", cwd=root).splitlines()]
+    prefix = git("rev-parse", "--show-prefix", cwd=root).strip()
+    # Porcelain paths are relative to the repository's top: make them the project's own.
+    changed = [
+        line[3:].removeprefix(prefix) for line in _git("status", "--porcelain", "--", ".", cwd=root).splitlines()
+    ]
     conflicts = [path for path in changed if _has_conflict_markers(root / path)]
     return UpdateResult(root, made_with, __version__, changed=sorted(changed), conflicts=sorted(conflicts))
 

@@ -160,6 +160,7 @@ def _lock_args(request: UpgradeRequest, targets: set[str], cooldown: str | None,
 def propose(request: UpgradeRequest, *, report: Callable[[str], None] = lambda _: None) -> UpgradeResult:
     root = request.project.absolute()
     if request.apply:
+        load_project(root)  # refused before anything is written (the lock file included)
         with project_lock(root, on_wait=lambda: report("Waiting for another hfscaffold command on this project")):
             recovered = recover(root)
             if recovered:
@@ -172,7 +173,7 @@ def _propose(request: UpgradeRequest, root: Path, report: Callable[[str], None])
     project = load_project(root)
     if not project.lock_file.is_file():
         raise FindingsError(f"{root} has no uv.lock", hint="run `hfscaffold lock` first")
-    current_text = project.lock_file.read_text(encoding="utf-8")
+    current_text = project.lock_text()
     current = read_uv_lock(current_text, source=str(project.lock_file))
     targets = _targets(request, project, current)
     rules = project.rules(request.rule_files)
