@@ -31,14 +31,15 @@ OUTSIDE_WORLD = {"subprocess", "copier", "plumbum"}
 USER_INTERFACE = {"click", "rich"}
 
 
-def imported(module: Path) -> set[str]:
-    """The top-level names of everything ``module`` imports, wherever the import stands."""
+def imported(module: Path, *, depth: int = 1) -> set[str]:
+    """The names of everything ``module`` imports, wherever the import stands, cut to their first
+    ``depth`` parts (``hfscaffold.operations.sync`` at depth 3)."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(module.read_text(), filename=str(module))):
         if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
+            names |= {".".join(alias.name.split(".")[:depth]) for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.add(".".join(node.module.split(".")[:depth]))
     return names
 
 
@@ -57,6 +58,26 @@ def test_core_modules_import_neither_click_nor_rich_nor_the_outside_world(name: 
     assert imported(PACKAGE / f"{name}.py") & (USER_INTERFACE | OUTSIDE_WORLD) == set()
 
 
+OPERATIONS = sorted((PACKAGE / "operations").glob("[!_]*.py"))
+
+
+@pytest.mark.parametrize("module", OPERATIONS, ids=lambda m: m.stem)
+def test_no_operation_imports_another(module: Path) -> None:
+    """What two commands share lives in the core or an adapter, never in one of them."""
+    others = {f"hfscaffold.operations.{m.stem}" for m in OPERATIONS if m != module}
+    assert imported(module, depth=3) & others == set()
+
+
+@pytest.mark.parametrize(
+    "module",
+    [m for m in MODULES if "operations" not in m.parts and m.name not in ("_commands.py",) and m.parent.name != "cli"],
+    ids=lambda m: str(m.relative_to(PACKAGE)),
+)
+def test_nothing_below_the_operations_imports_them(module: Path) -> None:
+    assert not any(name.startswith("hfscaffold.operations") for name in imported(module, depth=3))
+
+
 def test_the_lists_above_name_real_modules() -> None:
+    assert len(OPERATIONS) >= 8
     assert all((PACKAGE / f"{name}.py").is_file() for name in CORE)
     assert any("adapters" in m.parts for m in MODULES)

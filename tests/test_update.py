@@ -136,7 +136,7 @@ def test_a_killed_update_leaves_nothing_the_next_one_does_not_clean(old_project:
     import tempfile
 
     from hfscaffold.adapters.fs import process_alive
-    from hfscaffold.commands.update import sweep_update_leftovers
+    from hfscaffold.operations.update import sweep_update_leftovers
 
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     command = [

@@ -11,9 +11,9 @@ from fakeindex import FakeDist, FakeIndex
 from packaging.version import Version
 
 from hfscaffold import _toml
-from hfscaffold.commands.upgrade import parse_cooldown, upload_times
 from hfscaffold.errors import UserError
 from hfscaffold.policy import Policy
+from hfscaffold.proposal import parse_cooldown, upload_times
 from hfscaffold.review import level_of
 
 PYPROJECT = """\

@@ -108,8 +108,8 @@ def new(
       hfscaffold new demo --task text-classification
     """
     from hfscaffold.catalog import choose, load_tasks, split_with_items
-    from hfscaffold.commands.new import NewRequest, PythonChoice, create_project
     from hfscaffold.matrix import load_rules
+    from hfscaffold.operations.new import NewRequest, PythonChoice, create_project
 
     out = Output(quiet=quiet or output_format == "json")
     preset = load_tasks().get(task) if task else None
@@ -223,8 +223,8 @@ def check(
     requirements / pip freeze file; - reads one of those from standard input. Exit 1 when an
     error rule fires.
     """
-    from hfscaffold.commands.check import CheckRequest
-    from hfscaffold.commands.check import check as run_check
+    from hfscaffold.operations.check import CheckRequest
+    from hfscaffold.operations.check import check as run_check
 
     request = CheckRequest(
         target=target,
@@ -296,7 +296,7 @@ def lock(
     """
     import json
 
-    from hfscaffold.commands.lock import LockRequest, check_lock, lock_project
+    from hfscaffold.operations.lock import LockRequest, check_lock, lock_project
     from hfscaffold.output import violation_lines
 
     request = LockRequest(project=project, offline=offline, pylock=pylock, verify=verify, rule_files=rule_files)
@@ -351,7 +351,7 @@ def sync(project: Path, offline: bool, quiet: bool, output_format: str) -> None:
     Refuses (exit 1) an environment that is not the project's own: an active virtualenv or
     conda env, UV_PROJECT_ENVIRONMENT, a .venv that links elsewhere or belongs to another project.
     """
-    from hfscaffold.commands.sync import sync_project
+    from hfscaffold.operations.sync import sync_project
 
     out = Output(quiet=quiet or output_format == "json")
     with out.working("Building the environment with uv"):
@@ -377,7 +377,7 @@ def doctor(project: Path, offline: bool, output_format: str) -> None:
 
     Exit 1 on any problem; `hfscaffold sync` repairs drift.
     """
-    from hfscaffold.commands.doctor import diagnose
+    from hfscaffold.operations.doctor import diagnose
     from hfscaffold.output import fix_text
 
     report = diagnose(project, offline=offline)
@@ -451,7 +451,8 @@ def upgrade(
     explained: what moved, how far, release notes, what was held back and why. Nothing changes
     without --apply. Exit 1 when the matrix blocks the proposal.
     """
-    from hfscaffold.commands.upgrade import UpgradeRequest, propose
+    from hfscaffold.operations.upgrade import UpgradeRequest
+    from hfscaffold.operations.upgrade import upgrade as run_upgrade
     from hfscaffold.policy import parse_policy
 
     out = Output(quiet=output_format != "text")
@@ -460,7 +461,7 @@ def upgrade(
         cooldown=cooldown, rule_files=rule_files,
     )  # fmt: skip
     with out.working("Resolving the proposal with uv"):
-        result = propose(request, report=out.step)
+        result = run_upgrade(request, report=out.step)
     _emit_review(result.review, output_format, report_file, title="Dependency upgrade proposal")
     if result.applied:
         out.step(f"Applied: wrote {', '.join(result.changed)}")
@@ -487,8 +488,8 @@ def update(project: Path, from_template: Path | None, no_lock: bool, offline: bo
     conflicts are shown inline and reported (exit 1). Then the project is locked again.
     The project must be under git with no uncommitted changes.
     """
-    from hfscaffold.commands.lock import LockRequest, lock_project
-    from hfscaffold.commands.update import require_no_conflicts, update_project
+    from hfscaffold.operations.lock import LockRequest, lock_project
+    from hfscaffold.operations.update import require_no_conflicts, update_project
 
     out = Output(quiet=output_format == "json")
     result = update_project(project, from_template=from_template, report=out.step)
@@ -517,7 +518,7 @@ def update(project: Path, from_template: Path | None, no_lock: bool, offline: bo
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def why(package: str, project: Path, output_format: str) -> None:
     """Explain why PACKAGE is at its version: who requires it, which matrix rule constrains it."""
-    from hfscaffold.commands.explain import why as explain
+    from hfscaffold.operations.explain import why as explain
 
     result = explain(project, package)
     if output_format == "json":
@@ -546,7 +547,7 @@ def why(package: str, project: Path, output_format: str) -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def status(projects: tuple[Path, ...], offline: bool, no_index: bool, output_format: str) -> None:
     """One line per project: template lag, matrix findings, newer patch releases, lock age."""
-    from hfscaffold.commands.explain import status as project_status
+    from hfscaffold.operations.explain import status as project_status
 
     rows = [project_status(p, offline=offline, look_up=not no_index) for p in (projects or (Path("."),))]
     broken = [r for r in rows if r.error]
@@ -691,8 +692,8 @@ def matrix_verify(
     import platform
 
     from hfscaffold.adapters.uv import Uv
-    from hfscaffold.commands.verify import record_verifications, verify_rule
     from hfscaffold.matrix import builtin_rule_file, load_rules
+    from hfscaffold.operations.verify import record_verifications, verify_rule
 
     rules = load_rules(rule_files)
     chosen = [rules.get(rule_id) for rule_id in rule_ids] if rule_ids else list(rules)
@@ -738,8 +739,8 @@ def matrix_verify(
 )
 def matrix_export(output_format: str, rule_files: tuple[Path, ...]) -> None:
     """The rules' fixes as pip/uv constraints or Renovate packageRules, for any project."""
-    from hfscaffold.commands.explain import export_constraints, export_renovate
     from hfscaffold.matrix import load_rules
+    from hfscaffold.operations.explain import export_constraints, export_renovate
 
     rules = load_rules(rule_files)
     click.echo(export_constraints(rules) if output_format == "constraints" else export_renovate(rules), nl=False)

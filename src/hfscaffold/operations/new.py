@@ -24,10 +24,10 @@ from hfscaffold.adapters.fs import (
     write_atomic,
     write_new,
 )
+from hfscaffold.adapters.imports import ImportCheck, import_failure, verify_and_record
 from hfscaffold.adapters.uv import Uv
+from hfscaffold.adapters.venv import refuse_foreign_environment, stamp
 from hfscaffold.catalog import Choice, Task
-from hfscaffold.commands.imports import ImportCheck, import_failure, verify_and_record
-from hfscaffold.commands.sync import refuse_foreign_environment, stamp
 from hfscaffold.errors import ExternalError, HfscaffoldError, UserError
 from hfscaffold.matrix import RuleSet, Violation, builtin_rules
 from hfscaffold.naming import package_name, validate_project_name

@@ -1,9 +1,10 @@
-"""``hfscaffold upgrade``: a new lock as a proposal, reviewed before anything changes.
+"""An upgrade proposal: a new lock resolved away from the project, and its review. Shared by
+``upgrade`` (which may then apply it) and ``status`` (which counts the patch releases it finds).
 
 The proposal is resolved on a scratch copy: the chosen pins are opened up to what the policy
 allows, releases younger than the cooldown are excluded (uv's ``exclude-newer``), a fresh
 ``x.y.0`` of an HF package is held back until its first patch release, and the matrix checks and
-repairs the result. Without ``--apply`` the project is not touched at all.
+repairs the result. The project is not touched at all.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,14 +22,12 @@ from packaging.utils import canonicalize_name
 
 from hfscaffold import _toml
 from hfscaffold.adapters.fs import copy_project_files, scratch_directory
-from hfscaffold.adapters.transaction import Transaction, project_lock, recover
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.catalog import load_catalog
 from hfscaffold.errors import ExternalError, FindingsError, UserError, quoted
 from hfscaffold.pins import PinSet, read_uv_lock
 from hfscaffold.policy import Policy, family_of
 from hfscaffold.project import Project, load_project
-from hfscaffold.pyproject import pin_requirements, set_matrix_constraints, set_tool_setting
 from hfscaffold.resolution import Resolution, resolve
 from hfscaffold.review import HeldBack, Review, advisory_review, diff
 
@@ -38,21 +37,24 @@ _HOLD_COMMENT = "hfscaffold upgrade: hold"
 
 
 @dataclass(frozen=True)
-class UpgradeRequest:
+class ProposalRequest:
     project: Path
     packages: tuple[str, ...] = ()
     policy: Policy = Policy.PATCH
-    apply: bool = False
     offline: bool = False
     cooldown: str | None = None  # None: the project's setting, else 7 days; "0 days" turns it off
     rule_files: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
-class UpgradeResult:
+class Proposal:
     review: Review
-    applied: bool = False
-    changed: list[str] = field(default_factory=list)
+    resolution: Resolution | None = None  # None when the matrix blocked it
+    lock: str | None = None  # the proposal's uv.lock (resolved with the cooldown)
+
+    @property
+    def applicable(self) -> bool:
+        return self.resolution is not None and not self.review.blocked and bool(self.review.changes)
 
 
 _LONGEST_COOLDOWN = timedelta(days=3650)
@@ -86,7 +88,7 @@ def upload_times(lock_text: str) -> dict[str, datetime]:
     return times
 
 
-def _targets(request: UpgradeRequest, project: Project, current: PinSet) -> set[str]:
+def _targets(request: ProposalRequest, project: Project, current: PinSet) -> set[str]:
     direct = set(project.constraints())
     if not request.packages:
         return direct
@@ -143,7 +145,7 @@ def _scratch_pyproject(
     return tomlkit.dumps(document), ranges
 
 
-def _lock_args(request: UpgradeRequest, targets: set[str], cooldown: str | None, current_lock: str) -> list[str]:
+def _lock_args(request: ProposalRequest, targets: set[str], cooldown: str | None, current_lock: str) -> list[str]:
     args = (
         ["--upgrade"] if not request.packages else [a for name in sorted(targets) for a in ("--upgrade-package", name)]
     )
@@ -157,19 +159,12 @@ def _lock_args(request: UpgradeRequest, targets: set[str], cooldown: str | None,
     return args
 
 
-def propose(request: UpgradeRequest, *, report: Callable[[str], None] = lambda _: None) -> UpgradeResult:
-    root = request.project.absolute()
-    if request.apply:
-        load_project(root)  # refused before anything is written (the lock file included)
-        with project_lock(root, on_wait=lambda: report("Waiting for another hfscaffold command on this project")):
-            recovered = recover(root)
-            if recovered:
-                report(f"Recovered: {recovered}")
-            return _propose(request, root, report)
-    return _propose(request, root, report)  # read only: not even the project lock file is created
+def propose(request: ProposalRequest, *, report: Callable[[str], None] = lambda _: None) -> Proposal:
+    """Resolve and review the proposal; the project is read, never written (not even a lock file)."""
+    return _propose(request, request.project.absolute(), report)
 
 
-def _propose(request: UpgradeRequest, root: Path, report: Callable[[str], None]) -> UpgradeResult:
+def _propose(request: ProposalRequest, root: Path, report: Callable[[str], None]) -> Proposal:
     project = load_project(root)
     if not project.lock_file.is_file():
         raise FindingsError(f"{root} has no uv.lock", hint="run `hfscaffold lock` first")
@@ -199,7 +194,7 @@ def _propose(request: UpgradeRequest, root: Path, report: Callable[[str], None])
                     lock_args=tuple(_lock_args(request, targets, cooldown, current_text)), keep_previous=False,
                 )  # fmt: skip
             except FindingsError as exc:
-                return UpgradeResult(review=Review(**{**base.__dict__, "blocked": [exc.message]}))
+                return Proposal(review=Review(**{**base.__dict__, "blocked": [exc.message]}))
             fresh = (
                 {
                     name: str(version)
@@ -234,13 +229,11 @@ def _propose(request: UpgradeRequest, root: Path, report: Callable[[str], None])
             advisories_fixed=fixed,
             advisories_remaining=remaining,
         )
-        if not request.apply or review.blocked or not review.changes:
-            return UpgradeResult(review=review)
-        return UpgradeResult(review=review, applied=True, changed=_apply(project, scratch, resolution, uv))
+        return Proposal(review=review, resolution=resolution, lock=(scratch / "uv.lock").read_text(encoding="utf-8"))
 
 
 def _held_by_cooldown(
-    request: UpgradeRequest,
+    request: ProposalRequest,
     scratch: Path,
     uv: Uv,
     current_text: str,
@@ -279,21 +272,3 @@ def _family_split(current: PinSet, proposal: PinSet) -> list[str]:
                 f"{', '.join(moved)} would move without {', '.join(still)}; they are released together and only move as one unit"
             )
     return blocked
-
-
-def _apply(project: Project, scratch: Path, resolution: Resolution, uv: Uv) -> list[str]:
-    """Exact pins for the new versions, the matrix's constraints, a lock without the cooldown."""
-    pins = {name: str(v) for name in project.constraints() if (v := resolution.pins.version(name)) is not None}
-    text = pin_requirements(project.pyproject.read_text(encoding="utf-8"), pins)
-    text = set_matrix_constraints(text, resolution.applied)  # the proposal's, replacing the old pins' ones
-    text = set_tool_setting(text, "matrix-rules", sorted(resolution.applied))
-    (scratch / "pyproject.toml").write_text(text, encoding="utf-8")
-    uv.relock(scratch)  # without the cooldown, from the proposal's lock
-    transaction = Transaction(project.root)
-    changed = []
-    for name in ("pyproject.toml", "uv.lock"):
-        if (scratch / name).read_bytes() != (project.root / name).read_bytes():
-            transaction.stage(name, (scratch / name).read_bytes())
-            changed.append(name)
-    transaction.commit()
-    return changed

@@ -24,7 +24,7 @@ from hfscaffold.pyproject import set_tool_setting
 from hfscaffold.resolution import Resolution, resolve
 
 if TYPE_CHECKING:
-    from hfscaffold.commands.imports import ImportCheck
+    from hfscaffold.adapters.imports import ImportCheck
 
 _MATRIX_COMMENT = re.compile(r"#\s*hfscaffold matrix:\s*([a-z0-9-]+)")
 
@@ -98,8 +98,8 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
         imports = None
         if request.verify:
             # Imported here: the catalog and the environment machinery cost start-up time.
-            from hfscaffold.commands.imports import import_failure, verify_and_record
-            from hfscaffold.commands.sync import sync_environment
+            from hfscaffold.adapters.imports import import_failure, verify_and_record
+            from hfscaffold.adapters.venv import sync_environment
 
             locked = load_project(root)
             sync_environment(locked, uv=uv)

@@ -13,7 +13,7 @@ from packaging.version import Version
 from hfscaffold.adapters.environment import EnvironmentReport, inspect_environment_fully, interpreter_of, read_stamp
 from hfscaffold.adapters.transaction import pending
 from hfscaffold.adapters.uv import Uv
-from hfscaffold.commands.sync import venv_problem
+from hfscaffold.adapters.venv import venv_problem
 from hfscaffold.errors import UserError
 from hfscaffold.matrix import Violation, advisories, breakages, evaluate
 from hfscaffold.project import Project, load_project

@@ -126,10 +126,10 @@ def _status(root: Path, *, offline: bool, look_up: bool) -> Status:
     age = (time.time() - project.lock_file.stat().st_mtime) / 86400
     newer: list[str] | None = None
     if look_up:
-        from hfscaffold.commands.upgrade import UpgradeRequest, propose
+        from hfscaffold.proposal import ProposalRequest, propose
 
         try:
-            review = propose(UpgradeRequest(project=project.root, offline=offline, cooldown="0 days")).review
+            review = propose(ProposalRequest(project=project.root, offline=offline, cooldown="0 days")).review
             newer = [
                 f"{c.name} {c.old} -> {c.new}"
                 for c in review.changes

@@ -1,8 +1,10 @@
-"""``hfscaffold sync``: build the project's own environment from its lock, and stamp it.
+"""The project's own environment: whether ``.venv`` is it (or would install elsewhere), building it
+from the lock with uv, and the stamp that says so. Shared by ``sync``, ``new``, ``lock --verify``
+and ``doctor``.
 
 One project, one environment: an environment that belongs elsewhere (an active virtualenv or
-conda env, UV_PROJECT_ENVIRONMENT, a .venv that links away or was stamped by another project) is
-refused before anything is installed anywhere.
+conda env, UV_PROJECT_ENVIRONMENT, a .venv that links away, was stamped for another place or came
+with a clone) is refused before anything is installed anywhere.
 """
 
 from __future__ import annotations
@@ -10,17 +12,16 @@ from __future__ import annotations
 import os
 import platform
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from hfscaffold.adapters.environment import layout_problem, python_version, stamped_elsewhere, write_stamp
 from hfscaffold.adapters.fs import real, sweep_temp_files
 from hfscaffold.adapters.git import tracks_anything_under
-from hfscaffold.adapters.transaction import project_lock, recover
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.errors import FindingsError
-from hfscaffold.project import Project, load_project
+from hfscaffold.project import Project
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -95,16 +96,3 @@ def sync_environment(project: Project, *, uv: Uv, python: str | None = None) -> 
     version = python_version(interpreter) if interpreter.exists() else platform.python_version()
     record = stamp(project, version)
     return SyncResult(project=project.root, stamp=record, seconds=time.perf_counter() - start)
-
-
-def sync_project(root: Path, *, offline: bool = False, report: Callable[[str], None] = lambda _: None) -> SyncResult:
-    root = root.absolute()
-    load_project(root)  # refused before anything is written (the lock file included)
-    with project_lock(root, on_wait=lambda: report("Waiting for another hfscaffold command on this project")):
-        recovered = recover(root)
-        if recovered:
-            report(f"Recovered: {recovered}")
-        project = load_project(root)
-        if not project.lock_file.is_file():
-            raise FindingsError(f"{root} has no uv.lock", hint="run `hfscaffold lock` first")
-        return sync_environment(project, uv=Uv(offline=offline))
