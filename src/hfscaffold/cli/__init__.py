@@ -16,20 +16,41 @@ from hfscaffold.errors import ExitCode, HfscaffoldError
 
 CONTEXT_SETTINGS: dict[str, object] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
-# name -> (function in hfscaffold._commands, the first paragraph of its help)
-COMMANDS: dict[str, tuple[str, str]] = {
-    "check": ("check", "Check pins against the compatibility matrix: a project, uv.lock, pylock.toml or requirements."),
-    "components": ("components", "List the components hfscaffold knows (the HF stack and its companions)."),
-    "diff": ("diff_command", "Review the change between two pin sets (uv.lock, pylock.toml, requirements)."),
-    "doctor": ("doctor", "Check the project's environment: drift from the lock, stamp, Python, matrix, torch build."),
-    "lock": ("lock", "Regenerate uv.lock from pyproject.toml, steered by the matrix, written atomically."),
-    "matrix": ("matrix", "The compatibility matrix: known-bad combinations of the HF stack, with evidence."),
-    "new": ("new", "Create project NAME with exact pins, a uv lock and its own environment."),
-    "status": ("status", "One line per project: template lag, matrix findings, newer patch releases, lock age."),
-    "sync": ("sync", "Build the project's own environment (.venv) exactly from uv.lock, and stamp it."),
-    "update": ("update", "Bring the project to the current template, keeping its answers and your edits."),
-    "upgrade": ("upgrade", "Propose an upgrade of PACKAGEs (default: every pin) with a review report."),
-    "why": ("why", "Explain why PACKAGE is at its version: who requires it, which matrix rule constrains it."),
+# name -> (the module in hfscaffold.cli that defines it, the command's function, the first
+# paragraph of its help); a test keeps the table equal to the commands' own help.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "check": (
+        "check",
+        "check",
+        "Check pins against the compatibility matrix: a project, uv.lock, pylock.toml or requirements.",
+    ),
+    "components": (
+        "components",
+        "components",
+        "List the components hfscaffold knows (the HF stack and its companions).",
+    ),
+    "diff": ("upgrade", "diff_command", "Review the change between two pin sets (uv.lock, pylock.toml, requirements)."),
+    "doctor": (
+        "doctor",
+        "doctor",
+        "Check the project's environment: drift from the lock, stamp, Python, matrix, torch build.",
+    ),
+    "lock": ("lock", "lock", "Regenerate uv.lock from pyproject.toml, steered by the matrix, written atomically."),
+    "matrix": ("matrix", "matrix", "The compatibility matrix: known-bad combinations of the HF stack, with evidence."),
+    "new": ("new", "new", "Create project NAME with exact pins, a uv lock and its own environment."),
+    "status": (
+        "explain",
+        "status",
+        "One line per project: template lag, matrix findings, newer patch releases, lock age.",
+    ),
+    "sync": ("sync", "sync", "Build the project's own environment (.venv) exactly from uv.lock, and stamp it."),
+    "update": ("update", "update", "Bring the project to the current template, keeping its answers and your edits."),
+    "upgrade": ("upgrade", "upgrade", "Propose an upgrade of PACKAGEs (default: every pin) with a review report."),
+    "why": (
+        "explain",
+        "why",
+        "Explain why PACKAGE is at its version: who requires it, which matrix rule constrains it.",
+    ),
 }
 
 
@@ -40,15 +61,16 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in COMMANDS:
             return None
-        from hfscaffold import _commands
+        import importlib
 
-        command: click.Command = getattr(_commands, COMMANDS[cmd_name][0])
+        module, function, _ = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(f"hfscaffold.cli.{module}"), function)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
         rows = [
-            (name, click.Command(name, help=entry[1]).get_short_help_str(limit))
+            (name, click.Command(name, help=entry[2]).get_short_help_str(limit))
             for name, entry in sorted(COMMANDS.items())
         ]
         with formatter.section("Commands"):

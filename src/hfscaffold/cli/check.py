@@ -1,0 +1,65 @@
+"""``hfscaffold check``: pins against the compatibility matrix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hfscaffold.cli._options import format_option, rules_option
+from hfscaffold.errors import ExitCode
+
+
+@click.command()
+@click.argument("target", default=".", metavar="[PATH | -]")
+@click.option("--env", "environment", is_flag=True, help="Check the installed environment (the project's .venv).")
+@click.option(
+    "--python", "python", type=click.Path(path_type=Path, dir_okay=False), help="Check this interpreter's environment."
+)
+@rules_option
+@click.option("--fail-on-advisories", is_flag=True, help="Exit 1 on a security advisory of error severity too.")
+@format_option("text", "json")
+def check(
+    target: str,
+    environment: bool,
+    python: Path | None,
+    rule_files: tuple[Path, ...],
+    fail_on_advisories: bool,
+    output_format: str,
+) -> None:
+    """Check pins against the compatibility matrix: a project, uv.lock, pylock.toml or requirements.
+
+    PATH is a project folder (default: the current one), a uv.lock, a pylock.toml, or a
+    requirements / pip freeze file; - reads one of those from standard input. Exit 1 when an
+    error rule fires.
+    """
+    from hfscaffold.operations.check import CheckRequest
+    from hfscaffold.operations.check import check as run_check
+
+    request = CheckRequest(
+        target=target,
+        environment=environment,
+        python=python,
+        rule_files=rule_files,
+        fail_on_advisories=fail_on_advisories,
+    )
+    result = run_check(request)
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        from hfscaffold.cli._text import check_summary, violation_lines
+
+        for violation in result.violations:
+            click.echo("\n".join(violation_lines(violation)))
+        for violation in result.allowed:
+            click.echo("\n".join(violation_lines(violation, allowed=True)))
+        for violation in result.advisories:
+            click.echo("\n".join(violation_lines(violation)))
+        summary = check_summary(
+            len(result.pins), result.pins.source, len(result.rules), result.violations, len(result.advisories)
+        )
+        click.echo(summary)
+    if result.errors:
+        click.get_current_context().exit(ExitCode.FINDINGS)

@@ -1,0 +1,70 @@
+"""``hfscaffold why`` and ``hfscaffold status``: the knowledge, explained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hfscaffold.cli._options import format_option, offline_option, project_option
+from hfscaffold.errors import ExitCode
+
+
+@click.command()
+@click.argument("package")
+@project_option
+@format_option("text", "json")
+def why(package: str, project: Path, output_format: str) -> None:
+    """Explain why PACKAGE is at its version: who requires it, which matrix rule constrains it."""
+    from hfscaffold.operations.explain import why as explain
+
+    result = explain(project, package)
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps(result.as_json(), indent=2))
+        return
+    click.echo(f"{result.package} {', '.join(result.versions)}")
+    click.echo(
+        f"  pinned by the project: {result.direct}" if result.direct else "  not a direct requirement of the project"
+    )
+    for owner in result.required_by:
+        click.echo(f"  required by {owner}")
+    for line in result.constraints:
+        click.echo(f"  constrained to {line}")
+    for line in result.advisories:
+        click.echo(f"  advisory {line}")
+    if result.policy:
+        click.echo(f"  {result.policy}")
+
+
+@click.command()
+@click.argument("projects", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
+@offline_option("Look up newer releases in uv's cache only.")
+@click.option("--no-index", "no_index", is_flag=True, help="Do not look up newer patch releases at all.")
+@format_option("text", "json")
+def status(projects: tuple[Path, ...], offline: bool, no_index: bool, output_format: str) -> None:
+    """One line per project: template lag, matrix findings, newer patch releases, lock age."""
+    from hfscaffold.operations.explain import status as project_status
+
+    rows = [project_status(p, offline=offline, look_up=not no_index) for p in (projects or (Path("."),))]
+    broken = [r for r in rows if r.error]
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps({"projects": [r.as_json() for r in rows]}, indent=2))
+        if broken:
+            click.get_current_context().exit(ExitCode.BAD_INPUT)
+        return
+    for r in rows:
+        if r.error:
+            click.echo(f"{r.project}: error: {r.error}")
+            continue
+        patches = "?" if r.newer_patches is None else str(len(r.newer_patches))
+        age = "?" if r.lock_age_days is None else f"{r.lock_age_days:g} days"
+        click.echo(
+            f"{r.project}: template {r.template}; {r.violations} matrix errors; {r.advisories} advisories; "
+            f"{patches} pins with a newer patch release; lock {age} old"
+        )
+    if broken:
+        click.get_current_context().exit(ExitCode.BAD_INPUT)  # a project that cannot be read is bad input

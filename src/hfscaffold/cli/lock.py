@@ -1,0 +1,83 @@
+"""``hfscaffold lock``: regenerate or check the lock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hfscaffold.cli._options import format_option, offline_option, project_option, quiet_option, rules_option
+from hfscaffold.cli._render import Output
+from hfscaffold.errors import ExitCode
+
+
+@click.command()
+@project_option
+@click.option(
+    "--check", "check_only", is_flag=True, help="Change nothing; exit 1 if uv.lock is stale or breaks a matrix rule."
+)
+@offline_option("Resolve from uv's cache only.")
+@click.option("--pylock", is_flag=True, help="Also write pylock.toml (PEP 751) for pip users.")
+@click.option("--verify", is_flag=True, help="Then sync and import every component in the project's environment.")
+@rules_option
+@quiet_option
+@format_option("text", "json")
+def lock(
+    project: Path,
+    check_only: bool,
+    offline: bool,
+    pylock: bool,
+    verify: bool,
+    rule_files: tuple[Path, ...],
+    quiet: bool,
+    output_format: str,
+) -> None:
+    """Regenerate uv.lock from pyproject.toml, steered by the matrix, written atomically.
+
+    Exact pins are kept and nothing is upgraded. With --check nothing changes: exit 1 when the
+    lock is stale for pyproject.toml or breaks a matrix rule (for CI and pre-commit).
+    """
+    import json
+
+    from hfscaffold.cli._text import violation_lines
+    from hfscaffold.operations.lock import LockRequest, check_lock, lock_project
+
+    request = LockRequest(project=project, offline=offline, pylock=pylock, verify=verify, rule_files=rule_files)
+    out = Output(quiet=quiet or output_format == "json")
+    if check_only:
+        verdict = check_lock(request)
+        if output_format == "json":
+            click.echo(json.dumps({
+                "project": str(verdict.project), "ok": verdict.ok, "stale": verdict.stale,
+                "violations": [v.as_json() for v in verdict.violations], "allowed": [v.as_json() for v in verdict.allowed],
+            }, indent=2))  # fmt: skip
+        else:
+            for violation in verdict.violations:
+                click.echo("\n".join(violation_lines(violation)))
+            if verdict.stale:
+                click.echo(f"stale: {verdict.stale}; run `hfscaffold lock`")
+            if verdict.ok and not quiet:
+                click.echo("uv.lock is current and clean against the matrix")
+        if not verdict.ok:
+            click.get_current_context().exit(ExitCode.FINDINGS)
+        return
+    with out.working("Resolving with uv and checking the matrix"):
+        result = lock_project(request, report=out.step)
+    for rule_id, option in result.resolution.applied.items():
+        out.step(
+            f"Steered around matrix rule {rule_id}: constrained " + ", ".join(f"{n}{s}" for n, s in option.items())
+        )
+    for violation in result.resolution.warnings:
+        out.step("\n".join(violation_lines(violation)))
+    if output_format == "json":
+        click.echo(json.dumps({
+            "project": str(result.project), "changed": result.changed, "steered": result.resolution.applied,
+            "resolved": result.resolution.uv.resolved_count, "recovered": result.recovered,
+            "imports": result.imports.record() if result.imports else None,
+        }, indent=2))  # fmt: skip
+        return
+    count = result.resolution.uv.resolved_count
+    written = ", ".join(result.changed) if result.changed else "nothing changed"
+    out.step(f"Locked {count if count is not None else 'all'} packages in {result.timings['lock']:.2f}s ({written})")
+    if result.imports is not None:
+        out.step(f"Synced and imported {len(result.imports.checked)} components: the lock works")

@@ -1,0 +1,128 @@
+"""``hfscaffold matrix``: list, show, verify and export the rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hfscaffold.cli._options import format_option, rules_option
+from hfscaffold.cli._render import Output, console
+from hfscaffold.errors import ExitCode
+
+
+@click.group()
+def matrix() -> None:
+    """The compatibility matrix: known-bad combinations of the HF stack, with evidence."""
+
+
+@matrix.command("list")
+@rules_option
+@format_option("table", "json")
+def matrix_list(rule_files: tuple[Path, ...], output_format: str) -> None:
+    """List every rule (JSON gives every field)."""
+    from hfscaffold.matrix import load_rules
+
+    rules = load_rules(rule_files)
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps({"rules": [r.model_dump(mode="json") for r in rules]}, indent=2))
+        return
+    from rich.table import Table
+
+    from hfscaffold.cli._text import fix_text
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("rule", "kind", "sev", "when", "fix", "verified"):
+        table.add_column(column, overflow="fold")
+    for r in rules:
+        when = ", ".join(f"{n}{s}" if s != "absent" else f"no {n}" for n, s in r.when.items())
+        table.add_row(r.id, r.kind, r.severity, when, fix_text(r), r.verified.on if r.verified else "")
+    terminal = console()
+    terminal.print(table)
+    terminal.print(f"{len(rules)} rules; `hfscaffold matrix show ID` for one rule with its evidence")
+
+
+@matrix.command("show")
+@click.argument("rule_id")
+@rules_option
+@format_option("text", "json")
+def matrix_show(rule_id: str, rule_files: tuple[Path, ...], output_format: str) -> None:
+    """Show one rule: versions, symptom, fix, probe and references."""
+    from hfscaffold.cli._text import rule_lines
+    from hfscaffold.matrix import load_rules
+
+    rule = load_rules(rule_files).get(rule_id)
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps(rule.model_dump(mode="json"), indent=2))
+        return
+    click.echo("\n".join(rule_lines(rule)))
+
+
+@matrix.command("verify")
+@click.argument("rule_ids", nargs=-1, metavar="[ID ...]")
+@click.option(
+    "--python", "python", metavar="PYTHON", help="Interpreter for the throwaway environments [default: this one]."
+)
+@click.option(
+    "--record", is_flag=True, help="Mark confirmed rules as verified in the rule file, with the versions used."
+)
+@rules_option
+@format_option("text", "json")
+def matrix_verify(
+    rule_ids: tuple[str, ...], python: str | None, record: bool, rule_files: tuple[Path, ...], output_format: str
+) -> None:
+    """Run rule probes in throwaway environments: the bad combination must fail, the fix pass.
+
+    Rules whose environments need torch are skipped. Exit 1 when a rule is not confirmed.
+    """
+    import platform
+
+    from hfscaffold.adapters.uv import Uv
+    from hfscaffold.matrix import builtin_rule_file, load_rules
+    from hfscaffold.operations.verify import record_verifications, verify_rule
+
+    rules = load_rules(rule_files)
+    chosen = [rules.get(rule_id) for rule_id in rule_ids] if rule_ids else list(rules)
+    out = Output(quiet=output_format == "json")
+    uv = Uv()
+    results = []
+    for rule in chosen:
+        result = verify_rule(rule, uv=uv, python=python, report=out.step)
+        results.append(result)
+        out.step(f"{rule.id}: {result.outcome} ({result.reason})")
+    if record:
+        python_version = platform.python_version() if python is None else python
+        confirmed = {r.rule.id: v for r in results if (v := r.record(python_version))}
+        targets = [builtin_rule_file(), *rule_files]
+        for target in targets:
+            record_verifications(target, confirmed)
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps({"verifications": [r.as_json() for r in results]}, indent=2))
+    else:
+        for r in results:
+            click.echo(f"{r.outcome:>13}  {r.rule.id}: {r.reason}")
+            for label, run in (("bad", r.bad), ("fixed", r.fixed)):
+                if run:
+                    pins = ", ".join(f"{n}=={run.pins[n]}" for n in r.rule.when if n in run.pins)
+                    verdict = "passed" if run.passed else f"failed: {run.output}"
+                    click.echo(f"               {label}: {pins}: probe {verdict}")
+    if any(r.outcome == "not confirmed" for r in results):
+        click.get_current_context().exit(ExitCode.FINDINGS)
+
+
+@matrix.command("export")
+@format_option("constraints", "renovate")
+@rules_option
+def matrix_export(output_format: str, rule_files: tuple[Path, ...]) -> None:
+    """The rules' fixes as pip/uv constraints or Renovate packageRules, for any project."""
+    from hfscaffold.matrix import load_rules
+    from hfscaffold.operations.explain import export_constraints, export_renovate
+
+    rules = load_rules(rule_files)
+    click.echo(export_constraints(rules) if output_format == "constraints" else export_renovate(rules), nl=False)

@@ -1,0 +1,130 @@
+"""``hfscaffold new``: options in, a project out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hfscaffold.cli._options import format_option, offline_option, quiet_option, rules_option
+from hfscaffold.cli._render import Output, shown
+
+
+@click.command()
+@click.argument("name")
+@click.option(
+    "--with",
+    "with_",
+    multiple=True,
+    metavar="ITEMS",
+    help="Components, comma separated, repeatable: NAME, NAME==X.Y.Z or any PEP 440 specifier.",
+)
+@click.option(
+    "--task", "task", metavar="TASK", help="A task preset (e.g. text-classification): components and runnable code."
+)
+@click.option("--python", "python", metavar="X.Y", help="Python minor version [default: the running one].")
+@click.option("--dest", type=click.Path(path_type=Path, file_okay=False), help="Folder to create [default: ./NAME].")
+@click.option(
+    "--torch",
+    "torch_backend",
+    default="pypi",
+    show_default=True,
+    metavar="BACKEND",
+    help="Where torch comes from: pypi, cpu, cuXYZ (e.g. cu128) or rocmX.Y.",
+)
+@click.option("--no-sync", is_flag=True, help="Lock only; do not build the environment.")
+@click.option("--no-lock", is_flag=True, help="Render only; no resolution (implies nothing is synced).")
+@click.option("--no-verify", is_flag=True, help="After syncing, skip importing each component.")
+@offline_option("Resolve from uv's cache only.")
+@click.option(
+    "--template", "template", metavar="PATH_OR_URL", help="Render your own Copier template instead of the bundled one."
+)
+@click.option("--trust", is_flag=True, help="Let --template run Copier tasks and Jinja extensions.")
+@click.option(
+    "--allow", "allow", multiple=True, metavar="RULE_ID", help="Accept a matrix rule your own pins hit (recorded)."
+)
+@rules_option
+@quiet_option
+@format_option("text", "json")
+def new(
+    name: str,
+    with_: tuple[str, ...],
+    task: str | None,
+    python: str | None,
+    dest: Path | None,
+    torch_backend: str,
+    no_sync: bool,
+    no_lock: bool,
+    no_verify: bool,
+    offline: bool,
+    template: str | None,
+    trust: bool,
+    allow: tuple[str, ...],
+    rule_files: tuple[Path, ...],
+    quiet: bool,
+    output_format: str,
+) -> None:
+    """Create project NAME with exact pins, a uv lock and its own environment.
+
+    \b
+    Examples:
+      hfscaffold new my-bert-project --with transformers,datasets,accelerate
+      hfscaffold new demo --task text-classification
+    """
+    from hfscaffold.catalog import choose, load_tasks, split_with_items
+    from hfscaffold.matrix import load_rules
+    from hfscaffold.operations.new import NewRequest, PythonChoice, create_project
+
+    out = Output(quiet=quiet or output_format == "json")
+    preset = load_tasks().get(task) if task else None
+    request = NewRequest(
+        name=name,
+        dest=(dest or Path(name)).absolute(),
+        choices=tuple(choose(split_with_items(with_), task=preset)),
+        task=preset,
+        python=PythonChoice.from_request(python),
+        torch_backend=torch_backend,
+        lock=not no_lock,
+        sync=not (no_sync or no_lock),
+        offline=offline,
+        rules=load_rules(rule_files),
+        allow=frozenset(allow),
+        verify=not no_verify,
+        template=template,
+        trust=trust,
+    )
+    with out.working("Rendering, resolving with uv and checking the matrix"):
+        result = create_project(request, report=out.step)
+    if output_format == "json":
+        import json
+
+        click.echo(
+            json.dumps(
+                {
+                    "project": str(result.dest),
+                    "package": result.package,
+                    "pins": result.pins,
+                    "resolved": result.resolved,
+                    "locked": result.locked,
+                    "synced": result.synced,
+                    "timings": {k: round(v, 3) for k, v in result.timings.items()},
+                    "steered": result.steered,
+                    "warnings": [v.as_json() for v in result.warnings],
+                    "allowed": [v.as_json() for v in result.allowed],
+                },
+                indent=2,
+            )
+        )
+        return
+    if not quiet:
+        from hfscaffold.cli._text import violation_lines
+
+        for violation in result.warnings:
+            click.echo("\n".join(violation_lines(violation)), err=True)
+        for violation in result.allowed:
+            click.echo("\n".join(violation_lines(violation, allowed=True)), err=True)
+        for component, version in result.pins.items():
+            click.echo(f" + {component}=={version}")
+        where = click.format_filename(shown(result.dest))
+        next_step = "uv run pytest" if result.synced else "uv sync --locked && uv run pytest"
+        click.echo(f"Created {where}. Next: cd {where} && {next_step}")

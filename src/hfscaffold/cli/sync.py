@@ -1,0 +1,38 @@
+"""``hfscaffold sync``: the project's own environment from its lock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hfscaffold.cli._options import format_option, offline_option, project_option, quiet_option
+from hfscaffold.cli._render import Output, shown
+
+
+@click.command()
+@project_option
+@offline_option("Install from uv's cache only.")
+@quiet_option
+@format_option("text", "json")
+def sync(project: Path, offline: bool, quiet: bool, output_format: str) -> None:
+    """Build the project's own environment (.venv) exactly from uv.lock, and stamp it.
+
+    Refuses (exit 1) an environment that is not the project's own: an active virtualenv or
+    conda env, UV_PROJECT_ENVIRONMENT, a .venv that links elsewhere or belongs to another project.
+    """
+    from hfscaffold.operations.sync import sync_project
+
+    out = Output(quiet=quiet or output_format == "json")
+    with out.working("Building the environment with uv"):
+        result = sync_project(project, offline=offline, report=out.step)
+    if output_format == "json":
+        import json
+
+        click.echo(
+            json.dumps(
+                {"project": str(result.project), "stamp": result.stamp, "seconds": round(result.seconds, 3)}, indent=2
+            )
+        )
+        return
+    out.step(f"Synced {shown(result.project / '.venv')} from uv.lock in {result.seconds:.2f}s")

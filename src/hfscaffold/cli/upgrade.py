@@ -1,0 +1,96 @@
+"""``hfscaffold upgrade`` and ``hfscaffold diff``: reviews of a change of pins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hfscaffold.cli._options import format_option, offline_option, project_option, rules_option
+from hfscaffold.cli._render import Output, emit_review
+from hfscaffold.errors import ExitCode
+
+
+@click.command()
+@click.argument("packages", nargs=-1, metavar="[PACKAGE ...]")
+@project_option
+@click.option(
+    "--policy",
+    type=click.Choice(["patch", "minor", "major"]),
+    default="patch",
+    show_default=True,
+    help="How far pins may move.",
+)
+@click.option(
+    "--cooldown",
+    metavar="DURATION",
+    help='Hold back releases younger than this [default: the project\'s, else "7 days"; "0 days" turns it off].',
+)
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the review (Markdown; JSON for *.json).",
+)
+@format_option("text", "md", "json")
+@click.option(
+    "--apply", "apply_", is_flag=True, help="Write the new pins and lock (atomically); without it nothing changes."
+)
+@offline_option("Resolve from uv's cache only.")
+@rules_option
+def upgrade(
+    packages: tuple[str, ...],
+    project: Path,
+    policy: str,
+    cooldown: str | None,
+    report_file: Path | None,
+    output_format: str,
+    apply_: bool,
+    offline: bool,
+    rule_files: tuple[Path, ...],
+) -> None:
+    """Propose an upgrade of PACKAGEs (default: every pin) with a review report.
+
+    The proposal is resolved away from the project, checked and repaired by the matrix, and
+    explained: what moved, how far, release notes, what was held back and why. Nothing changes
+    without --apply. Exit 1 when the matrix blocks the proposal.
+    """
+    from hfscaffold.operations.upgrade import UpgradeRequest
+    from hfscaffold.operations.upgrade import upgrade as run_upgrade
+    from hfscaffold.policy import parse_policy
+
+    out = Output(quiet=output_format != "text")
+    request = UpgradeRequest(
+        project=project, packages=packages, policy=parse_policy(policy), apply=apply_, offline=offline,
+        cooldown=cooldown, rule_files=rule_files,
+    )  # fmt: skip
+    with out.working("Resolving the proposal with uv"):
+        result = run_upgrade(request, report=out.step)
+    emit_review(result.review, output_format, report_file, title="Dependency upgrade proposal")
+    if result.applied:
+        out.step(f"Applied: wrote {', '.join(result.changed)}")
+    elif apply_ and not result.review.blocked and result.review.changes:
+        out.step("Nothing was written")
+    if result.review.blocked:
+        click.get_current_context().exit(ExitCode.FINDINGS)
+
+
+@click.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@format_option("text", "md", "json")
+def diff_command(old: Path, new: Path, output_format: str) -> None:
+    """Review the change between two pin sets (uv.lock, pylock.toml, requirements).
+
+    \b
+    Example, for a lock changed in a pull request:
+      git show main:uv.lock > old.lock && hfscaffold diff old.lock uv.lock
+    """
+    from hfscaffold.matrix import builtin_rules
+    from hfscaffold.pins import read_pins
+    from hfscaffold.review import Review, advisory_review, diff
+
+    before, after = read_pins(old), read_pins(new)
+    fixed, remaining = advisory_review(builtin_rules(), before, after)
+    review = Review(changes=diff(before, after), advisories_fixed=fixed, advisories_remaining=remaining)
+    emit_review(review, output_format, None, title=f"Changes from {old.name} to {new.name}")
