@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-import json
 import sys
 from pathlib import Path
 
 import pytest
+from expect import json_data
 
 BAD = "diffusers==0.27.2\nhuggingface-hub==0.26.0\n"
 GOOD = "diffusers==0.29.0\nhuggingface-hub==0.26.0\n"
@@ -74,7 +74,7 @@ def test_json_output_is_a_contract(tmp_path: Path, run_cli) -> None:
     (tmp_path / "r.txt").write_text(BAD + "torch==2.5.1\n")
     result = run_cli("check", str(tmp_path / "r.txt"), "--format", "json")
     assert result.exit_code == 1
-    data = json.loads(result.stdout)
+    data = json_data(result.stdout)
     assert (
         set(data) == {"checked", "violations", "allowed", "advisories"}
         and data["checked"] == 3
@@ -135,7 +135,7 @@ def test_env_checks_the_projects_installed_environment(tmp_path: Path, run_cli) 
     assert run_cli("new", "envcheck", "--with", "transformers", "--dest", str(dest)).exit_code == 0
     result = run_cli("check", str(dest), "--env", "--format", "json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["checked"] >= 5  # transformers, hub, tokenizers, ..., torch
+    assert json_data(result.stdout)["checked"] >= 5  # transformers, hub, tokenizers, ..., torch
 
     python = dest / ".venv" / "bin" / "python"
     result = run_cli("check", "--python", str(python))
@@ -160,7 +160,7 @@ def test_check_flags_a_locked_version_with_a_known_advisory(tmp_path: Path, run_
     assert result.stdout.rstrip().endswith("security advisories")
     assert run_cli("check", str(tmp_path / "r.txt"), "--fail-on-advisories").exit_code == 1
 
-    data = json.loads(run_cli("check", str(tmp_path / "r.txt"), "--format", "json").stdout)
+    data = json_data(run_cli("check", str(tmp_path / "r.txt"), "--format", "json").stdout)
     assert data["violations"] == []
     ids = {advisory["rule"]: advisory["advisories"] for advisory in data["advisories"]}
     assert ids["transformers-rag-pickle-cve-2023-6730"] == ["CVE-2023-6730", "GHSA-3863-2447-669p"]
@@ -172,9 +172,7 @@ def test_check_flags_a_locked_version_with_a_known_advisory(tmp_path: Path, run_
 def test_diff_says_which_advisories_an_upgrade_fixes(tmp_path: Path, run_cli) -> None:
     (tmp_path / "old.txt").write_text("transformers==4.44.2\n")
     (tmp_path / "new.txt").write_text("transformers==4.48.0\n")
-    review = json.loads(
-        run_cli("diff", str(tmp_path / "old.txt"), str(tmp_path / "new.txt"), "--format", "json").stdout
-    )
+    review = json_data(run_cli("diff", str(tmp_path / "old.txt"), str(tmp_path / "new.txt"), "--format", "json").stdout)
     fixed = {a["rule"] for a in review["advisories_fixed"]}
     assert "transformers-mobilevitv2-deserialization-cve-2024-11392" in fixed
     remaining = {a["rule"] for a in review["advisories_remaining"]}

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from expect import json_data
 from packaging.requirements import Requirement
 
 
@@ -27,7 +28,7 @@ def test_why_names_who_requires_a_package_and_the_projects_pin(project: Path, ru
     assert "required by tokenizers 0.19.1\n" in result.stdout
     assert "required by transformers 4.44.2" in result.stdout
 
-    data = json.loads(run_cli("why", "transformers", "--project", str(project), "--format", "json").stdout)
+    data = json_data(run_cli("why", "transformers", "--project", str(project), "--format", "json").stdout)
     assert data["direct"] == "transformers==4.44.2" and data["versions"] == ["4.44.2"]
     assert "<4.45,>=4.44.2" in data["policy"]
     assert any("CVE-2024-11392" in line for line in data["advisories"])
@@ -53,7 +54,7 @@ def test_why_an_unknown_package(project: Path, run_cli) -> None:
 def test_status_one_line_per_project(project: Path, run_cli, tmp_path: Path) -> None:
     result = run_cli("status", str(project), str(tmp_path / "nowhere"), "--format", "json")
     assert result.exit_code == 2, result.stderr  # every project is reported; one that cannot be read is bad input
-    first, second = json.loads(result.stdout)["projects"]
+    first, second = json_data(result.stdout)["projects"]
     assert first["violations"] == 0 and first["advisories"] >= 3  # transformers 4.44.2 has published advisories
     assert first["newer_patches"] == [] and first["lock_age_days"] < 1
     assert "has no pyproject.toml" in second["error"]

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-import json
-
 import pytest
+from expect import json_data
 
 
 def test_matrix_list_json_has_every_rule_with_every_field(run_cli) -> None:
     result = run_cli("matrix", "list", "--format", "json")
     assert result.exit_code == 0
-    rules = json.loads(result.stdout)["rules"]
+    rules = json_data(result.stdout)["rules"]
     assert len(rules) >= 40
     for rule in rules:
         assert {

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import pytest
+from expect import json_data
 from packaging.version import Version
 
 from hfscaffold.adapters.uv import Uv
@@ -50,7 +50,7 @@ def test_the_latest_resolution_of_all_components_together_fires_no_error_rule(re
 def test_matrix_verify_confirms_two_light_rules(run_cli) -> None:
     result = run_cli("matrix", "verify", "diffusers-hub-cached-download", "pandas-numpy2-abi", "--format", "json")
     assert result.exit_code == 0, result.stderr
-    outcomes = {v["rule"]: v for v in json.loads(result.stdout)["verifications"]}
+    outcomes = {v["rule"]: v for v in json_data(result.stdout)["verifications"]}
     diffusers = outcomes["diffusers-hub-cached-download"]
     assert diffusers["outcome"] == "confirmed"
     assert diffusers["bad"]["probe_passed"] is False and "cached_download" in diffusers["bad"]["output"]

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from expect import json_data
 from packaging.requirements import Requirement
 
 from hfscaffold import _toml
@@ -74,7 +75,6 @@ def test_a_real_torch_free_stack_syncs_imports_and_is_healthy(
 
 @pytest.mark.usefixtures("real_index")
 def test_upgrade_transformers_4_44_to_5_with_review(tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    import json
 
     monkeypatch.chdir(tmp_path)
     assert run_cli("new", "old-bert", "--with", "transformers==4.44.2,tokenizers", "--no-sync").exit_code == 0
@@ -82,7 +82,7 @@ def test_upgrade_transformers_4_44_to_5_with_review(tmp_path: Path, run_cli, mon
     old_lock = tmp_path / "old.lock"
     old_lock.write_bytes((project / "uv.lock").read_bytes())
 
-    default = json.loads(run_cli("upgrade", "--project", str(project), "--format", "json").stdout)
+    default = json_data(run_cli("upgrade", "--project", str(project), "--format", "json").stdout)
     transformers = [c for c in default["changes"] if c["name"] == "transformers"]
     assert transformers == [] or transformers[0]["new"].startswith("4.44.")  # patch policy keeps 4.44.x
 
@@ -90,7 +90,7 @@ def test_upgrade_transformers_4_44_to_5_with_review(tmp_path: Path, run_cli, mon
     proposal = run_cli("upgrade", "--project", str(project), "--policy", "major", "--format", "json")
     assert proposal.exit_code == 0, proposal.stderr
     assert (project / "pyproject.toml").read_bytes() == before
-    review = json.loads(proposal.stdout)
+    review = json_data(proposal.stdout)
     (change,) = [c for c in review["changes"] if c["name"] == "transformers"]
     assert change["old"] == "4.44.2" and change["new"].startswith("5.") and change["level"] == "major"
     assert change["release_notes"] == f"https://github.com/huggingface/transformers/releases/tag/v{change['new']}"
@@ -101,5 +101,5 @@ def test_upgrade_transformers_4_44_to_5_with_review(tmp_path: Path, run_cli, mon
     assert applied.exit_code == 0, applied.stderr
     assert f'"transformers=={change["new"]}"' in (project / "pyproject.toml").read_text()
     assert run_cli("lock", "--check", "--project", str(project)).exit_code == 0
-    diffed = json.loads(run_cli("diff", str(old_lock), str(project / "uv.lock"), "--format", "json").stdout)
+    diffed = json_data(run_cli("diff", str(old_lock), str(project / "uv.lock"), "--format", "json").stdout)
     assert diffed["changes"] == review["changes"]

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from expect import json_data
 
 from hfscaffold.adapters.uv import find_uv
 
@@ -44,7 +45,7 @@ def test_sync_builds_each_projects_own_stamped_environment(two_projects: tuple[P
         assert run_cli("doctor", "--project", str(project)).exit_code == 0
     first, second = two_projects
     assert (first / ".venv").resolve() != (second / ".venv").resolve()
-    again = json.loads(run_cli("sync", "--project", str(first), "--format", "json").stdout)
+    again = json_data(run_cli("sync", "--project", str(first), "--format", "json").stdout)
     assert again["project"] == str(first) and again["stamp"]["project"] == str(first)
 
 
@@ -94,7 +95,7 @@ def test_doctor_names_a_package_installed_by_hand_and_sync_repairs_it(
 
     uv_pip("uninstall", "--python", python, "tokenizers")
     result = run_cli("doctor", "--project", str(project), "--format", "json")
-    problems = json.loads(result.stdout)["problems"]
+    problems = json_data(result.stdout)["problems"]
     assert {"kind": "drift", "message": "tokenizers==0.20.0 is in the lock but not installed"} in problems
 
     assert run_cli("sync", "--project", str(project)).exit_code == 0

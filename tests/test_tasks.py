@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from expect import json_data
 
 from hfscaffold.adapters import render
 from hfscaffold.adapters.uv import find_uv
@@ -115,9 +116,8 @@ def test_lightning_is_offered_where_a_preset_has_it(run_cli, tmp_path: Path) -> 
 
 
 def test_components_lists_the_tasks(run_cli) -> None:
-    import json
 
-    data = json.loads(run_cli("components", "--format", "json").stdout)
+    data = json_data(run_cli("components", "--format", "json").stdout)
     assert [t["id"] for t in data["tasks"]] == TASKS
     text_classification = next(t for t in data["tasks"] if t["id"] == "text-classification")
     assert {"transformers", "datasets", "accelerate", "evaluate"} <= set(text_classification["components"])

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from expect import json_data
 
 from hfscaffold.adapters import render
 
@@ -115,9 +116,8 @@ def test_a_current_project_is_up_to_date_and_update_then_locks(
     assert run_cli("new", "fresh", "--with", "datasets", "--dest", str(dest), "--no-sync").exit_code == 0
     result = run_cli("update", "--project", str(dest))
     assert result.exit_code == 0 and "Already on the template" in result.stderr
-    import json
 
-    assert json.loads(run_cli("update", "--project", str(dest), "--format", "json").stdout)["up_to_date"] is True
+    assert json_data(run_cli("update", "--project", str(dest), "--format", "json").stdout)["up_to_date"] is True
 
     pyproject = old_project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('"datasets==3.0.0"', '"datasets==2.21.0"'))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from expect import json_data
 from fakeindex import FakeDist, FakeIndex
 from packaging.version import Version
 
@@ -80,7 +80,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 def upgrade_json(run_cli, root: Path, *args: str) -> tuple[int, dict]:
     result = run_cli("upgrade", "--project", str(root), "--format", "json", *args)
-    return result.exit_code, json.loads(result.stdout) if result.stdout.strip() else {}
+    return result.exit_code, json_data(result.stdout) if result.stdout.strip() else {}
 
 
 def changes(review: dict) -> dict[str, tuple[str | None, str | None, str]]:
@@ -180,7 +180,7 @@ def test_apply_writes_pins_and_lock_and_the_diff_of_the_locks_matches(project: P
 
     diffed = run_cli("diff", str(old_lock), str(project / "uv.lock"), "--format", "json")
     assert diffed.exit_code == 0
-    assert json.loads(diffed.stdout)["changes"] == proposal["changes"]
+    assert json_data(diffed.stdout)["changes"] == proposal["changes"]
     assert upgrade_json(run_cli, project, "--policy", "major")[1]["changes"] == []
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import sys
+from itertools import pairwise
 
 import click
 
@@ -120,7 +121,28 @@ def _os_error(exc: OSError) -> tuple[str, str, ExitCode]:
     return reason, "rerun with --debug for the traceback", ExitCode.EXTERNAL
 
 
-def _fail(message: str, hint: str | None, code: int) -> None:
+def _command_name(args: list[str]) -> str:
+    """The command the arguments name (``check``, ``matrix list``), for the JSON envelope."""
+    words = [a for a in args if not a.startswith("-")]
+    if not words or words[0] not in COMMANDS:
+        return ""
+    if words[0] == "matrix" and len(words) > 1:
+        return f"matrix {words[1]}"
+    return words[0]
+
+
+def _wants_json(args: list[str]) -> bool:
+    end = args.index("--") if "--" in args else len(args)
+    return "--format=json" in args[:end] or any(a == "--format" and b == "json" for a, b in pairwise(args[:end]))
+
+
+def _fail(message: str, hint: str | None, code: int, *, json_for: str | None = None) -> None:
+    if json_for is not None:
+        from hfscaffold.cli._render import envelope
+
+        click.echo(
+            envelope(json_for, code, error={"message": one_line(message), "hint": one_line(hint) if hint else None})
+        )
     click.echo(f"error: {one_line(message)}", err=True)
     if hint:
         click.echo(f"hint: {one_line(hint)}", err=True)
@@ -140,9 +162,16 @@ def hoist_global_flags(args: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """The console script: the only place that exits, and the error boundary: bad input and
-    failures outside hfscaffold end in one line and a hint, never a traceback (``--debug`` shows it)."""
+    failures outside hfscaffold end in one line and a hint, never a traceback (``--debug`` shows it).
+    With ``--format json``, stdout holds one envelope, ``{"command", "exit_code", "data"}``, or
+    ``"error"`` in place of ``"data"`` when the command failed."""
+    from hfscaffold.cli import _render
+
     args = hoist_global_flags(list(argv if argv is not None else sys.argv[1:]))
     debug = "--debug" in args
+    name = _command_name(args)
+    json_for = name if _wants_json(args) else None
+    _render.take_json()  # nothing left from an earlier run in this process
     try:
         code = cli.main(args=args, prog_name="hfscaffold", standalone_mode=False)
     except HfscaffoldError as exc:
@@ -152,7 +181,7 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
             if exc.detail:
                 click.echo(exc.detail.rstrip(), err=True)
-        _fail(exc.message, exc.hint, exc.exit_code)
+        _fail(exc.message, exc.hint, exc.exit_code, json_for=json_for)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(ExitCode.INTERRUPTED)
@@ -161,15 +190,25 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(ExitCode.INTERRUPTED)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx is not None else "hfscaffold"
-        _fail(exc.format_message(), f"see `{command} --help`", ExitCode.BAD_INPUT)
+        _fail(exc.format_message(), f"see `{command} --help`", ExitCode.BAD_INPUT, json_for=json_for)
     except click.ClickException as exc:
-        _fail(exc.format_message(), None, ExitCode.BAD_INPUT if exc.exit_code == 2 else exc.exit_code)
+        code = ExitCode.BAD_INPUT if exc.exit_code == 2 else exc.exit_code
+        _fail(exc.format_message(), None, code, json_for=json_for)
     except OSError as exc:
         if debug:
             raise
-        _fail(*_os_error(exc))
+        message, hint, code = _os_error(exc)
+        _fail(message, hint, code, json_for=json_for)
     except RecursionError:
         if debug:
             raise
-        _fail("the input is nested too deeply to read", "check the file for runaway nesting", ExitCode.BAD_INPUT)
-    sys.exit(code if isinstance(code, int) else ExitCode.OK)
+        _fail(
+            "the input is nested too deeply to read",
+            "check the file for runaway nesting",
+            ExitCode.BAD_INPUT,
+            json_for=json_for,
+        )
+    code = code if isinstance(code, int) else ExitCode.OK
+    for data in _render.take_json():
+        click.echo(_render.envelope(name, code, data=data))
+    sys.exit(code)

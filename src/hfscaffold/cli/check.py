@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from hfscaffold.cli._options import format_option, rules_option
+from hfscaffold.cli._render import emit_json
 from hfscaffold.errors import ExitCode
 
 
@@ -45,9 +46,7 @@ def check(
     )
     result = run_check(request)
     if output_format == "json":
-        import json
-
-        click.echo(json.dumps(result.as_json(), indent=2))
+        emit_json(result.as_json())
     else:
         from hfscaffold.cli._text import check_summary, violation_lines
 

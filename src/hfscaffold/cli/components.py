@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from hfscaffold.cli._options import format_option
-from hfscaffold.cli._render import console
+from hfscaffold.cli._render import console, emit_json
 
 
 @click.command()
@@ -19,10 +19,8 @@ def components(output_format: str) -> None:
     catalog = load_catalog()
     tasks = load_tasks()
     if output_format == "json":
-        import json
-
         rows: list[dict[str, Any]] = [c.model_dump() for c in catalog.components]
-        click.echo(json.dumps({"components": rows, "tasks": [t.model_dump() for t in tasks.tasks]}, indent=2))
+        emit_json({"components": rows, "tasks": [t.model_dump() for t in tasks.tasks]})
         return
     from rich.table import Table
 

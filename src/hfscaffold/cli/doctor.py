@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from hfscaffold.cli._options import format_option, offline_option, project_option
-from hfscaffold.cli._render import shown
+from hfscaffold.cli._render import emit_json, shown
 from hfscaffold.errors import ExitCode
 
 
@@ -25,9 +25,7 @@ def doctor(project: Path, offline: bool, output_format: str) -> None:
 
     report = diagnose(project, offline=offline)
     if output_format == "json":
-        import json
-
-        click.echo(json.dumps(report.as_json(), indent=2))
+        emit_json(report.as_json())
     else:
         for problem in report.problems:
             click.echo(f"{problem.kind}: {problem.message}")

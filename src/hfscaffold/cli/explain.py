@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from hfscaffold.cli._options import format_option, offline_option, project_option
+from hfscaffold.cli._render import emit_json
 from hfscaffold.errors import ExitCode
 
 
@@ -20,9 +21,7 @@ def why(package: str, project: Path, output_format: str) -> None:
 
     result = explain(project, package)
     if output_format == "json":
-        import json
-
-        click.echo(json.dumps(result.as_json(), indent=2))
+        emit_json(result.as_json())
         return
     click.echo(f"{result.package} {', '.join(result.versions)}")
     click.echo(
@@ -50,9 +49,7 @@ def status(projects: tuple[Path, ...], offline: bool, no_index: bool, output_for
     rows = [project_status(p, offline=offline, look_up=not no_index) for p in (projects or (Path("."),))]
     broken = [r for r in rows if r.error]
     if output_format == "json":
-        import json
-
-        click.echo(json.dumps({"projects": [r.as_json() for r in rows]}, indent=2))
+        emit_json({"projects": [r.as_json() for r in rows]})
         if broken:
             click.get_current_context().exit(ExitCode.BAD_INPUT)
         return

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from hfscaffold.cli._options import format_option, offline_option, project_option, quiet_option, rules_option
-from hfscaffold.cli._render import Output
+from hfscaffold.cli._render import Output, emit_json
 from hfscaffold.errors import ExitCode
 
 
@@ -37,7 +37,6 @@ def lock(
     Exact pins are kept and nothing is upgraded. With --check nothing changes: exit 1 when the
     lock is stale for pyproject.toml or breaks a matrix rule (for CI and pre-commit).
     """
-    import json
 
     from hfscaffold.cli._text import violation_lines
     from hfscaffold.operations.lock import LockRequest, check_lock, lock_project
@@ -47,10 +46,10 @@ def lock(
     if check_only:
         verdict = check_lock(request)
         if output_format == "json":
-            click.echo(json.dumps({
+            emit_json({
                 "project": str(verdict.project), "ok": verdict.ok, "stale": verdict.stale,
                 "violations": [v.as_json() for v in verdict.violations], "allowed": [v.as_json() for v in verdict.allowed],
-            }, indent=2))  # fmt: skip
+            })  # fmt: skip
         else:
             for violation in verdict.violations:
                 click.echo("\n".join(violation_lines(violation)))
@@ -70,11 +69,11 @@ def lock(
     for violation in result.resolution.warnings:
         out.step("\n".join(violation_lines(violation)))
     if output_format == "json":
-        click.echo(json.dumps({
+        emit_json({
             "project": str(result.project), "changed": result.changed, "steered": result.resolution.applied,
             "resolved": result.resolution.uv.resolved_count, "recovered": result.recovered,
             "imports": result.imports.record() if result.imports else None,
-        }, indent=2))  # fmt: skip
+        })  # fmt: skip
         return
     count = result.resolution.uv.resolved_count
     written = ", ".join(result.changed) if result.changed else "nothing changed"

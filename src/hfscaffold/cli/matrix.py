@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from hfscaffold.cli._options import format_option, rules_option
-from hfscaffold.cli._render import Output, console
+from hfscaffold.cli._render import Output, console, emit_json
 from hfscaffold.errors import ExitCode
 
 
@@ -25,9 +25,7 @@ def matrix_list(rule_files: tuple[Path, ...], output_format: str) -> None:
 
     rules = load_rules(rule_files)
     if output_format == "json":
-        import json
-
-        click.echo(json.dumps({"rules": [r.model_dump(mode="json") for r in rules]}, indent=2))
+        emit_json({"rules": [r.model_dump(mode="json") for r in rules]})
         return
     from rich.table import Table
 
@@ -55,9 +53,7 @@ def matrix_show(rule_id: str, rule_files: tuple[Path, ...], output_format: str) 
 
     rule = load_rules(rule_files).get(rule_id)
     if output_format == "json":
-        import json
-
-        click.echo(json.dumps(rule.model_dump(mode="json"), indent=2))
+        emit_json(rule.model_dump(mode="json"))
         return
     click.echo("\n".join(rule_lines(rule)))
 
@@ -101,9 +97,7 @@ def matrix_verify(
         for target in targets:
             record_verifications(target, confirmed)
     if output_format == "json":
-        import json
-
-        click.echo(json.dumps({"verifications": [r.as_json() for r in results]}, indent=2))
+        emit_json({"verifications": [r.as_json() for r in results]})
     else:
         for r in results:
             click.echo(f"{r.outcome:>13}  {r.rule.id}: {r.reason}")

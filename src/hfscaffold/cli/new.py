@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from hfscaffold.cli._options import format_option, offline_option, quiet_option, rules_option
-from hfscaffold.cli._render import Output, shown
+from hfscaffold.cli._render import Output, emit_json, shown
 
 
 @click.command()
@@ -96,24 +96,19 @@ def new(
     with out.working("Rendering, resolving with uv and checking the matrix"):
         result = create_project(request, report=out.step)
     if output_format == "json":
-        import json
-
-        click.echo(
-            json.dumps(
-                {
-                    "project": str(result.dest),
-                    "package": result.package,
-                    "pins": result.pins,
-                    "resolved": result.resolved,
-                    "locked": result.locked,
-                    "synced": result.synced,
-                    "timings": {k: round(v, 3) for k, v in result.timings.items()},
-                    "steered": result.steered,
-                    "warnings": [v.as_json() for v in result.warnings],
-                    "allowed": [v.as_json() for v in result.allowed],
-                },
-                indent=2,
-            )
+        emit_json(
+            {
+                "project": str(result.dest),
+                "package": result.package,
+                "pins": result.pins,
+                "resolved": result.resolved,
+                "locked": result.locked,
+                "synced": result.synced,
+                "timings": {k: round(v, 3) for k, v in result.timings.items()},
+                "steered": result.steered,
+                "warnings": [v.as_json() for v in result.warnings],
+                "allowed": [v.as_json() for v in result.allowed],
+            }
         )
         return
     if not quiet:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from hfscaffold.cli._options import format_option, offline_option, project_option, quiet_option
-from hfscaffold.cli._render import Output, shown
+from hfscaffold.cli._render import Output, emit_json, shown
 
 
 @click.command()
@@ -27,12 +27,6 @@ def sync(project: Path, offline: bool, quiet: bool, output_format: str) -> None:
     with out.working("Building the environment with uv"):
         result = sync_project(project, offline=offline, report=out.step)
     if output_format == "json":
-        import json
-
-        click.echo(
-            json.dumps(
-                {"project": str(result.project), "stamp": result.stamp, "seconds": round(result.seconds, 3)}, indent=2
-            )
-        )
+        emit_json({"project": str(result.project), "stamp": result.stamp, "seconds": round(result.seconds, 3)})
         return
     out.step(f"Synced {shown(result.project / '.venv')} from uv.lock in {result.seconds:.2f}s")

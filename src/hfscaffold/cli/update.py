@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from hfscaffold.cli._options import format_option, offline_option, project_option
-from hfscaffold.cli._render import Output
+from hfscaffold.cli._render import Output, emit_json
 
 
 @click.command()
@@ -33,12 +33,10 @@ def update(project: Path, from_template: Path | None, no_lock: bool, offline: bo
     out = Output(quiet=output_format == "json")
     result = update_project(project, from_template=from_template, report=out.step)
     if output_format == "json":
-        import json
-
-        click.echo(json.dumps({
+        emit_json({
             "project": str(result.project), "from": result.from_version, "to": result.to_version,
             "up_to_date": result.up_to_date, "changed": result.changed, "conflicts": result.conflicts,
-        }, indent=2))  # fmt: skip
+        })  # fmt: skip
     if result.up_to_date:
         out.step(f"Already on the template of hfscaffold {result.to_version}")
         return
