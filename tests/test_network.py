@@ -84,7 +84,8 @@ def test_upgrade_transformers_4_44_to_5_with_review(tmp_path: Path, run_cli, mon
 
     default = json_data(run_cli("upgrade", "--project", str(project), "--format", "json").stdout)
     transformers = [c for c in default["changes"] if c["name"] == "transformers"]
-    assert transformers == [] or transformers[0]["new"].startswith("4.44.")  # patch policy keeps 4.44.x
+    assert transformers == []  # 4.44.2 is the last 4.44 release: the patch policy keeps it
+    assert default["policy"] == "patch"
 
     before = (project / "pyproject.toml").read_bytes()
     proposal = run_cli("upgrade", "--project", str(project), "--policy", "major", "--format", "json")
