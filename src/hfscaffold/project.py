@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +16,7 @@ from packaging.utils import canonicalize_name
 
 from hfscaffold import _toml
 from hfscaffold.adapters.fs import is_inside, real, refuse_outside_links
+from hfscaffold.adapters.transaction import project_lock, recover
 from hfscaffold.errors import UserError, quoted
 from hfscaffold.matrix import RuleSet, load_rules
 from hfscaffold.settings import Settings, parse_settings
@@ -227,3 +229,18 @@ def load_project(root: Path) -> Project:
     project = Project(root=root, data=data)
     project.settings  # noqa: B018 - an unknown or malformed setting is refused when the project is read
     return project
+
+
+@contextmanager
+def locked_project(
+    root: Path, *, report: Callable[[str], None] = lambda _: None
+) -> Iterator[tuple[Project, str | None]]:
+    """The project under its file lock, with an interrupted write finished or discarded first:
+    (the project as it then is, what recovery did). A folder that is not a project, or a hostile
+    journal, is refused before anything is written (the lock file included)."""
+    load_project(root)
+    with project_lock(root, on_wait=lambda: report("Waiting for another hfscaffold command on this project")):
+        recovered = recover(root)
+        if recovered:
+            report(f"Recovered: {recovered}")
+        yield load_project(root), recovered

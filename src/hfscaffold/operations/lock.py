@@ -19,7 +19,7 @@ from hfscaffold.adapters.uv import Uv
 from hfscaffold.errors import ExternalError, FindingsError
 from hfscaffold.matrix import Violation, breakages, evaluate
 from hfscaffold.pins import read_uv_lock
-from hfscaffold.project import load_project
+from hfscaffold.project import load_project, locked_project
 from hfscaffold.pyproject import set_tool_setting
 from hfscaffold.resolution import Resolution, resolve
 
@@ -56,12 +56,7 @@ def matrix_rules_in(pyproject_text: str) -> list[str]:
 def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda _: None) -> LockResult:
     uv = Uv(offline=request.offline)
     root = request.project.absolute()
-    load_project(root)  # refused before anything is written (the lock file included)
-    with project_lock(root, on_wait=lambda: report("Waiting for another hfscaffold command on this project")):
-        recovered = recover(root)
-        if recovered:
-            report(f"Recovered: {recovered}")
-        project = load_project(root)
+    with locked_project(root, report=report) as (project, recovered):
         if project.lock_file.exists():
             read_uv_lock(project.lock_text(), source=str(project.lock_file))  # exit 2 if broken
         rules = project.rules(request.rule_files)

@@ -6,21 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from hfscaffold.adapters.transaction import project_lock, recover
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.adapters.venv import SyncResult, sync_environment
 from hfscaffold.errors import FindingsError
-from hfscaffold.project import load_project
+from hfscaffold.project import locked_project
 
 
 def sync_project(root: Path, *, offline: bool = False, report: Callable[[str], None] = lambda _: None) -> SyncResult:
     root = root.absolute()
-    load_project(root)  # refused before anything is written (the lock file included)
-    with project_lock(root, on_wait=lambda: report("Waiting for another hfscaffold command on this project")):
-        recovered = recover(root)
-        if recovered:
-            report(f"Recovered: {recovered}")
-        project = load_project(root)
+    with locked_project(root, report=report) as (project, _):
         if not project.lock_file.is_file():
             raise FindingsError(f"{root} has no uv.lock", hint="run `hfscaffold lock` first")
         return sync_environment(project, uv=Uv(offline=offline))

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hfscaffold.adapters.fs import copy_project_files, scratch_directory, write_atomic
-from hfscaffold.adapters.transaction import Transaction, project_lock, recover
+from hfscaffold.adapters.transaction import Transaction
 from hfscaffold.adapters.uv import Uv
-from hfscaffold.project import Project, load_project
+from hfscaffold.project import Project, locked_project
 from hfscaffold.proposal import Proposal, ProposalRequest, propose
 from hfscaffold.pyproject import pin_requirements, set_matrix_constraints, set_tool_setting
 from hfscaffold.review import Review
@@ -35,15 +35,11 @@ def upgrade(request: UpgradeRequest, *, report: Callable[[str], None] = lambda _
     if not request.apply:
         return UpgradeResult(review=propose(request, report=report).review)
     root = request.project.absolute()
-    load_project(root)  # refused before anything is written (the lock file included)
-    with project_lock(root, on_wait=lambda: report("Waiting for another hfscaffold command on this project")):
-        recovered = recover(root)
-        if recovered:
-            report(f"Recovered: {recovered}")
+    with locked_project(root, report=report) as (project, _):
         proposal = propose(request, report=report)
         if not proposal.applicable:
             return UpgradeResult(review=proposal.review)
-        changed = _apply(load_project(root), proposal, Uv(offline=request.offline))
+        changed = _apply(project, proposal, Uv(offline=request.offline))
         return UpgradeResult(review=proposal.review, applied=True, changed=changed)
 
 
