@@ -3,6 +3,8 @@ mutation run over those modules showed missing (tools/mutation.py)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from packaging.version import Version
 
@@ -172,3 +174,172 @@ def test_advisory_review_says_what_an_upgrade_fixes_and_what_remains() -> None:
     assert {v.rule.id for v in remaining} == {"transformers-attn-implementation-rce-cve-2026-4372"}
     assert not {v.rule.id for v in fixed} & {v.rule.id for v in remaining}
     assert advisory_review(builtin_rules(), pins(transformers="4.48.0"), pins(transformers="4.48.0"))[0] == []
+
+
+# -- the matrix ---------------------------------------------------------------------------------------
+
+MATRIX_RULE = """
+[[rule]]
+id = "diffusers-hub-cached-download"
+summary = "diffusers < 0.29 imports cached_download, which huggingface-hub 0.26 removed"
+severity = "error"
+symptom = "ImportError: cannot import name 'cached_download' from 'huggingface_hub'"
+probe = "import diffusers"
+references = ["https://github.com/huggingface/diffusers/issues/9302"]
+[rule.when]
+diffusers = "<0.29"
+huggingface-hub = ">=0.26"
+[rule.fix]
+prefer = { diffusers = ">=0.29" }
+alternative = { huggingface-hub = "<0.26" }
+"""
+
+ADVISORY = """
+[[rule]]
+id = "gradio-advisory"
+kind = "advisory"
+advisories = ["CVE-2024-12345"]
+summary = "gradio before 4.44 serves files outside its folder"
+severity = "warning"
+symptom = "a path traversal"
+probe = "import gradio"
+references = ["https://github.com/gradio-app/gradio/security"]
+[rule.when]
+gradio = "<4.44"
+[rule.fix]
+prefer = { gradio = ">=4.44" }
+"""
+
+
+def rules_of(text: str):  # type: ignore[no-untyped-def]
+    from hfscaffold.matrix import parse_rules
+
+    return parse_rules(text, source="t.toml")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "overlap"),
+    [
+        ("~=1.2", ">=1.3", True),  # ~=1.2 runs to 2.0
+        ("~=1.2", ">=2.0", False),
+        ("~=1.2.0", ">=1.3", False),  # ~=1.2.0 ends at 1.3
+        ("==1.2.*", ">=1.3", False),
+        ("==1.2.*", ">=1.2.9", True),
+        ("<5.0.0", ">=5.0.0rc1", False),  # PEP 440: <5.0.0 excludes 5.0's pre-releases (the gap a rule's range must close)
+        (">=4,<5", "==4.*", True),
+        ("==2024.1", ">=2024.2", False),
+        (">1.0", "<=1.0.post1", False),  # >1.0 excludes 1.0's post-releases
+    ],
+)
+def test_specifiers_overlap_at_their_boundaries(a: str, b: str, overlap: bool) -> None:
+    from packaging.specifiers import SpecifierSet
+
+    from hfscaffold.matrix import specifiers_overlap
+
+    assert specifiers_overlap(SpecifierSet(a), SpecifierSet(b)) is overlap
+    assert specifiers_overlap(SpecifierSet(b), SpecifierSet(a)) is overlap
+
+
+def test_a_fix_that_does_not_exclude_a_tilde_range_is_refused() -> None:
+    text = MATRIX_RULE.replace('diffusers = "<0.29"', 'diffusers = "~=0.27.0"').replace(
+        'prefer = { diffusers = ">=0.29" }', 'prefer = { diffusers = ">=0.27.5" }'
+    )
+    with pytest.raises(UserError, match="does not exclude the bad combination"):
+        rules_of(text)
+    assert rules_of(text.replace('">=0.27.5"', '">=0.28"'))  # ~=0.27.0 ends at 0.28
+
+
+def test_matches_names_the_offending_versions_and_reads_every_version_of_a_package() -> None:
+    (rule,) = rules_of(MATRIX_RULE)
+    two = PinSet({"diffusers": (Version("0.27.2"), Version("0.30.0")), "huggingface-hub": (Version("0.26.0"),)}, "lock")
+    assert rule.matches(two) == {"diffusers": "0.27.2", "huggingface-hub": "0.26.0"}
+    assert rule.matches(pins(diffusers="0.30.0", huggingface_hub="0.26.0")) is None
+    assert rule.matches(pins(huggingface_hub="0.26.0")) is None
+    assert rule.matches(pins(diffusers="0.29.0rc1", huggingface_hub="0.26.0")) is None  # 0.29.0rc1 counts with 0.29
+
+
+@pytest.mark.parametrize(
+    ("python", "platform", "fires"),
+    [("3.12.1", "linux", True), ("3.11.9", "linux", False), ("3.12.1", "win32", False), (None, None, True)],
+)
+def test_python_and_platform_conditions(python: str | None, platform: str | None, fires: bool) -> None:
+    (rule,) = rules_of(
+        MATRIX_RULE.replace('severity = "error"', 'severity = "error"\npython = ">=3.12"\nplatform = "linux"')
+    )
+    versions = {"diffusers": (Version("0.27.2"),), "huggingface-hub": (Version("0.26.0"),)}
+    target = PinSet(versions, "env", python=Version(python) if python else None, platform=platform)
+    assert (rule.matches(target) is not None) is fires
+
+
+def test_breakages_and_advisories_are_told_apart() -> None:
+    from hfscaffold.matrix import advisories, breakages, evaluate
+
+    rules = rules_of(MATRIX_RULE + ADVISORY)
+    found = evaluate(rules, pins(diffusers="0.27.2", huggingface_hub="0.26.0", gradio="4.37.2"))
+    assert [v.rule.id for v in breakages(found)] == ["diffusers-hub-cached-download"]
+    assert [v.rule.id for v in advisories(found)] == ["gradio-advisory"]
+    advisory = advisories(found)[0].as_json()
+    assert advisory["advisories"] == ["CVE-2024-12345"] and advisory["severity"] == "warning"
+    breakage = breakages(found)[0].as_json()
+    assert "advisories" not in breakage and breakage["packages"] == {"diffusers": "0.27.2", "huggingface-hub": "0.26.0"}
+    assert breakage["fix"] == {
+        "prefer": {"diffusers": ">=0.29"},
+        "alternative": {"huggingface-hub": "<0.26"},
+        "note": "",
+    }
+
+
+def test_a_fixs_options_and_whether_they_agree_with_the_users_pins() -> None:
+    from packaging.specifiers import SpecifierSet
+
+    from hfscaffold.matrix import compatible
+
+    (rule,) = rules_of(MATRIX_RULE)
+    assert rule.fix.options() == [{"diffusers": ">=0.29"}, {"huggingface-hub": "<0.26"}]
+    (alone,) = rules_of(MATRIX_RULE.replace('alternative = { huggingface-hub = "<0.26" }\n', ""))
+    assert alone.fix.options() == [{"diffusers": ">=0.29"}]
+    assert compatible({"diffusers": ">=0.29"}, {})
+    assert compatible({"diffusers": ">=0.29"}, {"huggingface-hub": SpecifierSet("==0.26.0")})
+    assert not compatible({"diffusers": ">=0.29"}, {"diffusers": SpecifierSet("==0.27.2")})
+    assert compatible({"diffusers": ">=0.29", "torch": "<3"}, {"torch": SpecifierSet("==2.5.1")})
+    assert not compatible({"diffusers": ">=0.29", "torch": "<2"}, {"torch": SpecifierSet("==2.5.1")})
+
+
+@pytest.mark.parametrize(
+    ("field", "short"),
+    [("summary", 'summary = "too short"'), ("symptom", 'symptom = "Err"'), ("probe", 'probe = "x"')],
+)
+def test_a_rule_says_enough(field: str, short: str) -> None:
+    text = re.sub(rf"^{field} = .*$", short, MATRIX_RULE, flags=re.MULTILINE)
+    with pytest.raises(UserError, match=field):
+        rules_of(text)
+
+
+def test_a_rule_with_every_package_absent_is_refused_and_rules_are_frozen() -> None:
+    text = MATRIX_RULE.replace('diffusers = "<0.29"\nhuggingface-hub = ">=0.26"', 'diffusers = "absent"')
+    with pytest.raises(UserError, match="at least one package must be present"):
+        rules_of(text)
+    (rule,) = rules_of(MATRIX_RULE)
+    with pytest.raises(Exception, match="frozen"):
+        rule.id = "other"  # type: ignore[misc]
+    ruleset = rules_of(MATRIX_RULE)
+    with pytest.raises(Exception, match="frozen"):
+        ruleset.version = "other"  # type: ignore[misc]
+
+
+def test_an_unknown_rule_id_suggests_the_closest() -> None:
+    ruleset = rules_of(MATRIX_RULE + ADVISORY)
+    assert ruleset.get("gradio-advisory").kind == "advisory"
+    with pytest.raises(UserError) as info:
+        ruleset.get("diffusers-hub-cached-downlaod")
+    assert info.value.hint == "did you mean 'diffusers-hub-cached-download'?"
+    with pytest.raises(UserError) as info:
+        ruleset.get("zzz")
+    assert info.value.hint == "`hfscaffold matrix list` shows the rule ids"
+
+
+def test_a_python_condition_must_be_a_specifier() -> None:
+    with pytest.raises(UserError, match="is not a PEP 440 specifier"):
+        rules_of(MATRIX_RULE.replace('severity = "error"', 'severity = "error"\npython = "three"'))
+    (rule,) = rules_of(MATRIX_RULE)
+    assert rule.python is None
