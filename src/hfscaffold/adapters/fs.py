@@ -29,8 +29,8 @@ _steps_taken = 0
 def checkpoint() -> None:
     """One filesystem step: a point where a real kill could land."""
     global _steps_taken
-    wanted = os.environ.get(_KILL_AT_STEP)
-    if not wanted:
+    wanted = os.environ.get(_KILL_AT_STEP, "")
+    if not wanted.isdigit():
         return
     _steps_taken += 1
     if _steps_taken == int(wanted):
