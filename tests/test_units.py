@@ -225,7 +225,11 @@ def rules_of(text: str):  # type: ignore[no-untyped-def]
         ("~=1.2.0", ">=1.3", False),  # ~=1.2.0 ends at 1.3
         ("==1.2.*", ">=1.3", False),
         ("==1.2.*", ">=1.2.9", True),
-        ("<5.0.0", ">=5.0.0rc1", False),  # PEP 440: <5.0.0 excludes 5.0's pre-releases (the gap a rule's range must close)
+        (
+            "<5.0.0",
+            ">=5.0.0rc1",
+            False,
+        ),  # PEP 440: <5.0.0 excludes 5.0's pre-releases (the gap a rule's range must close)
         (">=4,<5", "==4.*", True),
         ("==2024.1", ">=2024.2", False),
         (">1.0", "<=1.0.post1", False),  # >1.0 excludes 1.0's post-releases
@@ -343,3 +347,44 @@ def test_a_python_condition_must_be_a_specifier() -> None:
         rules_of(MATRIX_RULE.replace('severity = "error"', 'severity = "error"\npython = "three"'))
     (rule,) = rules_of(MATRIX_RULE)
     assert rule.python is None
+
+
+def test_pre_releases_count_inside_a_rules_ranges() -> None:
+    (rule,) = rules_of(MATRIX_RULE.replace('severity = "error"', 'severity = "error"\npython = ">=3.12"'))
+    assert rule.matches(pins(diffusers="0.27.2", huggingface_hub="0.27.0rc1")) is not None
+    target = PinSet(
+        {"diffusers": (Version("0.27.2"),), "huggingface-hub": (Version("0.26.0"),)}, "env", python=Version("3.13.0rc1")
+    )
+    assert rule.matches(target) is not None
+
+
+def test_overlap_counts_pre_releases() -> None:
+    from packaging.specifiers import SpecifierSet
+
+    from hfscaffold.matrix import specifiers_overlap
+
+    assert specifiers_overlap(SpecifierSet("==2.0rc1"), SpecifierSet(">=1.0"))
+    assert specifiers_overlap(SpecifierSet(">=1.0"), SpecifierSet("==2.0rc1"))
+
+
+def test_the_shortest_texts_a_rule_accepts() -> None:
+    text = re.sub(r"^summary = .*$", 'summary = "ten chars!"', MATRIX_RULE, flags=re.MULTILINE)
+    text = re.sub(r"^symptom = .*$", 'symptom = "Error"', text, flags=re.MULTILINE)
+    text = re.sub(r"^probe = .*$", 'probe = "1 + 1"', text, flags=re.MULTILINE)
+    assert len(rules_of(text)) == 1
+
+
+def test_a_fix_may_not_ask_for_a_package_to_be_absent() -> None:
+    with pytest.raises(UserError, match="is not a PEP 440 specifier"):
+        rules_of(
+            MATRIX_RULE.replace(
+                'alternative = { huggingface-hub = "<0.26" }', 'alternative = { huggingface-hub = "absent" }'
+            )
+        )
+
+
+def test_a_ruleset_is_made_by_field_name_or_by_the_files_key() -> None:
+    from hfscaffold.matrix import RuleSet
+
+    (rule,) = rules_of(MATRIX_RULE)
+    assert len(RuleSet(rules=(rule,))) == len(RuleSet.model_validate({"rule": [rule.model_dump()]})) == 1
