@@ -1,4 +1,4 @@
-"""Unit tests of the pure core's small pieces (policy, review), with literal inputs: the tests a
+"""Unit tests of the pure core (policy, review, the matrix), with literal inputs: the tests a
 mutation run over those modules showed missing (tools/mutation.py)."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import re
 
 import pytest
 from packaging.version import Version
+from test_matrix import RULE
 
 from hfscaffold.errors import UserError
 from hfscaffold.pins import PinSet
@@ -178,21 +179,7 @@ def test_advisory_review_says_what_an_upgrade_fixes_and_what_remains() -> None:
 
 # -- the matrix ---------------------------------------------------------------------------------------
 
-MATRIX_RULE = """
-[[rule]]
-id = "diffusers-hub-cached-download"
-summary = "diffusers < 0.29 imports cached_download, which huggingface-hub 0.26 removed"
-severity = "error"
-symptom = "ImportError: cannot import name 'cached_download' from 'huggingface_hub'"
-probe = "import diffusers"
-references = ["https://github.com/huggingface/diffusers/issues/9302"]
-[rule.when]
-diffusers = "<0.29"
-huggingface-hub = ">=0.26"
-[rule.fix]
-prefer = { diffusers = ">=0.29" }
-alternative = { huggingface-hub = "<0.26" }
-"""
+MATRIX_RULE = RULE  # the diffusers/huggingface-hub rule of the matrix tests
 
 ADVISORY = """
 [[rule]]
