@@ -119,6 +119,13 @@ def test_a_lock_file_that_links_outside_is_refused_not_truncated(project: Path, 
 # 2. An untrusted template runs code through the project's build backend.
 
 
+# A template pyproject.toml with static metadata and nothing to build: what a template needs no trust for.
+STATIC_PYPROJECT = (
+    '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n'
+    'dependencies = [{% for c in components %}"{{ c }}", {% endfor %}]\n\n[tool.uv]\npackage = false\n'
+)
+
+
 def _template(root: Path, pyproject: str, extra: dict[str, str] | None = None, settings: str = "") -> Path:
     template = root / "their-template"
     template.mkdir()
@@ -183,8 +190,7 @@ def test_new_never_syncs_into_an_environment_a_template_links_to(tmp_path: Path,
     before = snapshot(synced_other / ".venv")
     template = _template(
         tmp_path,
-        '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n'
-        'dependencies = [{% for c in components %}"{{ c }}", {% endfor %}]\n\n[tool.uv]\npackage = false\n',
+        STATIC_PYPROJECT,
         settings="_preserve_symlinks: true\n",
     )
     (template / ".venv").symlink_to(synced_other / ".venv")
@@ -244,8 +250,7 @@ def test_a_dangling_link_in_a_template_is_never_written_through(tmp_path: Path, 
     outside.mkdir()
     template = _template(
         tmp_path,
-        '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n'
-        'dependencies = [{% for c in components %}"{{ c }}", {% endfor %}]\n\n[tool.uv]\npackage = false\n',
+        STATIC_PYPROJECT,
         settings="_preserve_symlinks: true\n",
     )
     (template / "uv.lock").symlink_to(outside / "uv.lock")

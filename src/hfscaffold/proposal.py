@@ -161,10 +161,7 @@ def _lock_args(request: ProposalRequest, targets: set[str], cooldown: str | None
 
 def propose(request: ProposalRequest, *, report: Callable[[str], None] = lambda _: None) -> Proposal:
     """Resolve and review the proposal; the project is read, never written (not even a lock file)."""
-    return _propose(request, request.project.absolute(), report)
-
-
-def _propose(request: ProposalRequest, root: Path, report: Callable[[str], None]) -> Proposal:
+    root = request.project.absolute()
     project = load_project(root)
     if not project.lock_file.is_file():
         raise FindingsError(f"{root} has no uv.lock", hint="run `hfscaffold lock` first")

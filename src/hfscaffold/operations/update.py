@@ -45,23 +45,20 @@ class UpdateResult:
     up_to_date: bool = False
 
 
-_git = git
-
-
 def _template_repository(old: Path, new: Path, work: Path) -> Path:
     """A git repository with the old template tagged ``old`` and the current one tagged ``new``."""
     repo = work / "template"
     repo.mkdir()
     identity = ("-c", "user.name=hfscaffold", "-c", "user.email=hfscaffold@localhost", "-c", "commit.gpgsign=false")
-    _git("init", "-q", cwd=repo)
+    git("init", "-q", cwd=repo)
     for tag, source in (("old", old), ("new", new)):
         for entry in repo.iterdir():
             if entry.name != ".git":
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
         shutil.copytree(source, repo, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        _git("add", "-A", cwd=repo)
-        _git(*identity, "commit", "-q", "--allow-empty", "-m", f"template {tag}", cwd=repo)
-        _git("tag", tag, cwd=repo)
+        git("add", "-A", cwd=repo)
+        git(*identity, "commit", "-q", "--allow-empty", "-m", f"template {tag}", cwd=repo)
+        git("tag", tag, cwd=repo)
     return repo
 
 
@@ -164,7 +161,7 @@ def update_project(
     if old == new:
         return UpdateResult(root, made_with, __version__, up_to_date=True)
     sweep_update_leftovers(root)
-    if _git("status", "--porcelain", cwd=root).strip():
+    if git("status", "--porcelain", cwd=root).strip():
         raise UserError(
             f"{root} has uncommitted changes",
             hint="commit or stash them: the update is a merge, and git keeps your version safe",
@@ -197,9 +194,7 @@ def update_project(
 
     prefix = git("rev-parse", "--show-prefix", cwd=root).strip()
     # Porcelain paths are relative to the repository's top: make them the project's own.
-    changed = [
-        line[3:].removeprefix(prefix) for line in _git("status", "--porcelain", "--", ".", cwd=root).splitlines()
-    ]
+    changed = [line[3:].removeprefix(prefix) for line in git("status", "--porcelain", "--", ".", cwd=root).splitlines()]
     conflicts = [path for path in changed if _has_conflict_markers(root / path)]
     return UpdateResult(root, made_with, __version__, changed=sorted(changed), conflicts=sorted(conflicts))
 
