@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -142,3 +143,55 @@ def test_debug_is_accepted_before_or_after_the_command(run_cli, tmp_path: Path, 
     result = run_cli(*args)
     assert result.exit_code == 2
     assert "Traceback" in result.stderr and "does not exist" in result.stderr
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_quiet_is_global_before_or_after_the_command(where: str, run_cli) -> None:
+    project = str(Path(__file__).resolve().parents[1] / "examples" / "my-bert-project")
+    loud = run_cli("check", project)
+    assert loud.exit_code == 0 and "rules" in loud.stdout  # the summary line
+    args = ["-q", "check", project] if where == "before" else ["check", project, "-q"]
+    quiet = run_cli(*args)
+    assert quiet.exit_code == loud.exit_code
+    assert quiet.stdout == "" and loud.stdout != ""
+
+
+def test_verbose_shows_each_uv_call_with_its_time(run_cli, new_project, offline_uv) -> None:
+    project = new_project("proj", "transformers")
+    result = run_cli("lock", "--check", "--project", str(project), "-v")
+    assert result.exit_code == 0, result.stderr
+    calls = [line for line in result.stderr.splitlines() if line.startswith("$ ")]
+    assert any(re.fullmatch(r"\$ \S*uv lock .*--check .*: exit 0, \d+\.\d\ds", line) for line in calls), calls
+    again = run_cli("lock", "--check", "--project", str(project))
+    assert not any(line.startswith("$ ") for line in again.stderr.splitlines())  # nothing outlives the command
+
+
+def test_a_flag_after_double_dash_is_not_taken_as_global() -> None:
+    from hfscaffold.cli._options import hoist_global_flags
+
+    assert hoist_global_flags(["check", "-v", "x", "--", "-q"]) == ["-v", "check", "x", "--", "-q"]
+
+
+def test_every_command_lists_the_global_options(run_cli) -> None:
+    from hfscaffold.cli import COMMANDS
+
+    for name in [*COMMANDS, "matrix list", "matrix verify"]:
+        result = run_cli(*name.split(), "--help")
+        assert result.exit_code == 0 and "Global options:" in result.stdout, name
+        assert "-q, --quiet" in result.stdout and "--debug" in result.stdout, name
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "hint"),
+    [
+        (["upgrade", "--policy", "latest"], "Invalid value for '--policy': unknown policy 'latest'", "minor or major"),
+        (["upgrade", "--cooldown", "a while"], "Invalid value for '--cooldown': cooldown 'a while'", "36 hours"),
+        (["new", "x", "--with", "hub @ https://x"], "Invalid value for '--with': 'hub @ https://x' has a URL", "edit"),
+    ],
+)
+def test_values_with_a_syntax_are_checked_by_their_option(args: list[str], message: str, hint: str, run_cli) -> None:
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    error, hint_line = result.stderr.splitlines()
+    assert error.startswith(f"error: {message}")
+    assert hint_line.startswith("hint: ") and hint in hint_line

@@ -53,6 +53,28 @@ def test_only_adapters_run_processes_or_copier(module: Path) -> None:
     assert imported(module) & OUTSIDE_WORLD == set()
 
 
+def started_programs(module: Path) -> list[int]:
+    """Lines of ``module`` that call subprocess.run/Popen/call/check_* or os.system/exec*/spawn*."""
+    starters = {"run", "Popen", "call", "check_call", "check_output", "system", "popen"}
+    lines = []
+    for node in ast.walk(ast.parse(module.read_text(), filename=str(module))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner, name = node.func.value, node.func.attr
+            starts = name in starters or name.startswith(("exec", "spawn"))
+            if isinstance(owner, ast.Name) and owner.id in ("subprocess", "os") and starts:
+                lines.append(node.lineno)
+    return lines
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: str(m.relative_to(PACKAGE)))
+def test_programs_start_in_one_place(module: Path) -> None:
+    """Every program starts through adapters/process.py, so ``-v`` shows each call."""
+    if module == PACKAGE / "adapters" / "process.py":
+        assert started_programs(module), "process.py is where programs start"
+    else:
+        assert started_programs(module) == []
+
+
 @pytest.mark.parametrize("name", CORE)
 def test_core_modules_import_neither_click_nor_rich_nor_the_outside_world(name: str) -> None:
     assert imported(PACKAGE / f"{name}.py") & (USER_INTERFACE | OUTSIDE_WORLD) == set()

@@ -16,13 +16,21 @@ def leftovers(folder: Path) -> list[str]:
     [
         (["demo", "--with", "transformerz"], "unknown component 'transformerz'", "did you mean 'transformers'?"),
         (["demo", "--with", "candle"], "'candle' is a Rust crate, not a Python environment component", "cargo add"),
-        (["demo", "--with", "transformers==banana"], "invalid --with item 'transformers==banana'", "PEP 440"),
+        (
+            ["demo", "--with", "transformers==banana"],
+            "Invalid value for '--with': 'transformers==banana' is not a requirement",
+            "PEP 440",
+        ),
         (["demo", "--with", "datasets,datasets"], "'datasets' is given more than once", "once"),
         (["../x", "--with", "datasets"], "project name '../x' is a path, not a name", "--dest"),
         (["a/b", "--with", "datasets"], "project name 'a/b' is a path, not a name", "--dest"),
         (["my project", "--with", "datasets"], "not a valid Python project name", "letters"),
         (["transformers", "--with", "transformers"], "cannot depend on the package of the same name", "another name"),
-        (["demo", "--with", "datasets", "--torch", "cuda"], "--torch 'cuda' is not a torch backend", "cu128"),
+        (
+            ["demo", "--with", "datasets", "--torch", "cuda"],
+            "Invalid value for '--torch': 'cuda' is not a torch backend",
+            "cu128",
+        ),
         (["demo", "--with", "datasets", "--python", "3"], "--python '3' is not a Python minor version", "X.Y"),
         (["demo", "--with", "datasets", "--python", "3.8"], "needs Python 3.10 or newer", "--python"),
         (["demo"], "no components chosen", "--with"),

@@ -12,8 +12,8 @@ from packaging.version import Version
 
 from hfscaffold import _toml
 from hfscaffold.errors import UserError
-from hfscaffold.policy import Policy
-from hfscaffold.proposal import parse_cooldown, upload_times
+from hfscaffold.policy import Policy, parse_cooldown
+from hfscaffold.proposal import upload_times
 from hfscaffold.review import level_of
 
 PYPROJECT = """\

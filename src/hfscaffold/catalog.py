@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import resources
@@ -14,7 +15,7 @@ from packaging.utils import canonicalize_name
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hfscaffold import _toml as tomllib
-from hfscaffold.errors import UserError
+from hfscaffold.errors import UserError, quoted
 from hfscaffold.validation import describe_validation_error
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -189,23 +190,42 @@ class Choice(BaseModel):
         return None
 
 
-def parse_choice(item: str, catalog: Catalog) -> Choice:
-    """``transformers``, ``hub>=0.30``, ``transformers==4.44.2`` -> a :class:`Choice`."""
+def parse_requirement_item(item: str) -> Requirement:
+    """One ``--with`` item as a requirement: a name, extras and a version specifier, nothing else."""
     text = item.strip()
     try:
         requirement = Requirement(text)
     except InvalidRequirement as exc:
         raise UserError(
-            f"invalid --with item {text!r}: {str(exc).splitlines()[0]}",
+            f"{quoted(text)} is not a requirement: {str(exc).splitlines()[0]}",
             hint="use NAME, NAME==X.Y.Z or NAME with any PEP 440 specifier, e.g. transformers>=4.44,<5",
         ) from None
     if requirement.url or requirement.marker:
         raise UserError(
-            f"--with item {text!r} has a URL or marker",
+            f"{quoted(text)} has a URL or marker",
             hint="give a name and a version specifier; edit pyproject.toml for URLs and markers",
         )
+    return requirement
+
+
+def parse_choice(item: str, catalog: Catalog) -> Choice:
+    """``transformers``, ``hub>=0.30``, ``transformers==4.44.2`` -> a :class:`Choice`."""
+    requirement = parse_requirement_item(item)
     component = catalog.get(requirement.name)
     return Choice(component=component, specifier=requirement.specifier, extras=tuple(sorted(requirement.extras)))
+
+
+# Where torch comes from: PyPI, or one of PyTorch's own indexes (CPU, a CUDA or a ROCm build).
+_TORCH_BACKEND = re.compile(r"^(pypi|cpu|cu\d{2,3}|rocm\d+\.\d+(\.\d+)?)$")
+
+
+def parse_torch_backend(value: str) -> str:
+    if not _TORCH_BACKEND.match(value):
+        raise UserError(
+            f"{quoted(value)} is not a torch backend",
+            hint="use pypi (default), cpu, cuXYZ (e.g. cu128) or rocmX.Y (e.g. rocm6.4)",
+        )
+    return value
 
 
 def split_with_items(values: Iterable[str]) -> list[str]:

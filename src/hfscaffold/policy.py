@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from enum import Enum
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from hfscaffold.errors import UserError
+from hfscaffold.errors import UserError, quoted
 
 
 class Policy(str, Enum):
@@ -42,3 +44,21 @@ def family_of(name: str) -> frozenset[str]:
         if name in family:
             return family
     return frozenset({name})
+
+
+# How old a release must be before `upgrade` proposes it (uv's exclude-newer, as a duration).
+_DURATION = re.compile(r"^\s*(\d+)\s*(hour|hours|day|days|week|weeks)\s*$")
+_LONGEST_COOLDOWN = timedelta(days=3650)
+
+
+def parse_cooldown(text: str) -> timedelta:
+    match = _DURATION.match(text) if len(text) <= 40 else None
+    if not match:
+        raise UserError(f"cooldown {quoted(text)} is not a duration", hint='use e.g. "7 days", "36 hours" or "2 weeks"')
+    amount, unit = int(match.group(1)), match.group(2).rstrip("s")
+    hours = amount * {"hour": 1, "day": 24, "week": 24 * 7}[unit]
+    if hours > _LONGEST_COOLDOWN.total_seconds() / 3600:
+        raise UserError(
+            f"cooldown {quoted(text)} is longer than ten years", hint='use e.g. "7 days" ("0 days" turns it off)'
+        )
+    return timedelta(hours=hours)

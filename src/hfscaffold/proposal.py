@@ -9,7 +9,6 @@ repairs the result. The project is not touched at all.
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,15 +23,14 @@ from hfscaffold import _toml
 from hfscaffold.adapters.fs import copy_project_files, scratch_directory
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.catalog import load_catalog
-from hfscaffold.errors import ExternalError, FindingsError, UserError, quoted
+from hfscaffold.errors import ExternalError, FindingsError, UserError
 from hfscaffold.pins import PinSet, read_uv_lock
-from hfscaffold.policy import Policy, family_of
+from hfscaffold.policy import Policy, family_of, parse_cooldown
 from hfscaffold.project import Project, load_project
 from hfscaffold.resolution import Resolution, resolve
 from hfscaffold.review import HeldBack, Review, advisory_review, diff
 
 DEFAULT_COOLDOWN = "7 days"
-_DURATION = re.compile(r"^\s*(\d+)\s*(hour|hours|day|days|week|weeks)\s*$")
 _HOLD_COMMENT = "hfscaffold upgrade: hold"
 
 
@@ -55,22 +53,6 @@ class Proposal:
     @property
     def applicable(self) -> bool:
         return self.resolution is not None and not self.review.blocked and bool(self.review.changes)
-
-
-_LONGEST_COOLDOWN = timedelta(days=3650)
-
-
-def parse_cooldown(text: str) -> timedelta:
-    match = _DURATION.match(text) if len(text) <= 40 else None
-    if not match:
-        raise UserError(f"cooldown {quoted(text)} is not a duration", hint='use e.g. "7 days", "36 hours" or "2 weeks"')
-    amount, unit = int(match.group(1)), match.group(2).rstrip("s")
-    hours = amount * {"hour": 1, "day": 24, "week": 24 * 7}[unit]
-    if hours > _LONGEST_COOLDOWN.total_seconds() / 3600:
-        raise UserError(
-            f"cooldown {quoted(text)} is longer than ten years", hint='use e.g. "7 days" ("0 days" turns it off)'
-        )
-    return timedelta(hours=hours)
 
 
 def upload_times(lock_text: str) -> dict[str, datetime]:

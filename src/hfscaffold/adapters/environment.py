@@ -11,6 +11,7 @@ from pathlib import Path
 
 from hfscaffold import __version__
 from hfscaffold.adapters.fs import is_inside, real, write_atomic
+from hfscaffold.adapters.process import run_process
 from hfscaffold.errors import ExternalError, UserError
 from hfscaffold.pins import PinSet, from_installed
 
@@ -134,14 +135,7 @@ def run_python(
     """Run ``code`` in ``interpreter``, isolated (``-I``: no current folder, user site or PYTHON*
     variables on its path, so a project's own files cannot shadow what the code imports)."""
     try:
-        return subprocess.run(
-            [str(interpreter), "-I", "-c", code, *args],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        return run_process([str(interpreter), "-I", "-c", code, *args], cwd=cwd, text=True, timeout=timeout)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ExternalError(
             f"could not run {interpreter}: {exc}", hint="run `hfscaffold doctor`, or pass a working interpreter"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from hfscaffold.adapters.process import run_process
 from hfscaffold.errors import ExternalError
 
 # A repository's own configuration can name programs for git to run (core.fsmonitor, hooks):
@@ -15,21 +16,19 @@ _SAFE = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null")
 def git(*args: str, cwd: Path) -> str:
     """Run ``git ARGS`` in ``cwd``: its standard output, or an ExternalError with git's reason."""
     try:
-        completed = subprocess.run(["git", *_SAFE, *args], cwd=cwd, capture_output=True, text=True, check=False)
+        completed = run_process(["git", *_SAFE, *args], cwd=cwd, text=True)
     except OSError as exc:
         raise ExternalError(f"git is needed for this: {exc}", hint="install git") from None
     if completed.returncode != 0:
         raise ExternalError(f"git {args[0]} failed: {completed.stderr.strip() or completed.stdout.strip()}")
-    return completed.stdout
+    return str(completed.stdout)
 
 
 def tracks_anything_under(root: Path, relative: str) -> bool:
     """Whether the git repository ``root`` is in tracks files below ``relative`` (False when
     ``root`` is no repository, or git is not installed)."""
     try:
-        completed = subprocess.run(
-            ["git", *_SAFE, "ls-files", "-z", "--", relative], cwd=root, capture_output=True, check=False, timeout=30
-        )
+        completed = run_process(["git", *_SAFE, "ls-files", "-z", "--", relative], cwd=root, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return completed.returncode == 0 and bool(completed.stdout.strip(b"\0"))

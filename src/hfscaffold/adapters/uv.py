@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from hfscaffold.adapters.process import run_process
 from hfscaffold.errors import ExternalError, UserError
 
 # Variables that would point uv at an environment other than the project's own.
@@ -110,9 +110,7 @@ class Uv:
         if self.offline:
             command.append("--offline")
         try:
-            completed = subprocess.run(
-                command, cwd=cwd, env=self._environment(), capture_output=True, text=True, check=False, input=stdin
-            )
+            completed = run_process(command, cwd=cwd, env=self._environment(), text=True, input=stdin)
         except OSError as exc:
             raise ExternalError(f"could not run uv to {what}: {exc}", hint="reinstall hfscaffold") from exc
         if completed.returncode != 0:

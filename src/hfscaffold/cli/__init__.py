@@ -13,6 +13,7 @@ from itertools import pairwise
 import click
 
 from hfscaffold import __version__
+from hfscaffold.cli._options import GLOBAL_OPTIONS, GlobalFlags, hoist_global_flags
 from hfscaffold.errors import ExitCode, HfscaffoldError
 
 CONTEXT_SETTINGS: dict[str, object] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -78,13 +79,37 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+def _help(flag: str) -> str:
+    return next(text for flags, text in GLOBAL_OPTIONS if flag in flags.split(", "))
+
+
 @click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="hfscaffold")
-@click.option("--debug", is_flag=True, help="Show tracebacks and uv's full output on errors.")
+@click.option("-q", "--quiet", is_flag=True, help=_help("--quiet"))
+@click.option("-v", "--verbose", count=True, help=_help("--verbose"))
+@click.option("--debug", is_flag=True, help=_help("--debug"))
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, quiet: bool, verbose: int, debug: bool) -> None:
     """Start and upgrade Hugging Face projects: exact pins, reviewed upgrades, one environment each."""
-    ctx.obj = {"debug": debug}
+    ctx.obj = GlobalFlags(debug=debug, quiet=quiet, verbose=verbose)
+    if verbose and not quiet:
+        import logging
+
+        # The adapters log each call of uv, git or an interpreter (adapters/process.py); the
+        # handler goes when the command ends, so nothing outlives it in a long-lived process.
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger = logging.getLogger("hfscaffold")
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+        logger.propagate = False
+
+        def stop_logging() -> None:
+            logger.removeHandler(handler)
+            logger.setLevel(logging.NOTSET)
+            logger.propagate = True
+
+        ctx.call_on_close(stop_logging)
 
 
 _ERROR_LIMIT = 2000  # characters of one error line: input quoted in a message can be huge
@@ -149,17 +174,6 @@ def _fail(message: str, hint: str | None, code: int, *, json_for: str | None = N
     sys.exit(code)
 
 
-_GLOBAL_FLAGS = ("--debug",)
-
-
-def hoist_global_flags(args: list[str]) -> list[str]:
-    """Global flags may come before or after the command (``hfscaffold lock --debug``), as in uv;
-    click takes a group's options before the command only, so they move to the front."""
-    end = args.index("--") if "--" in args else len(args)
-    flags = [a for a in args[:end] if a in _GLOBAL_FLAGS]
-    return [*dict.fromkeys(flags), *(a for a in args[:end] if a not in _GLOBAL_FLAGS), *args[end:]]
-
-
 def main(argv: list[str] | None = None) -> None:
     """The console script: the only place that exits, and the error boundary: bad input and
     failures outside hfscaffold end in one line and a hint, never a traceback (``--debug`` shows it).
@@ -190,7 +204,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(ExitCode.INTERRUPTED)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx is not None else "hfscaffold"
-        _fail(exc.format_message(), f"see `{command} --help`", ExitCode.BAD_INPUT, json_for=json_for)
+        hint = getattr(exc, "hint", None) or f"see `{command} --help`"
+        _fail(exc.format_message(), hint, ExitCode.BAD_INPUT, json_for=json_for)
     except click.ClickException as exc:
         code = ExitCode.BAD_INPUT if exc.exit_code == 2 else exc.exit_code
         _fail(exc.format_message(), None, code, json_for=json_for)

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from hfscaffold.cli._options import global_flags
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -19,10 +21,11 @@ class Output:
     """Progress and results; progress goes to stderr so stdout stays machine-readable.
 
     On a terminal, long steps show a spinner (rich); elsewhere only the finished steps print.
+    Quiet (``-q``, or when stdout carries JSON or Markdown), none of it prints.
     """
 
-    def __init__(self, quiet: bool = False) -> None:
-        self.quiet = quiet
+    def __init__(self, *, machine_readable: bool = False) -> None:
+        self.quiet = machine_readable or global_flags().quiet
 
     def step(self, message: str) -> None:
         if not self.quiet:

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from hfscaffold.cli._options import format_option, rules_option
+from hfscaffold.cli._options import Command, format_option, global_flags, rules_option
 from hfscaffold.cli._render import emit_json
 from hfscaffold.errors import ExitCode
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("target", default=".", metavar="[PATH | -]")
 @click.option("--env", "environment", is_flag=True, help="Check the installed environment (the project's .venv).")
 @click.option(
@@ -59,6 +59,7 @@ def check(
         summary = check_summary(
             len(result.pins), result.pins.source, len(result.rules), result.violations, len(result.advisories)
         )
-        click.echo(summary)
+        if not global_flags().quiet:
+            click.echo(summary)
     if result.errors:
         click.get_current_context().exit(ExitCode.FINDINGS)

@@ -6,11 +6,11 @@ from typing import Any
 
 import click
 
-from hfscaffold.cli._options import format_option
+from hfscaffold.cli._options import Command, format_option
 from hfscaffold.cli._render import console, emit_json
 
 
-@click.command()
+@click.command(cls=Command)
 @format_option("table", "json")
 def components(output_format: str) -> None:
     """List the components hfscaffold knows (the HF stack and its companions)."""

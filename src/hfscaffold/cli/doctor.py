@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from hfscaffold.cli._options import format_option, offline_option, project_option
+from hfscaffold.cli._options import Command, format_option, global_flags, offline_option, project_option
 from hfscaffold.cli._render import emit_json, shown
 from hfscaffold.errors import ExitCode
 
 
-@click.command()
+@click.command(cls=Command)
 @project_option
 @offline_option("Read the lock from uv's cache only.")
 @format_option("text", "json")
@@ -29,7 +29,8 @@ def doctor(project: Path, offline: bool, output_format: str) -> None:
     else:
         for problem in report.problems:
             click.echo(f"{problem.kind}: {problem.message}")
-        if report.torch:
+        quiet = global_flags().quiet
+        if report.torch and not quiet:
             t = report.torch
             if t.get("error"):
                 click.echo(f"torch {t.get('version')}: could not inspect its build ({t['error']})")
@@ -40,7 +41,7 @@ def doctor(project: Path, offline: bool, output_format: str) -> None:
         for advisory in report.advisories:
             rule = advisory.rule
             click.echo(f"advisory ({rule.severity}): {rule.id} ({', '.join(rule.advisories)}): fix: {fix_text(rule)}")
-        if not report.problems:
+        if not report.problems and not quiet:
             click.echo(f"{shown(report.project / '.venv')} matches uv.lock ({report.checked} packages); no problems")
     if report.problems:
         click.get_current_context().exit(ExitCode.FINDINGS)

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from hfscaffold.cli._options import format_option, offline_option, project_option
+from hfscaffold.cli._options import Command, format_option, offline_option, project_option
 from hfscaffold.cli._render import emit_json
 from hfscaffold.errors import ExitCode
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("package")
 @project_option
 @format_option("text", "json")
@@ -37,7 +37,7 @@ def why(package: str, project: Path, output_format: str) -> None:
         click.echo(f"  {result.policy}")
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("projects", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
 @offline_option("Look up newer releases in uv's cache only.")
 @click.option("--no-index", "no_index", is_flag=True, help="Do not look up newer patch releases at all.")

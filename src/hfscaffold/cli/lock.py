@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from hfscaffold.cli._options import format_option, offline_option, project_option, quiet_option, rules_option
+from hfscaffold.cli._options import Command, format_option, offline_option, project_option, rules_option
 from hfscaffold.cli._render import Output, emit_json
 from hfscaffold.errors import ExitCode
 
 
-@click.command()
+@click.command(cls=Command)
 @project_option
 @click.option(
     "--check", "check_only", is_flag=True, help="Change nothing; exit 1 if uv.lock is stale or breaks a matrix rule."
@@ -20,7 +20,6 @@ from hfscaffold.errors import ExitCode
 @click.option("--pylock", is_flag=True, help="Also write pylock.toml (PEP 751) for pip users.")
 @click.option("--verify", is_flag=True, help="Then sync and import every component in the project's environment.")
 @rules_option
-@quiet_option
 @format_option("text", "json")
 def lock(
     project: Path,
@@ -29,7 +28,6 @@ def lock(
     pylock: bool,
     verify: bool,
     rule_files: tuple[Path, ...],
-    quiet: bool,
     output_format: str,
 ) -> None:
     """Regenerate uv.lock from pyproject.toml, steered by the matrix, written atomically.
@@ -42,7 +40,7 @@ def lock(
     from hfscaffold.operations.lock import LockRequest, check_lock, lock_project
 
     request = LockRequest(project=project, offline=offline, pylock=pylock, verify=verify, rule_files=rule_files)
-    out = Output(quiet=quiet or output_format == "json")
+    out = Output(machine_readable=output_format == "json")
     if check_only:
         verdict = check_lock(request)
         if output_format == "json":
@@ -55,7 +53,7 @@ def lock(
                 click.echo("\n".join(violation_lines(violation)))
             if verdict.stale:
                 click.echo(f"stale: {verdict.stale}; run `hfscaffold lock`")
-            if verdict.ok and not quiet:
+            if verdict.ok and not out.quiet:
                 click.echo("uv.lock is current and clean against the matrix")
         if not verdict.ok:
             click.get_current_context().exit(ExitCode.FINDINGS)

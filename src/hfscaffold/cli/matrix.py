@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from hfscaffold.cli._options import format_option, rules_option
+from hfscaffold.cli._options import Group, format_option, global_flags, rules_option
 from hfscaffold.cli._render import Output, console, emit_json
 from hfscaffold.errors import ExitCode
 
 
-@click.group()
+@click.group(cls=Group)
 def matrix() -> None:
     """The compatibility matrix: known-bad combinations of the HF stack, with evidence."""
 
@@ -39,7 +39,8 @@ def matrix_list(rule_files: tuple[Path, ...], output_format: str) -> None:
         table.add_row(r.id, r.kind, r.severity, when, fix_text(r), r.verified.on if r.verified else "")
     terminal = console()
     terminal.print(table)
-    terminal.print(f"{len(rules)} rules; `hfscaffold matrix show ID` for one rule with its evidence")
+    if not global_flags().quiet:
+        terminal.print(f"{len(rules)} rules; `hfscaffold matrix show ID` for one rule with its evidence")
 
 
 @matrix.command("show")
@@ -83,7 +84,7 @@ def matrix_verify(
 
     rules = load_rules(rule_files)
     chosen = [rules.get(rule_id) for rule_id in rule_ids] if rule_ids else list(rules)
-    out = Output(quiet=output_format == "json")
+    out = Output(machine_readable=output_format == "json")
     uv = Uv()
     results = []
     for rule in chosen:

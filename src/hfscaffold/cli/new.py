@@ -6,16 +6,17 @@ from pathlib import Path
 
 import click
 
-from hfscaffold.cli._options import format_option, offline_option, quiet_option, rules_option
+from hfscaffold.cli._options import Command, TorchBackend, WithItems, format_option, offline_option, rules_option
 from hfscaffold.cli._render import Output, emit_json, shown
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("name")
 @click.option(
     "--with",
     "with_",
     multiple=True,
+    type=WithItems(),
     metavar="ITEMS",
     help="Components, comma separated, repeatable: NAME, NAME==X.Y.Z or any PEP 440 specifier.",
 )
@@ -27,6 +28,7 @@ from hfscaffold.cli._render import Output, emit_json, shown
 @click.option(
     "--torch",
     "torch_backend",
+    type=TorchBackend(),
     default="pypi",
     show_default=True,
     metavar="BACKEND",
@@ -44,11 +46,10 @@ from hfscaffold.cli._render import Output, emit_json, shown
     "--allow", "allow", multiple=True, metavar="RULE_ID", help="Accept a matrix rule your own pins hit (recorded)."
 )
 @rules_option
-@quiet_option
 @format_option("text", "json")
 def new(
     name: str,
-    with_: tuple[str, ...],
+    with_: tuple[tuple[str, ...], ...],
     task: str | None,
     python: str | None,
     dest: Path | None,
@@ -61,7 +62,6 @@ def new(
     trust: bool,
     allow: tuple[str, ...],
     rule_files: tuple[Path, ...],
-    quiet: bool,
     output_format: str,
 ) -> None:
     """Create project NAME with exact pins, a uv lock and its own environment.
@@ -71,16 +71,16 @@ def new(
       hfscaffold new my-bert-project --with transformers,datasets,accelerate
       hfscaffold new demo --task text-classification
     """
-    from hfscaffold.catalog import choose, load_tasks, split_with_items
+    from hfscaffold.catalog import choose, load_tasks
     from hfscaffold.matrix import load_rules
     from hfscaffold.operations.new import NewRequest, PythonChoice, create_project
 
-    out = Output(quiet=quiet or output_format == "json")
+    out = Output(machine_readable=output_format == "json")
     preset = load_tasks().get(task) if task else None
     request = NewRequest(
         name=name,
         dest=(dest or Path(name)).absolute(),
-        choices=tuple(choose(split_with_items(with_), task=preset)),
+        choices=tuple(choose([item for items in with_ for item in items], task=preset)),
         task=preset,
         python=PythonChoice.from_request(python),
         torch_backend=torch_backend,
@@ -111,7 +111,7 @@ def new(
             }
         )
         return
-    if not quiet:
+    if not out.quiet:
         from hfscaffold.cli._text import violation_lines
 
         for violation in result.warnings:

@@ -6,16 +6,15 @@ from pathlib import Path
 
 import click
 
-from hfscaffold.cli._options import format_option, offline_option, project_option, quiet_option
+from hfscaffold.cli._options import Command, format_option, offline_option, project_option
 from hfscaffold.cli._render import Output, emit_json, shown
 
 
-@click.command()
+@click.command(cls=Command)
 @project_option
 @offline_option("Install from uv's cache only.")
-@quiet_option
 @format_option("text", "json")
-def sync(project: Path, offline: bool, quiet: bool, output_format: str) -> None:
+def sync(project: Path, offline: bool, output_format: str) -> None:
     """Build the project's own environment (.venv) exactly from uv.lock, and stamp it.
 
     Refuses (exit 1) an environment that is not the project's own: an active virtualenv or
@@ -23,7 +22,7 @@ def sync(project: Path, offline: bool, quiet: bool, output_format: str) -> None:
     """
     from hfscaffold.operations.sync import sync_project
 
-    out = Output(quiet=quiet or output_format == "json")
+    out = Output(machine_readable=output_format == "json")
     with out.working("Building the environment with uv"):
         result = sync_project(project, offline=offline, report=out.step)
     if output_format == "json":

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from hfscaffold.cli._options import format_option, offline_option, project_option
+from hfscaffold.cli._options import Command, format_option, offline_option, project_option
 from hfscaffold.cli._render import Output, emit_json
 
 
-@click.command()
+@click.command(cls=Command)
 @project_option
 @click.option(
     "--from-template",
@@ -30,7 +30,7 @@ def update(project: Path, from_template: Path | None, no_lock: bool, offline: bo
     from hfscaffold.operations.lock import LockRequest, lock_project
     from hfscaffold.operations.update import require_no_conflicts, update_project
 
-    out = Output(quiet=output_format == "json")
+    out = Output(machine_readable=output_format == "json")
     result = update_project(project, from_template=from_template, report=out.step)
     if output_format == "json":
         emit_json({

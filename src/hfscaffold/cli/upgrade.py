@@ -3,26 +3,39 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from hfscaffold.cli._options import format_option, offline_option, project_option, rules_option
+from hfscaffold.cli._options import (
+    Command,
+    Duration,
+    PolicyType,
+    format_option,
+    offline_option,
+    project_option,
+    rules_option,
+)
 from hfscaffold.cli._render import Output, emit_review
 from hfscaffold.errors import ExitCode
 
+if TYPE_CHECKING:
+    from hfscaffold.policy import Policy
 
-@click.command()
+
+@click.command(cls=Command)
 @click.argument("packages", nargs=-1, metavar="[PACKAGE ...]")
 @project_option
 @click.option(
     "--policy",
-    type=click.Choice(["patch", "minor", "major"]),
+    type=PolicyType(),
     default="patch",
     show_default=True,
     help="How far pins may move.",
 )
 @click.option(
     "--cooldown",
+    type=Duration(),
     metavar="DURATION",
     help='Hold back releases younger than this [default: the project\'s, else "7 days"; "0 days" turns it off].',
 )
@@ -41,7 +54,7 @@ from hfscaffold.errors import ExitCode
 def upgrade(
     packages: tuple[str, ...],
     project: Path,
-    policy: str,
+    policy: Policy,
     cooldown: str | None,
     report_file: Path | None,
     output_format: str,
@@ -57,11 +70,10 @@ def upgrade(
     """
     from hfscaffold.operations.upgrade import UpgradeRequest
     from hfscaffold.operations.upgrade import upgrade as run_upgrade
-    from hfscaffold.policy import parse_policy
 
-    out = Output(quiet=output_format != "text")
+    out = Output(machine_readable=output_format != "text")
     request = UpgradeRequest(
-        project=project, packages=packages, policy=parse_policy(policy), apply=apply_, offline=offline,
+        project=project, packages=packages, policy=policy, apply=apply_, offline=offline,
         cooldown=cooldown, rule_files=rule_files,
     )  # fmt: skip
     with out.working("Resolving the proposal with uv"):
@@ -75,7 +87,7 @@ def upgrade(
         click.get_current_context().exit(ExitCode.FINDINGS)
 
 
-@click.command("diff")
+@click.command("diff", cls=Command)
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
 @format_option("text", "md", "json")

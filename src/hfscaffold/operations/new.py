@@ -27,7 +27,7 @@ from hfscaffold.adapters.fs import (
 from hfscaffold.adapters.imports import ImportCheck, import_failure, verify_and_record
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.adapters.venv import refuse_foreign_environment, stamp
-from hfscaffold.catalog import Choice, Task
+from hfscaffold.catalog import Choice, Task, parse_torch_backend
 from hfscaffold.errors import ExternalError, HfscaffoldError, UserError
 from hfscaffold.matrix import RuleSet, Violation, builtin_rules
 from hfscaffold.naming import package_name, validate_project_name
@@ -35,8 +35,6 @@ from hfscaffold.project import check_project_table, check_python_version_file, l
 from hfscaffold.pyproject import pin_requirements, set_matrix_constraints, set_tool_setting
 from hfscaffold.resolution import Resolution, resolve
 from hfscaffold.trust import code_it_would_run
-
-TORCH_BACKEND = re.compile(r"^(pypi|cpu|cu\d{2,3}|rocm\d+\.\d+(\.\d+)?)$")
 
 StepReporter = Callable[[str], None]
 
@@ -79,11 +77,7 @@ class NewRequest:
 
     def __post_init__(self) -> None:
         validate_project_name(self.name, dependencies={c.name for c in self.choices})
-        if not TORCH_BACKEND.match(self.torch_backend):
-            raise UserError(
-                f"--torch {self.torch_backend!r} is not a torch backend",
-                hint="use pypi (default), cpu, cuXYZ (e.g. cu128) or rocmX.Y (e.g. rocm6.4)",
-            )
+        parse_torch_backend(self.torch_backend)
         if self.task is not None and self.python.minor == "3.10":
             raise UserError(
                 "task presets need Python 3.11 or newer (their code reads TOML with tomllib)", hint="use --python 3.11"
