@@ -115,3 +115,16 @@ def test_the_lists_above_name_real_modules() -> None:
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: str(m.relative_to(PACKAGE)))
 def test_modules_stay_small(module: Path) -> None:
     assert len(module.read_text().splitlines()) <= 400, "split it: a module does one thing"
+
+
+TASKS = Path(__file__).resolve().parents[1] / "templates" / "project" / "_tasks"
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    ["def load_config(", "CONFIG = Path(", "output_dir=train[", "report_to=[]", "settings = load_config(Path(args"],
+)
+def test_presets_share_code_through_macros_not_copies(snippet: str) -> None:
+    """Code every preset needs is written once, in _tasks/_shared.jinja, and imported as macros."""
+    holders = sorted(str(p.relative_to(TASKS)) for p in TASKS.rglob("*.jinja") if snippet in p.read_text())
+    assert holders == ["_shared.jinja"]
