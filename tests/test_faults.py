@@ -167,7 +167,9 @@ def test_a_full_disk_during_lock_keeps_the_files_and_says_so(
             assert len([line for line in result.stderr.splitlines() if line.startswith("error: ")]) == 1, result.stderr
             assert {name: (work / name).read_bytes() for name in FILES} == old
         (small / "filler").unlink(missing_ok=True)
-        assert debris(work) == [] or run_cli("lock", "--check", "--project", str(work)).exit_code in (0, 1)
+        if debris(work):  # what a failed lock could not remove, the next command finishes or sweeps
+            assert run_cli("lock", "--check", "--project", str(work)).exit_code in (0, 1)
+        assert debris(work) == []
         assert [p.name for p in small.iterdir() if p.name.startswith(".")] == []
 
 

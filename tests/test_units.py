@@ -375,3 +375,56 @@ def test_a_ruleset_is_made_by_field_name_or_by_the_files_key() -> None:
 
     (rule,) = rules_of(MATRIX_RULE)
     assert len(RuleSet(rules=(rule,))) == len(RuleSet.model_validate({"rule": [rule.model_dump()]})) == 1
+
+
+def test_project_names_are_limited_to_100_characters() -> None:
+    from hfscaffold.naming import validate_project_name
+
+    assert validate_project_name("a" * 100) == "a" * 100
+    with pytest.raises(UserError) as info:
+        validate_project_name("b" * 101)
+    assert info.value.message == f"project name {'b' * 40!r}... is 101 characters long"
+    assert info.value.hint == "use at most 100 characters"
+
+
+@pytest.mark.parametrize(("name", "reserved"), [("com9", True), ("lpt9.x", True), ("com10", False), ("lpt10", False)])
+def test_windows_device_names_stop_at_9(name: str, reserved: bool) -> None:
+    from hfscaffold.naming import validate_project_name
+
+    if reserved:
+        with pytest.raises(UserError, match="reserved device name"):
+            validate_project_name(name)
+    else:
+        assert validate_project_name(name) == name
+
+
+def test_settings_are_frozen_and_their_tables_refuse_unknown_keys() -> None:
+    from pydantic import ValidationError
+
+    from hfscaffold.settings import Settings, parse_settings
+
+    settings = parse_settings({"cooldown": "3 days"}, source="pyproject.toml")
+    with pytest.raises(ValidationError):
+        settings.cooldown = "1 day"  # type: ignore[misc]
+    assert Settings(torch_backend="cpu").torch_backend == "cpu"  # fields by their Python names too
+    with pytest.raises(ValidationError):
+        settings.verified = None  # type: ignore[misc]
+    with pytest.raises(UserError) as info:
+        parse_settings({"verified": {"lock": "x", "imprts": "y"}}, source="pyproject.toml")
+    # a nested key is not a setting of [tool.hfscaffold]: the message names where it is
+    assert info.value.message.startswith("pyproject.toml: [tool.hfscaffold] verified.imprts: ")
+    assert info.value.hint == "see the README for the settings"
+
+
+def test_settings_errors_quote_at_most_a_little_of_the_input() -> None:
+    from hfscaffold.settings import parse_settings
+
+    with pytest.raises(UserError) as info:
+        parse_settings({"k" * 61: 1}, source="p")
+    assert info.value.message == f"p: [tool.hfscaffold] has no setting {'k' * 60!r}... (61 characters)"
+    with pytest.raises(UserError) as info:
+        parse_settings({"verified": {"x" * 61: 1}}, source="p")
+    assert f"verified.{'x' * 60}:" in info.value.message and "x" * 61 not in info.value.message
+    with pytest.raises(UserError) as info:
+        parse_settings({"cooldown": ["a"] * 300}, source="p")
+    assert len(info.value.message) <= len("p: [tool.hfscaffold] cooldown: ") + 200
