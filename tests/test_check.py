@@ -76,12 +76,22 @@ def test_json_output_is_a_contract(tmp_path: Path, run_cli) -> None:
     assert result.exit_code == 1
     data = json_data(result.stdout)
     assert (
-        set(data) == {"checked", "violations", "allowed", "advisories"}
+        set(data) == {"checked", "targets", "violations", "allowed", "advisories"}
         and data["checked"] == 3
         and data["allowed"] == []
     )
     (violation,) = data["violations"]
-    assert set(violation) == {"rule", "severity", "summary", "packages", "symptom", "fix", "references"}
+    assert set(violation) == {
+        "rule",
+        "severity",
+        "summary",
+        "packages",
+        "where",
+        "affects",
+        "symptom",
+        "fix",
+        "references",
+    }
     assert violation["rule"] == "diffusers-hub-cached-download" and violation["severity"] == "error"
     assert violation["packages"] == {"diffusers": "0.27.2", "huggingface-hub": "0.26.0"}
     assert violation["fix"]["prefer"] == {"diffusers": ">=0.29.0"}

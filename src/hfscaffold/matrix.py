@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from hfscaffold import _toml
 from hfscaffold.errors import UserError, quoted
 from hfscaffold.pins import PinSet
+from hfscaffold.targets import Target, describe
 from hfscaffold.validation import describe_validation_error
 
 ABSENT = "absent"
@@ -118,6 +119,8 @@ class Rule(BaseModel):
     when: dict[str, str] = Field(min_length=1)
     python: str | None = None
     platform: Platform | None = None
+    # The API the breakage hits ("Trainer", "load_metric"), when only its users meet it.
+    affects: str | None = Field(None, min_length=2, max_length=80)
     severity: Severity
     symptom: str = Field(min_length=5)
     fix: Fix
@@ -184,11 +187,26 @@ class Rule(BaseModel):
         """``when`` parsed: None marks a package that must be absent."""
         return {name: None if spec == ABSENT else SpecifierSet(spec) for name, spec in self.when.items()}
 
+    def concerns(self, pins: PinSet) -> bool | None:
+        """Whether the target of ``pins`` meets the rule's platform and Python conditions: None
+        when a condition names what the target leaves unknown."""
+        unknown = False
+        if self.platform:
+            if pins.platform is None:
+                unknown = True
+            elif pins.platform != self.platform:
+                return False
+        if self.python:
+            if pins.python is None:
+                unknown = True
+            elif not SpecifierSet(self.python).contains(pins.python, prereleases=True):
+                return False
+        return None if unknown else True
+
     def matches(self, pins: PinSet) -> dict[str, str] | None:
-        """The offending versions if this rule fires on ``pins``, else None."""
-        if self.platform and pins.platform and pins.platform != self.platform:
-            return None
-        if self.python and pins.python and not SpecifierSet(self.python).contains(pins.python, prereleases=True):
+        """The offending versions if this rule's packages match ``pins`` (its platform and Python
+        conditions aside: see ``concerns``), else None."""
+        if self.concerns(pins) is False:
             return None
         offending: dict[str, str] = {}
         for name, specifier in self.specifiers.items():
@@ -197,11 +215,22 @@ class Rule(BaseModel):
                 if versions:
                     return None
                 continue
-            matching = [v for v in versions if specifier.contains(v, prereleases=True)]
+            matching = [v for v in versions if in_range(specifier, v)]
             if not matching:
                 return None
             offending[name] = str(matching[-1])
         return offending
+
+
+def in_range(specifier: SpecifierSet, version: Version) -> bool:
+    """Whether ``version`` falls in a rule's range. A pre-release or dev release counts as the
+    release it leads to (5.0.0rc1 as 5.0.0: it carries 5.0's changes), unless the range itself
+    names pre-releases, which then decide exactly."""
+    if version.is_prerelease and not any(
+        Version(s.version.removesuffix(".*")).is_prerelease for s in specifier if s.operator != "==="
+    ):
+        version = Version(version.base_version)
+    return specifier.contains(version, prereleases=True)
 
 
 class Violation(BaseModel):
@@ -209,15 +238,28 @@ class Violation(BaseModel):
 
     rule: Rule
     packages: dict[str, str]
+    # The targets it hits ("" for all of them, or the one target of the pins), and the severity
+    # there: an error rule of one platform is a warning where the platform is unknown.
+    where: str = ""
+    severity: Severity = "error"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rule_severity(cls, data: object) -> object:
+        if isinstance(data, dict) and "severity" not in data and isinstance(data.get("rule"), Rule):
+            return {**data, "severity": data["rule"].severity}
+        return data
 
     def as_json(self) -> dict[str, object]:
         extra: dict[str, object] = {"advisories": list(self.rule.advisories)} if self.rule.kind == "advisory" else {}
         return {
             "rule": self.rule.id,
             **extra,
-            "severity": self.rule.severity,
+            "severity": self.severity,
             "summary": self.rule.summary,
             "packages": self.packages,
+            "where": self.where,
+            "affects": self.rule.affects,
             "symptom": self.rule.symptom,
             "fix": self.rule.fix.model_dump(exclude={"evidence"}),
             "references": list(self.rule.references),
@@ -306,9 +348,38 @@ def load_rules(extra: Iterable[Path] = ()) -> RuleSet:
 
 
 def evaluate(rules: Iterable[Rule], pins: PinSet) -> list[Violation]:
-    """Every rule that fires on ``pins``, errors first."""
-    found = [Violation(rule=rule, packages=hit) for rule in rules if (hit := rule.matches(pins)) is not None]
-    return sorted(found, key=lambda v: (v.rule.severity != "error", v.rule.id))
+    """Every rule that fires on ``pins``, errors first: on each target of a universal lock (a
+    violation says which targets it hits), else on the pins' one target."""
+    rules = list(rules)
+    if not pins.targets:
+        return _ordered(_on_target(rule, pins) for rule in rules)
+    among = [t.target for t in pins.targets]
+    found: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[Violation, list[Target]]] = {}
+    for targeted in pins.targets:
+        for rule in rules:
+            violation = _on_target(rule, targeted)
+            if violation is not None:
+                key = (rule.id, tuple(sorted(violation.packages.items())))
+                found.setdefault(key, (violation, []))[1].append(targeted.target)
+    return _ordered(violation.model_copy(update={"where": describe(hit, among)}) for violation, hit in found.values())
+
+
+def _on_target(rule: Rule, pins: PinSet) -> Violation | None:
+    hit = rule.matches(pins)
+    if hit is None:
+        return None
+    if rule.concerns(pins) is None:  # the platform or Python it needs is not known here
+        conditions = " and ".join(
+            part
+            for part in (rule.platform and f"on {rule.platform}", rule.python and f"on Python {rule.python}")
+            if part
+        )
+        return Violation(rule=rule, packages=hit, severity="warning", where=f"only {conditions}")
+    return Violation(rule=rule, packages=hit)
+
+
+def _ordered(found: Iterable[Violation | None]) -> list[Violation]:
+    return sorted((v for v in found if v is not None), key=lambda v: (v.severity != "error", v.rule.id))
 
 
 def breakages(found: Iterable[Violation]) -> list[Violation]:

@@ -6,7 +6,9 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -14,18 +16,50 @@ from packaging.version import InvalidVersion, Version
 
 from hfscaffold import _toml
 from hfscaffold.errors import UserError, quoted
+from hfscaffold.installs import pylock_installs, uv_lock_installs, uv_lock_roots
+from hfscaffold.targets import Target, universe
 
 
 @dataclass(frozen=True)
 class PinSet:
-    """Package name -> the versions pinned (a universal lock may hold several of one package)."""
+    """Package name -> the versions pinned (a universal lock may hold several of one package).
+
+    ``python``, ``platform`` and ``machine`` say which target the set is installed on, where that
+    is known (an environment; a requirements file read for a target). A universal lock knows
+    what each of its targets installs: ``targets`` has one set per target.
+    """
 
     packages: Mapping[str, tuple[Version, ...]]
     source: str
-    python: Version | None = None  # known for an environment, not for a lock
+    python: Version | None = None
     platform: str | None = None
     kind: str = "requirements"
     extra: Mapping[str, object] = field(default_factory=dict)
+    machine: str | None = None
+    # requirements: the marker a pin is conditioned on (name -> version -> marker)
+    markers: Mapping[str, Mapping[Version, str]] = field(default_factory=dict)
+    expand: Callable[[], tuple[PinSet, ...]] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def target(self) -> Target:
+        return Target(platform=self.platform, machine=self.machine, python=self.python)
+
+    @cached_property
+    def targets(self) -> tuple[PinSet, ...]:
+        """What each target of a universal lock installs (empty when the set is one target's)."""
+        return self.expand() if self.expand is not None else ()
+
+    def on(self, target: Target) -> PinSet:
+        """The pins ``target`` installs: those whose marker holds there."""
+        packages = {
+            name: kept
+            for name, versions in self.packages.items()
+            if (kept := tuple(v for v in versions if target.satisfies(self.markers.get(name, {}).get(v))))
+        }
+        return PinSet(
+            packages, self.source, python=target.python, platform=target.platform, machine=target.machine,
+            kind=self.kind, extra=self.extra,
+        )  # fmt: skip
 
     def versions(self, name: str) -> tuple[Version, ...]:
         return self.packages.get(canonicalize_name(name), ())
@@ -74,7 +108,31 @@ def read_uv_lock(text: str, *, source: str = "uv.lock") -> PinSet:
     data = _toml_document(text, source)
     if "version" not in data or "package" not in data:
         raise UserError(f"{source}: not a uv.lock (no `version` and [[package]])", hint="regenerate it with `uv lock`")
-    return PinSet(_collect(data["package"], source=source, key="package"), source, kind="uv.lock")
+    packages = _collect(data["package"], source=source, key="package")
+    entries: list[Any] = data["package"]  # type: ignore[assignment]  # a list: _collect checked it
+
+    def expand() -> tuple[PinSet, ...]:
+        if not uv_lock_roots(entries):
+            return ()
+        supported = _strings(data.get("supported-markers"))
+        return tuple(
+            _targeted(uv_lock_installs(entries, target), source, target, "uv.lock")
+            for target in universe(_string(data.get("requires-python")), supported)
+        )
+
+    return PinSet(packages, source, kind="uv.lock", expand=expand)
+
+
+def _string(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _strings(value: object) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _targeted(installed: Mapping[str, tuple[Version, ...]], source: str, target: Target, kind: str) -> PinSet:
+    return PinSet(installed, source, python=target.python, platform=target.platform, machine=target.machine, kind=kind)
 
 
 def read_pylock(text: str, *, source: str = "pylock.toml") -> PinSet:
@@ -85,7 +143,18 @@ def read_pylock(text: str, *, source: str = "pylock.toml") -> PinSet:
             f"{source}: not a pylock.toml (no `lock-version`)",
             hint="see PEP 751; `uv export --format pylock.toml` writes one",
         )
-    return PinSet(_collect(data.get("packages", []), source=source, key="packages"), source, kind="pylock.toml")
+    packages = _collect(data.get("packages", []), source=source, key="packages")
+    entries: list[Any] = data.get("packages", [])  # type: ignore[assignment]
+    groups = _strings(data.get("default-groups"))
+    environments = _strings(data.get("environments"))
+
+    def expand() -> tuple[PinSet, ...]:
+        return tuple(
+            _targeted(pylock_installs(entries, target, groups=groups), source, target, "pylock.toml")
+            for target in universe(_string(data.get("requires-python")), environments)
+        )
+
+    return PinSet(packages, source, kind="pylock.toml", expand=expand)
 
 
 _OPTION = re.compile(r"^-{1,2}[A-Za-z]")
@@ -120,11 +189,15 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
 def read_requirements(text: str, *, source: str = "requirements.txt", include: IncludeReader | None = None) -> PinSet:
     """``name==version`` lines, as pip freeze and pip-compile write them; ``-r`` includes are
     followed through ``include`` (without one, an include is refused rather than skipped)."""
-    pins: dict[str, dict[Version, tuple[str, bool]]] = {}  # name -> version -> (where, has a marker)
+    pins: dict[str, dict[Version, tuple[str, str | None]]] = {}  # name -> version -> (where, its marker)
     _read_into(pins, text, source=source, include=include, depth=0)
     versions: dict[str, tuple[Version, ...]] = {}
+    markers: dict[str, dict[Version, str]] = {}
     for name, found in sorted(pins.items()):
-        unconditional = [(where, version) for version, (where, marked) in found.items() if not marked]
+        for version, (_, marker) in found.items():
+            if marker is not None:
+                markers.setdefault(name, {})[version] = marker
+        unconditional = [(where, version) for version, (where, marker) in found.items() if marker is None]
         if len(unconditional) > 1:
             (first, a), (second, b) = sorted(unconditional)[:2]
             raise UserError(
@@ -132,11 +205,11 @@ def read_requirements(text: str, *, source: str = "requirements.txt", include: I
                 hint="keep one pin of each package",
             )
         versions[name] = tuple(sorted(found))
-    return PinSet(versions, source, kind="requirements")
+    return PinSet(versions, source, kind="requirements", markers=markers)
 
 
 def _read_into(
-    pins: dict[str, dict[Version, tuple[str, bool]]],
+    pins: dict[str, dict[Version, tuple[str, str | None]]],
     text: str,
     *,
     source: str,
@@ -181,7 +254,9 @@ def _read_into(
             )
         name = canonicalize_name(requirement.name)
         version = _version(specs[0].version, source=source, where=f"line {number}")
-        pins.setdefault(name, {}).setdefault(version, (f"{source}:{number}", requirement.marker is not None))
+        pins.setdefault(name, {}).setdefault(
+            version, (f"{source}:{number}", str(requirement.marker) if requirement.marker else None)
+        )
 
 
 def file_includes(folder: Path, *, root: Path | None = None, seen: frozenset[Path] = frozenset()) -> IncludeReader:
@@ -262,7 +337,12 @@ def read_pins(path: Path) -> PinSet:
     )
 
 
-def from_installed(packages: Mapping[str, str], *, source: str, python: str, platform: str) -> PinSet:
+def from_installed(
+    packages: Mapping[str, str], *, source: str, python: str, platform: str, machine: str | None = None
+) -> PinSet:
     """An environment's installed distributions (name -> version), as an inspection reported them."""
     versions = {canonicalize_name(n): (_version(v, source=source, where=n),) for n, v in packages.items()}
-    return PinSet(dict(sorted(versions.items())), source, python=Version(python), platform=platform, kind="environment")
+    return PinSet(
+        dict(sorted(versions.items())), source, python=Version(python), platform=platform, machine=machine,
+        kind="environment",
+    )  # fmt: skip

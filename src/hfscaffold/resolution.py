@@ -89,13 +89,13 @@ def resolve(
             continue
         pins = read_uv_lock((project / "uv.lock").read_text(encoding="utf-8"), source=str(project / "uv.lock"))
         found = breakages(evaluate(rules, pins))  # advisories are reported by check, not repaired
-        errors = [v for v in found if v.rule.severity == "error" and v.rule.id not in allow]
+        errors = [v for v in found if v.severity == "error" and v.rule.id not in allow]
         if not errors:
             return Resolution(
                 pins=pins,
                 applied=applied,
-                warnings=[v for v in found if v.rule.severity == "warning"],
-                allowed=[v for v in found if v.rule.severity == "error" and v.rule.id in allow],
+                warnings=[v for v in found if v.severity == "warning"],
+                allowed=[v for v in found if v.severity == "error" and v.rule.id in allow],
                 uv=result,
                 rounds=round_number,
             )

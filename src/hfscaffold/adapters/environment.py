@@ -179,5 +179,8 @@ def inspect_environment_fully(python: Path, *, torch: bool = False) -> Environme
         raise ExternalError(
             f"{python} did not list its packages", hint="pass a working interpreter with --python"
         ) from None
-    pins = from_installed(data["packages"], source=data["prefix"], python=data["python"], platform=data["platform"])
+    machine = data["markers"].get("platform_machine") if isinstance(data.get("markers"), dict) else None
+    pins = from_installed(
+        data["packages"], source=data["prefix"], python=data["python"], platform=data["platform"], machine=machine
+    )
     return EnvironmentReport(pins=pins, python=data["python"], markers=data["markers"], torch=data["torch"])

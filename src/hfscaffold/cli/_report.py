@@ -51,7 +51,7 @@ def markdown(review: Review, *, title: str = "Dependency upgrade") -> str:
             versions = ", ".join(f"{n}=={v}" for n, v in violation.packages.items())
             fix = ", ".join(f"`{n}{s}`" for n, s in violation.rule.fix.prefer.items())
             lines.append(
-                f"- still present ({violation.rule.severity}): {', '.join(violation.rule.advisories)} in {versions}; fixed by {fix}"
+                f"- still present ({violation.severity}): {', '.join(violation.rule.advisories)} in {versions}; fixed by {fix}"
             )
         lines.append("")
     if review.applied or review.warnings:
@@ -92,7 +92,7 @@ def table(review: Review) -> RenderableType:
     for violation in review.advisories_remaining:
         parts.append(
             Text(
-                f"advisory remaining ({violation.rule.severity}): {', '.join(violation.rule.advisories)} ({violation.rule.id})"
+                f"advisory remaining ({violation.severity}): {', '.join(violation.rule.advisories)} ({violation.rule.id})"
             )
         )
     for reason in review.blocked:

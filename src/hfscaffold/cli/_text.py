@@ -15,13 +15,15 @@ def fix_text(rule: Rule) -> str:
 def violation_lines(violation: Violation, *, allowed: bool = False) -> list[str]:
     rule = violation.rule
     found = ", ".join(f"{name}=={version}" for name, version in violation.packages.items())
-    label = f"allowed {rule.severity}" if allowed else rule.severity
+    label = f"allowed {violation.severity}" if allowed else violation.severity
     if rule.kind == "advisory":
-        label = f"advisory ({rule.severity})"
+        label = f"advisory ({violation.severity})"
         found = f"{found} ({', '.join(rule.advisories)})"
+    where = f" ({violation.where})" if violation.where else ""
     return [
-        f"{label}: {rule.id}: {found}",
+        f"{label}: {rule.id}: {found}{where}",
         f"  {rule.summary}",
+        *([f"  only if you use {rule.affects}"] if rule.affects else []),
         f"  users see: {rule.symptom}",
         f"  fix: {fix_text(rule)}",
         f"  see: {rule.references[0]}",
@@ -30,7 +32,7 @@ def violation_lines(violation: Violation, *, allowed: bool = False) -> list[str]
 
 def check_summary(checked: int, source: str, rules: int, violations: Iterable[Violation], advisories: int = 0) -> str:
     found = list(violations)
-    errors = sum(v.rule.severity == "error" for v in found)
+    errors = sum(v.severity == "error" for v in found)
     warnings = len(found) - errors
     verdict = (
         "no known-bad combination"
@@ -52,6 +54,8 @@ def rule_lines(rule: Rule) -> list[str]:
         lines.append(f"  python: {rule.python}")
     if rule.platform:
         lines.append(f"  platform: {rule.platform}")
+    if rule.affects:
+        lines.append(f"  only if you use {rule.affects}")
     lines += [f"  users see: {rule.symptom}", f"  fix: {fix_text(rule)}"]
     if rule.fix.note:
         lines.append(f"  note: {rule.fix.note}")

@@ -17,6 +17,16 @@ from hfscaffold.errors import ExitCode
 @click.option(
     "--python", "python", type=click.Path(path_type=Path, dir_okay=False), help="Check this interpreter's environment."
 )
+@click.option(
+    "--python-version",
+    metavar="X.Y",
+    help="Target Python of a requirements file [default: this one]; for a lock, keep its targets of this Python.",
+)
+@click.option(
+    "--python-platform",
+    type=click.Choice(["linux", "macos", "darwin", "windows"]),
+    help="Target platform, as uv pip compile names it [default: this one]; for a lock, keep its targets of it.",
+)
 @rules_option
 @click.option("--fail-on-advisories", is_flag=True, help="Exit 1 on a security advisory of error severity too.")
 @format_option("text", "json")
@@ -24,6 +34,8 @@ def check(
     target: str,
     environment: bool,
     python: Path | None,
+    python_version: str | None,
+    python_platform: str | None,
     rule_files: tuple[Path, ...],
     fail_on_advisories: bool,
     output_format: str,
@@ -43,6 +55,8 @@ def check(
         python=python,
         rule_files=rule_files,
         fail_on_advisories=fail_on_advisories,
+        python_version=python_version,
+        python_platform=python_platform,
     )
     result = run_check(request)
     if output_format == "json":
@@ -57,8 +71,9 @@ def check(
         for violation in result.advisories:
             click.echo("\n".join(violation_lines(violation)))
         summary = check_summary(
-            len(result.pins), result.pins.source, len(result.rules), result.violations, len(result.advisories)
-        )
+            len(result.pins), f"{result.pins.source} ({result.evaluated_for})", len(result.rules), result.violations,
+            len(result.advisories),
+        )  # fmt: skip
         if not global_flags().quiet:
             click.echo(summary)
     if result.errors:

@@ -144,7 +144,7 @@ def diagnose(root: Path, *, offline: bool = False) -> DoctorReport:
     found = evaluate(project.rules(), environment.pins)
     violations = [v for v in breakages(found) if v.rule.id not in allow]
     for violation in violations:
-        if violation.rule.severity == "error":
+        if violation.severity == "error":
             versions = ", ".join(f"{n}=={v}" for n, v in violation.packages.items())
             problems.append(Problem("matrix", f"{violation.rule.id}: {versions}: {violation.rule.symptom}"))
 

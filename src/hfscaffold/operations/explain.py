@@ -122,7 +122,7 @@ def _status(root: Path, *, offline: bool, look_up: bool) -> Status:
     pins = read_uv_lock(project.lock_text(), source=str(project.lock_file))
     found = evaluate(project.rules(), pins)
     allow = project.allowed_rules()
-    violations = [v for v in breakages(found) if v.rule.severity == "error" and v.rule.id not in allow]
+    violations = [v for v in breakages(found) if v.severity == "error" and v.rule.id not in allow]
     age = (time.time() - project.lock_file.stat().st_mtime) / 86400
     newer: list[str] | None = None
     if look_up:

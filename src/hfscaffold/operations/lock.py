@@ -120,7 +120,7 @@ class LockCheck:
 
     @property
     def ok(self) -> bool:
-        return self.stale is None and not [v for v in self.violations if v.rule.severity == "error"]
+        return self.stale is None and not [v for v in self.violations if v.severity == "error"]
 
 
 def check_lock(request: LockRequest) -> LockCheck:

@@ -1,0 +1,281 @@
+"""Rules are evaluated per target environment: what each target installs from a lock (markers and
+forks applied), a requirements file on the target asked for, and conditions on platform or Python
+decided only where the target is known."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from expect import json_data
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from hfscaffold.matrix import builtin_rules, evaluate, in_range
+from hfscaffold.pins import PinSet, read_pylock, read_requirements, read_uv_lock
+from hfscaffold.targets import Target, describe, requested, universe
+
+HEAD = """\
+version = 1
+revision = 3
+requires-python = "==3.11.*"
+{extra}
+[[package]]
+name = "app"
+version = "0.1.0"
+source = {{ virtual = "." }}
+dependencies = [
+{dependencies}
+]
+
+[package.dev-dependencies]
+dev = [{{ name = "bitsandbytes" }}]
+"""
+
+
+def package(name: str, version: str, *, forks: str = "") -> str:
+    markers = f"resolution-markers = [{forks}]\n" if forks else ""
+    return f'\n[[package]]\nname = "{name}"\nversion = "{version}"\nsource = {{ registry = "https://pypi.org/simple" }}\n{markers}'
+
+
+MAC_INTEL = "sys_platform == 'darwin' and platform_machine == 'x86_64'"
+NOT_MAC_INTEL = "sys_platform != 'darwin' or platform_machine != 'x86_64'"
+LINUX, NOT_LINUX = "sys_platform == 'linux'", "sys_platform != 'linux'"
+LINUX_OR_MAC, WINDOWS = "sys_platform == 'linux' or sys_platform == 'darwin'", "sys_platform == 'win32'"
+
+
+def forked_lock(numpy_marker: str, otherwise: str, *, extra: str = "") -> str:
+    """torch 2.2.2 only on Intel Macs (the last release with their wheels), 2.5.1 elsewhere;
+    numpy 2.2.6 where ``numpy_marker`` holds, 1.26.4 elsewhere."""
+    dependencies = "\n".join(
+        [
+            f'    {{ name = "torch", version = "2.2.2", marker = "{MAC_INTEL}" }},',
+            f'    {{ name = "torch", version = "2.5.1", marker = "{NOT_MAC_INTEL}" }},',
+            f'    {{ name = "numpy", version = "2.2.6", marker = "{numpy_marker}" }},',
+            f'    {{ name = "numpy", version = "1.26.4", marker = "{otherwise}" }},',
+        ]
+    )
+    return (
+        HEAD.format(extra=extra, dependencies=dependencies)
+        + package("torch", "2.2.2", forks=f'"{MAC_INTEL}"')
+        + package("torch", "2.5.1", forks=f'"{NOT_MAC_INTEL}"')
+        + package("numpy", "2.2.6")
+        + package("numpy", "1.26.4")
+        + package("bitsandbytes", "0.42.0")
+    )
+
+
+def fired(pins: PinSet) -> dict[str, str]:
+    return {v.rule.id: v.where for v in evaluate(builtin_rules(), pins) if v.rule.kind == "breakage"}
+
+
+def test_packages_no_target_installs_together_are_not_a_pair() -> None:
+    pins = read_uv_lock(forked_lock(LINUX, NOT_LINUX))
+    assert {"torch", "numpy"} <= set(pins.packages) and len(pins.packages["torch"]) == 2  # both in the lock
+    assert "torch-numpy2-abi" not in fired(pins)
+
+
+def test_a_pair_one_target_installs_names_that_target() -> None:
+    pins = read_uv_lock(forked_lock(LINUX_OR_MAC, WINDOWS))
+    assert fired(pins)["torch-numpy2-abi"] == "darwin x86_64"
+    (violation,) = [v for v in evaluate(builtin_rules(), pins) if v.rule.id == "torch-numpy2-abi"]
+    assert violation.packages == {"torch": "2.2.2", "numpy": "2.2.6"} and violation.severity == "error"
+
+
+def test_the_dev_group_is_not_the_default_install() -> None:
+    """bitsandbytes 0.42 is only in the dev group: the Windows rule has nothing to fire on."""
+    assert "bitsandbytes-windows-before-0-43" not in fired(read_uv_lock(forked_lock(LINUX, NOT_LINUX)))
+
+
+def test_a_lock_serves_only_its_environments() -> None:
+    text = forked_lock(LINUX, NOT_LINUX).replace(
+        '    { name = "numpy", version = "2.2.6"',
+        '    { name = "bitsandbytes" },\n    { name = "numpy", version = "2.2.6"',
+    )
+    assert fired(read_uv_lock(text))["bitsandbytes-windows-before-0-43"] == "win32"
+    only_linux = text.replace(
+        'requires-python = "==3.11.*"',
+        'requires-python = "==3.11.*"\nsupported-markers = ["sys_platform == \'linux\'"]',
+    )
+    linux = read_uv_lock(only_linux)
+    assert {t.platform for t in linux.targets} == {"linux"}
+    assert "bitsandbytes-windows-before-0-43" not in fired(linux)
+
+
+def test_requires_python_chooses_the_python_targets() -> None:
+    assert sorted({t.python.minor for t in universe(">=3.10,<3.13") if t.python}) == [10, 11, 12]
+    assert universe("==3.11.*", ["sys_platform == 'win32'"]) == (Target("win32", "AMD64", Version("3.11.0")),)
+
+
+REQUIREMENTS = """\
+torch==2.2.2
+numpy==2.2.6 ; sys_platform == "linux"
+numpy==1.26.4 ; sys_platform != "linux"
+bitsandbytes==0.42.0
+"""
+
+
+def test_a_requirements_file_is_read_for_one_target() -> None:
+    pins = read_requirements(REQUIREMENTS)
+    linux = pins.on(requested("3.11", "linux"))
+    assert linux.versions("numpy") == (Version("2.2.6"),)
+    assert set(fired(linux)) == {"torch-numpy2-abi"} and fired(linux)["torch-numpy2-abi"] == ""
+    windows = pins.on(requested("3.11", "windows"))
+    assert windows.versions("numpy") == (Version("1.26.4"),)
+    assert set(fired(windows)) == {"bitsandbytes-windows-before-0-43"}
+
+
+def test_check_reads_requirements_for_the_host_unless_told(tmp_path: Path, run_cli) -> None:
+    path = tmp_path / "requirements.txt"
+    path.write_text("bitsandbytes==0.42.0\n")
+    host = run_cli("check", str(path), "--python-platform", "linux")
+    assert host.exit_code == 0 and "(linux x86_64, Python" in host.stdout
+    windows = run_cli(
+        "check", str(path), "--python-platform", "windows", "--python-version", "3.12", "--format", "json"
+    )
+    data = json_data(windows.stdout)
+    assert windows.exit_code == 1 and data["targets"] == ["win32 AMD64, Python 3.12"]
+    assert [v["rule"] for v in data["violations"]] == ["bitsandbytes-windows-before-0-43"]
+
+
+def test_check_of_a_lock_can_keep_some_of_its_targets(tmp_path: Path, run_cli) -> None:
+    path = tmp_path / "uv.lock"
+    path.write_text(forked_lock(LINUX_OR_MAC, WINDOWS))
+    every = run_cli("check", str(path))
+    assert every.exit_code == 1 and "torch-numpy2-abi: torch==2.2.2, numpy==2.2.6 (darwin x86_64)" in every.stdout
+    assert "(5 targets)" in every.stdout
+    linux = run_cli("check", str(path), "--python-platform", "linux")
+    assert linux.exit_code == 0 and "(2 targets)" in linux.stdout
+    none = run_cli("check", str(path), "--python-version", "3.12")
+    assert none.exit_code == 2 and "serves no such target" in none.stderr
+
+
+def test_pylock_markers_and_default_groups_choose_what_is_installed() -> None:
+    text = """\
+lock-version = "1.0"
+requires-python = ">=3.11,<3.13"
+environments = ["sys_platform == 'linux'"]
+default-groups = []
+created-by = "uv"
+
+[[packages]]
+name = "torch"
+version = "2.2.2"
+
+[[packages]]
+name = "numpy"
+version = "2.2.6"
+marker = "python_version >= '3.12'"
+
+[[packages]]
+name = "numpy"
+version = "1.26.4"
+marker = "python_version < '3.12'"
+"""
+    pins = read_pylock(text)
+    assert {(t.platform, t.python.minor if t.python else None) for t in pins.targets} == {("linux", 11), ("linux", 12)}
+    assert fired(pins)["torch-numpy2-abi"] == "linux (Python 3.12)"
+
+
+def test_a_rule_of_one_platform_is_a_warning_where_the_platform_is_unknown() -> None:
+    pins = PinSet({"bitsandbytes": (Version("0.42.0"),)}, "pins")
+    (violation,) = evaluate(builtin_rules(), pins)
+    assert violation.rule.severity == "error" and violation.severity == "warning"
+    assert violation.where == "only on win32"
+    linux = PinSet({"bitsandbytes": (Version("0.42.0"),)}, "env", python=Version("3.11.4"), platform="linux")
+    assert evaluate(builtin_rules(), linux) == []
+
+
+@pytest.mark.parametrize(
+    ("specifier", "version", "inside"),
+    [
+        (">=5.0.0", "5.0.0rc1", True),  # a release candidate carries the release's changes
+        (">=5.0.0", "5.0.0.dev0", True),
+        ("<5.0.0", "5.0.0rc1", False),
+        ("<5.0.0", "4.57.0rc1", True),
+        ("==4.56.0", "4.56.0rc2", True),
+        (">=5.0.0rc2", "5.0.0rc1", False),  # a range that names pre-releases decides exactly
+        (">=5.0.0rc2", "5.0.0rc3", True),
+        (">=5.0.0", "5.0.0.post1", True),
+    ],
+)
+def test_pre_releases_count_as_the_release_they_lead_to(specifier: str, version: str, inside: bool) -> None:
+    assert in_range(SpecifierSet(specifier), Version(version)) is inside
+
+
+def test_transformers_5_release_candidates_meet_the_transformers_5_rules() -> None:
+    pins = PinSet({"transformers": (Version("5.0.0rc1"),), "peft": (Version("0.17.1"),)}, "pins")
+    assert "peft-transformers5-hybridcache" in fired(pins)
+    pins = PinSet({"transformers": (Version("4.57.0rc1"),), "peft": (Version("0.17.1"),)}, "pins")
+    assert "peft-transformers5-hybridcache" not in fired(pins)
+
+
+def test_describe_names_the_targets_hit_in_a_few_words() -> None:
+    among = universe(">=3.10,<3.13")
+    assert describe(among, among) == ""
+    assert describe([t for t in among if t.platform == "win32"], among) == "win32"
+    mac_old = [t for t in among if t.platform == "darwin" and t.python and t.python.minor < 12]
+    assert describe(mac_old, among) == "darwin (Python 3.10-3.11)"
+    odd = [t for t in among if t.machine == "aarch64" and t.python and t.python.minor in (10, 12)]
+    assert describe(odd, among) == "linux aarch64 (Python 3.10, 3.12)"
+
+
+def env(platform: str = "linux", **versions: str) -> PinSet:
+    return PinSet(
+        {name.replace("_", "-"): (Version(v),) for name, v in versions.items()},
+        "env", python=Version("3.11.9"), platform=platform, machine="x86_64",
+    )  # fmt: skip
+
+
+def rules_on(pins: PinSet) -> dict[str, str]:
+    return {v.rule.id: v.severity for v in evaluate(builtin_rules(), pins) if v.rule.kind == "breakage"}
+
+
+@pytest.mark.parametrize(("peft", "fires"), [("0.15.2", False), ("0.16.0", True), ("0.17.1", True), ("0.18.0", False)])
+def test_peft_hybridcache_begins_at_0_16(peft: str, fires: bool) -> None:
+    assert ("peft-transformers5-hybridcache" in rules_on(env(peft=peft, transformers="5.0.0"))) is fires
+
+
+@pytest.mark.parametrize(
+    ("optimum", "expected"),
+    [
+        ("1.17.1", {"optimum-transformers5-is-tf-available"}),
+        ("1.27.0", {"optimum-transformers5-is-tf-available"}),  # resolves with 5 and fails at exporters.onnx
+        ("2.0.0", {"optimum-transformers5-tf2-weights-name"}),
+        ("2.1.0", set()),
+    ],
+)
+def test_every_optimum_1_fails_with_transformers_5(optimum: str, expected: set[str]) -> None:
+    found = {r for r in rules_on(env(optimum=optimum, transformers="5.0.0")) if r.startswith("optimum-")}
+    assert found == expected
+
+
+def test_the_optimum_fix_no_longer_offers_a_version_that_fails() -> None:
+    fix = builtin_rules().get("optimum-transformers5-is-tf-available").fix
+    assert fix.options() == [{"transformers": "<5.0.0"}, {"optimum": ">=2.1.0"}]
+
+
+def test_evaluate_download_config_is_a_warning_for_its_metrics() -> None:
+    assert (
+        rules_on(env(evaluate="0.4.0", datasets="2.11.0"))["evaluate-datasets-downloadconfig-storage-options"]
+        == "warning"
+    )
+    assert builtin_rules().get("evaluate-datasets-downloadconfig-storage-options").affects
+    assert "evaluate-datasets-downloadconfig-storage-options" not in rules_on(env(evaluate="0.4.1", datasets="2.11.0"))
+
+
+@pytest.mark.parametrize(
+    ("platform", "torch", "fires"),
+    [
+        ("win32", "2.3.1", True),
+        ("win32", "2.3.0", True),
+        ("win32", "2.4.0", False),
+        ("linux", "2.3.1", False),
+        ("win32", "2.2.2", False),
+    ],
+)
+def test_torch_2_3_and_numpy_2_break_on_windows_only(platform: str, torch: str, fires: bool) -> None:
+    found = rules_on(env(platform, torch=torch, numpy="2.0.0"))
+    assert ("torch-numpy2-abi-windows-2-3" in found) is fires
+    if torch == "2.2.2":
+        assert "torch-numpy2-abi" in found  # the older rule covers it everywhere
