@@ -10,7 +10,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from hfscaffold.errors import UserError
-from hfscaffold.matrix import builtin_rules, evaluate, load_rules, parse_rules, specifiers_overlap
+from hfscaffold.evaluation import evaluate
+from hfscaffold.matrix import builtin_rules, load_rules, parse_rules, specifiers_overlap
 from hfscaffold.pins import PinSet
 
 RULE = """

@@ -11,7 +11,8 @@ from packaging.version import Version
 
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.catalog import load_catalog
-from hfscaffold.matrix import builtin_rules, evaluate
+from hfscaffold.evaluation import evaluate
+from hfscaffold.matrix import builtin_rules
 from hfscaffold.pins import PinSet
 
 pytestmark = pytest.mark.network

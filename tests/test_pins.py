@@ -148,9 +148,7 @@ def test_two_different_pins_of_one_package_are_reported_not_merged() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("transformers>=4.0\n", "requirements.txt:1: 'transformers>=4.0' is not pinned to one version"),
         ("ok==1.0\nnot a requirement!\n", "requirements.txt:2: cannot parse"),
-        ("torch==2.*\n", "is not pinned to one version"),
         ("x==1.0\ny==banana.split\n", "requirements.txt:2: cannot parse"),
     ],
 )

@@ -263,7 +263,7 @@ def test_python_and_platform_conditions(python: str | None, platform: str | None
 
 
 def test_breakages_and_advisories_are_told_apart() -> None:
-    from hfscaffold.matrix import advisories, breakages, evaluate
+    from hfscaffold.evaluation import advisories, breakages, evaluate
 
     rules = rules_of(MATRIX_RULE + ADVISORY)
     found = evaluate(rules, pins(diffusers="0.27.2", huggingface_hub="0.26.0", gradio="4.37.2"))

@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from hfscaffold import _toml
 from hfscaffold.errors import UserError, quoted
 from hfscaffold.pins import PinSet
-from hfscaffold.targets import Target, describe
 from hfscaffold.validation import describe_validation_error
 
 ABSENT = "absent"
@@ -233,39 +232,6 @@ def in_range(specifier: SpecifierSet, version: Version) -> bool:
     return specifier.contains(version, prereleases=True)
 
 
-class Violation(BaseModel):
-    model_config = _FROZEN
-
-    rule: Rule
-    packages: dict[str, str]
-    # The targets it hits ("" for all of them, or the one target of the pins), and the severity
-    # there: an error rule of one platform is a warning where the platform is unknown.
-    where: str = ""
-    severity: Severity = "error"
-
-    @model_validator(mode="before")
-    @classmethod
-    def _rule_severity(cls, data: object) -> object:
-        if isinstance(data, dict) and "severity" not in data and isinstance(data.get("rule"), Rule):
-            return {**data, "severity": data["rule"].severity}
-        return data
-
-    def as_json(self) -> dict[str, object]:
-        extra: dict[str, object] = {"advisories": list(self.rule.advisories)} if self.rule.kind == "advisory" else {}
-        return {
-            "rule": self.rule.id,
-            **extra,
-            "severity": self.severity,
-            "summary": self.rule.summary,
-            "packages": self.packages,
-            "where": self.where,
-            "affects": self.rule.affects,
-            "symptom": self.rule.symptom,
-            "fix": self.rule.fix.model_dump(exclude={"evidence"}),
-            "references": list(self.rule.references),
-        }
-
-
 class RuleSet(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -347,49 +313,6 @@ def load_rules(extra: Iterable[Path] = ()) -> RuleSet:
     return rules
 
 
-def evaluate(rules: Iterable[Rule], pins: PinSet) -> list[Violation]:
-    """Every rule that fires on ``pins``, errors first: on each target of a universal lock (a
-    violation says which targets it hits), else on the pins' one target."""
-    rules = list(rules)
-    if not pins.targets:
-        return _ordered(_on_target(rule, pins) for rule in rules)
-    among = [t.target for t in pins.targets]
-    found: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[Violation, list[Target]]] = {}
-    for targeted in pins.targets:
-        for rule in rules:
-            violation = _on_target(rule, targeted)
-            if violation is not None:
-                key = (rule.id, tuple(sorted(violation.packages.items())))
-                found.setdefault(key, (violation, []))[1].append(targeted.target)
-    return _ordered(violation.model_copy(update={"where": describe(hit, among)}) for violation, hit in found.values())
-
-
-def _on_target(rule: Rule, pins: PinSet) -> Violation | None:
-    hit = rule.matches(pins)
-    if hit is None:
-        return None
-    if rule.concerns(pins) is None:  # the platform or Python it needs is not known here
-        conditions = " and ".join(
-            part
-            for part in (rule.platform and f"on {rule.platform}", rule.python and f"on Python {rule.python}")
-            if part
-        )
-        return Violation(rule=rule, packages=hit, severity="warning", where=f"only {conditions}")
-    return Violation(rule=rule, packages=hit)
-
-
-def _ordered(found: Iterable[Violation | None]) -> list[Violation]:
-    return sorted((v for v in found if v is not None), key=lambda v: (v.severity != "error", v.rule.id))
-
-
-def breakages(found: Iterable[Violation]) -> list[Violation]:
-    return [v for v in found if v.rule.kind == "breakage"]
-
-
-def advisories(found: Iterable[Violation]) -> list[Violation]:
-    return [v for v in found if v.rule.kind == "advisory"]
-
-
 def compatible(option: Mapping[str, str], constraints: Mapping[str, SpecifierSet]) -> bool:
     """Whether a fix option can hold together with the user's own constraints."""
     return all(
@@ -404,12 +327,8 @@ __all__ = [
     "Rule",
     "RuleSet",
     "Verified",
-    "Violation",
-    "advisories",
-    "breakages",
     "builtin_rules",
     "compatible",
-    "evaluate",
     "load_rules",
     "parse_rules",
     "specifiers_overlap",

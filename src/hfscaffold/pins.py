@@ -10,13 +10,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from hfscaffold import _toml
 from hfscaffold.errors import UserError, quoted
 from hfscaffold.installs import pylock_installs, uv_lock_installs, uv_lock_roots
+from hfscaffold.requirements import IncludeReader, RequirementsFile, parse_requirements
 from hfscaffold.targets import Target, universe
 
 
@@ -39,6 +39,7 @@ class PinSet:
     # requirements: the marker a pin is conditioned on (name -> version -> marker)
     markers: Mapping[str, Mapping[Version, str]] = field(default_factory=dict)
     expand: Callable[[], tuple[PinSet, ...]] | None = field(default=None, compare=False, repr=False)
+    origin: RequirementsFile | None = field(default=None, compare=False, repr=False)  # a requirements file as read
 
     @property
     def target(self) -> Target:
@@ -58,7 +59,7 @@ class PinSet:
         }
         return PinSet(
             packages, self.source, python=target.python, platform=target.platform, machine=target.machine,
-            kind=self.kind, extra=self.extra,
+            kind=self.kind, extra=self.extra, origin=self.origin,
         )  # fmt: skip
 
     def versions(self, name: str) -> tuple[Version, ...]:
@@ -157,40 +158,15 @@ def read_pylock(text: str, *, source: str = "pylock.toml") -> PinSet:
     return PinSet(packages, source, kind="pylock.toml", expand=expand)
 
 
-_OPTION = re.compile(r"^-{1,2}[A-Za-z]")
-_COMMENT = re.compile(r"(^|\s)#.*$")
-
-
-# Reads the file a ``-r`` line names: (its text, its name for messages), or a UserError.
-IncludeReader = Callable[[str, str], tuple[str, str, "IncludeReader"]]
-_INCLUDE = re.compile(r"^(?:-r|--requirement)(?:\s*=\s*|\s+|(?=\S))(\S.*)$")
-_MAX_INCLUDE_DEPTH = 16
-
-
-def _logical_lines(text: str) -> list[tuple[int, str]]:
-    """Lines with comments removed and ``\\`` continuations joined, with their first line number."""
-    logical: list[tuple[int, str]] = []
-    pending = ""
-    start = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = _COMMENT.sub("", raw).rstrip()
-        if not pending:
-            start = number
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        logical.append((start, pending + line))
-        pending = ""
-    if pending:
-        logical.append((start, pending))
-    return logical
-
-
 def read_requirements(text: str, *, source: str = "requirements.txt", include: IncludeReader | None = None) -> PinSet:
-    """``name==version`` lines, as pip freeze and pip-compile write them; ``-r`` includes are
-    followed through ``include`` (without one, an include is refused rather than skipped)."""
+    """The exact pins of a requirements file (``name==version``, and wheel URLs, whose file name
+    holds the version), as pip freeze and pip-compile write them; the file as read, with its
+    other requirements and the lines not evaluated, is the set's ``origin``."""
+    origin = parse_requirements(text, source=source, include=include)
     pins: dict[str, dict[Version, tuple[str, str | None]]] = {}  # name -> version -> (where, its marker)
-    _read_into(pins, text, source=source, include=include, depth=0)
+    for line in origin.exact:
+        assert line.version is not None
+        pins.setdefault(line.name, {}).setdefault(line.version, (line.where, line.marker))
     versions: dict[str, tuple[Version, ...]] = {}
     markers: dict[str, dict[Version, str]] = {}
     for name, found in sorted(pins.items()):
@@ -205,58 +181,7 @@ def read_requirements(text: str, *, source: str = "requirements.txt", include: I
                 hint="keep one pin of each package",
             )
         versions[name] = tuple(sorted(found))
-    return PinSet(versions, source, kind="requirements", markers=markers)
-
-
-def _read_into(
-    pins: dict[str, dict[Version, tuple[str, str | None]]],
-    text: str,
-    *,
-    source: str,
-    include: IncludeReader | None,
-    depth: int,
-) -> None:
-    for number, line in _logical_lines(text):
-        line = line.strip()
-        included = _INCLUDE.match(line)
-        if included:
-            target = included.group(1).strip()
-            if include is None:
-                raise UserError(
-                    f"{source}:{number}: cannot follow the include {quoted(target)} here",
-                    hint="pass the file's path instead",
-                )
-            if depth >= _MAX_INCLUDE_DEPTH:
-                raise UserError(
-                    f"{source}:{number}: includes nested more than {_MAX_INCLUDE_DEPTH} deep",
-                    hint="look for a file that includes itself",
-                )
-            included_text, included_source, nested = include(target, f"{source}:{number}")
-            _read_into(pins, included_text, source=included_source, include=nested, depth=depth + 1)
-            continue
-        if not line or _OPTION.match(line):  # -e, -c, --hash, --index-url, ...
-            continue
-        requirement_text = re.split(r"\s+--", line, maxsplit=1)[0]  # trailing --hash=... options
-        try:
-            requirement = Requirement(requirement_text)
-        except InvalidRequirement as exc:
-            raise UserError(
-                f"{source}:{number}: cannot parse {quoted(requirement_text)}: {_reason(exc)}",
-                hint="each line must be NAME==VERSION (extras, markers, --hash and comments are fine)",
-            ) from None
-        if requirement.url:  # "name @ file:///..." from pip freeze: no version to check
-            continue
-        specs = list(requirement.specifier)
-        if len(specs) != 1 or specs[0].operator not in ("==", "===") or "*" in specs[0].version:
-            raise UserError(
-                f"{source}:{number}: {quoted(requirement_text)} is not pinned to one version",
-                hint="check reads pinned sets (pip freeze, pip-compile, uv export); use NAME==VERSION",
-            )
-        name = canonicalize_name(requirement.name)
-        version = _version(specs[0].version, source=source, where=f"line {number}")
-        pins.setdefault(name, {}).setdefault(
-            version, (f"{source}:{number}", str(requirement.marker) if requirement.marker else None)
-        )
+    return PinSet(versions, source, kind="requirements", markers=markers, origin=origin)
 
 
 def file_includes(folder: Path, *, root: Path | None = None, seen: frozenset[Path] = frozenset()) -> IncludeReader:
@@ -291,12 +216,6 @@ def file_includes(folder: Path, *, root: Path | None = None, seen: frozenset[Pat
         return text, str(path), file_includes(path.parent, root=bound, seen=seen | {path})
 
     return read
-
-
-def _reason(exc: Exception) -> str:
-    """packaging's explanation without the copy of the input it quotes."""
-    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return first if len(first) <= 120 else first[:120] + "..."
 
 
 def sniff(text: str, *, source: str, include: IncludeReader | None = None) -> PinSet:

@@ -9,7 +9,8 @@ from typing import Literal
 from packaging.version import Version
 
 from hfscaffold.catalog import Catalog, load_catalog
-from hfscaffold.matrix import Rule, Violation, advisories, evaluate
+from hfscaffold.evaluation import Violation, advisories, evaluate
+from hfscaffold.matrix import Rule
 from hfscaffold.pins import PinSet
 
 Level = Literal["major", "minor", "patch", "pre-release", "downgrade", "added", "removed", "rebuild"]

@@ -100,6 +100,25 @@ def _marker(text: str) -> Marker | None:
         return None
 
 
+_UV_PLATFORMS = {
+    ("linux", "x86_64"): "x86_64-unknown-linux-gnu",
+    ("linux", "aarch64"): "aarch64-unknown-linux-gnu",
+    ("darwin", "arm64"): "aarch64-apple-darwin",
+    ("darwin", "x86_64"): "x86_64-apple-darwin",
+    ("win32", "AMD64"): "x86_64-pc-windows-msvc",
+}
+
+
+def uv_platform(target: Target) -> str:
+    """uv's ``--python-platform`` triple of a target (a machine it has none for: the platform's
+    first)."""
+    triple = _UV_PLATFORMS.get((target.platform or "", target.machine or ""))
+    if triple is None:
+        first = next((m for p, m in PLATFORMS if p == target.platform), "x86_64")
+        triple = _UV_PLATFORMS.get((target.platform or "linux", first), "x86_64-unknown-linux-gnu")
+    return triple
+
+
 def host() -> Target:
     """The machine hfscaffold runs on."""
     version = Version(_platform.python_version())

@@ -83,6 +83,22 @@ class Uv:
                 pins[name.split("[")[0].lower()] = version.strip()
         return pins
 
+    def compile_requirements(
+        self, requirements: str, constraints: str, *, python_version: str, python_platform: str, cwd: Path
+    ) -> str:
+        """``uv pip compile`` of a requirements text for one target, every version pinned; no
+        configuration file is read (the folder is a stranger's) and nothing is built (an sdist's
+        build would run its code): what needs building fails the resolution with uv's reason."""
+        (cwd / "requirements.in").write_text(requirements, encoding="utf-8")
+        args = [
+            "pip", "compile", "requirements.in", "--no-config", "--no-build", "--no-header", "--no-annotate",
+            "--quiet", "--python-version", python_version, "--python-platform", python_platform,
+        ]  # fmt: skip
+        if constraints:
+            (cwd / "constraints.txt").write_text(constraints, encoding="utf-8")
+            args += ["--constraint", "constraints.txt"]
+        return self.run(args, cwd=cwd, what="resolve the requirements").stdout
+
     def create_venv(self, path: Path, *, python: str) -> Path:
         self.run(["venv", "--python", python, "--quiet", str(path)], cwd=path.parent, what=f"create a venv at {path}")
         return path / "bin" / "python"

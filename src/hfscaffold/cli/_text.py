@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hfscaffold.matrix import Rule, Violation
+from hfscaffold.evaluation import Violation
+from hfscaffold.matrix import Rule
 
 
 def fix_text(rule: Rule) -> str:
@@ -24,6 +25,7 @@ def violation_lines(violation: Violation, *, allowed: bool = False) -> list[str]
         f"{label}: {rule.id}: {found}{where}",
         f"  {rule.summary}",
         *([f"  only if you use {rule.affects}"] if rule.affects else []),
+        *(f"  {note}" for note in violation.notes),
         f"  users see: {rule.symptom}",
         f"  fix: {fix_text(rule)}",
         f"  see: {rule.references[0]}",

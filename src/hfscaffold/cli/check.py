@@ -27,6 +27,12 @@ from hfscaffold.errors import ExitCode
     type=click.Choice(["linux", "macos", "darwin", "windows"]),
     help="Target platform, as uv pip compile names it [default: this one]; for a lock, keep its targets of it.",
 )
+@click.option(
+    "--no-resolve",
+    is_flag=True,
+    help="Check a requirements file's pins as they stand, offline, instead of what installing it gives.",
+)
+@click.option("--offline", is_flag=True, help="Resolve a requirements file from uv's cache only.")
 @rules_option
 @click.option("--fail-on-advisories", is_flag=True, help="Exit 1 on a security advisory of error severity too.")
 @format_option("text", "json")
@@ -36,6 +42,8 @@ def check(
     python: Path | None,
     python_version: str | None,
     python_platform: str | None,
+    no_resolve: bool,
+    offline: bool,
     rule_files: tuple[Path, ...],
     fail_on_advisories: bool,
     output_format: str,
@@ -57,6 +65,8 @@ def check(
         fail_on_advisories=fail_on_advisories,
         python_version=python_version,
         python_platform=python_platform,
+        resolve=not no_resolve,
+        offline=offline,
     )
     result = run_check(request)
     if output_format == "json":
@@ -70,6 +80,14 @@ def check(
             click.echo("\n".join(violation_lines(violation, allowed=True)))
         for violation in result.advisories:
             click.echo("\n".join(violation_lines(violation)))
+        for rule, matching, unknown in result.undecided:
+            found = ", ".join(f"{n}=={v}" for n, v in matching.items())
+            click.echo(
+                f"undecided ({rule.severity}): {rule.id}: {found} match; the version of {', '.join(unknown)} is unknown"
+                " (not pinned); without --no-resolve, check decides it"
+            )
+        for line in result.not_evaluated:
+            click.echo(f"not evaluated: {line}")
         summary = check_summary(
             len(result.pins), f"{result.pins.source} ({result.evaluated_for})", len(result.rules), result.violations,
             len(result.advisories),

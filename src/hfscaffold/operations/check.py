@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from packaging.version import Version
 
-from hfscaffold.errors import FindingsError, UserError
-from hfscaffold.matrix import RuleSet, Violation, advisories, breakages, evaluate, load_rules
-from hfscaffold.pins import PinSet, file_includes, read_pins, sniff
+from hfscaffold.errors import ExternalError, FindingsError, UserError
+from hfscaffold.evaluation import Violation, advisories, breakages, evaluate, undecided
+from hfscaffold.matrix import Rule, RuleSet, load_rules
+from hfscaffold.pins import PinSet, file_includes, read_pins, read_requirements, sniff
 from hfscaffold.project import load_project
+from hfscaffold.requirements import NotEvaluated, RequirementsFile
 from hfscaffold.targets import requested
 
 
@@ -24,6 +26,8 @@ class CheckRequest:
     fail_on_advisories: bool = False
     python_version: str | None = None  # X.Y: the target of a requirements file, or a lock's targets kept
     python_platform: str | None = None  # linux, macos, windows (uv pip compile's names)
+    resolve: bool = True  # check a requirements file as installing it gives (uv pip compile)
+    offline: bool = False  # resolve from uv's cache only
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,9 @@ class CheckResult:
     allowed: list[Violation]  # error rules the project accepted with --allow: shown, not failed
     advisories: list[Violation]  # published CVE/GHSA advisories that affect the pinned versions
     fail_on_advisories: bool = False
+    resolved: bool = False  # a requirements file was checked through its resolution
+    undecided: list[tuple[Rule, dict[str, str], list[str]]] = field(default_factory=list)
+    not_evaluated: tuple[NotEvaluated, ...] = ()
 
     @property
     def errors(self) -> list[Violation]:
@@ -55,6 +62,12 @@ class CheckResult:
             "violations": [v.as_json() for v in self.violations],
             "allowed": [v.as_json() for v in self.allowed],
             "advisories": [v.as_json() for v in self.advisories],
+            "resolved": self.resolved,
+            "undecided": [
+                {"rule": rule.id, "severity": rule.severity, "matching": matching, "unknown": unknown}
+                for rule, matching, unknown in self.undecided
+            ],
+            "not_evaluated": [{"line": n.where, "text": n.text, "reason": n.reason} for n in self.not_evaluated],
         }
 
 
@@ -128,10 +141,71 @@ def check(request: CheckRequest) -> CheckResult:
     else:
         pins = read_pins(Path(request.target))
     pins = for_targets(pins, request.python_version, request.python_platform)
+    origin = pins.origin
+    resolved = origin is not None and request.resolve
+    if resolved:
+        assert origin is not None
+        pins = resolve_requirements(pins, origin, offline=request.offline)
     found = evaluate(rules, pins)
+    if origin is not None:
+        found = [_with_provenance(v, origin) for v in found]
     broken = breakages(found)
     allowed = [v for v in broken if v.rule.id in allow]
+    left_open = []
+    if origin is not None and not resolved:
+        left_open = [u for u in undecided(rules_of(rules), pins, origin.unpinned) if u[0].id not in allow]
     return CheckResult(
         pins=pins, rules=rules, violations=[v for v in broken if v not in allowed], allowed=allowed,
-        advisories=advisories(found), fail_on_advisories=request.fail_on_advisories,
+        advisories=advisories(found), fail_on_advisories=request.fail_on_advisories, resolved=resolved,
+        undecided=left_open, not_evaluated=origin.not_evaluated if origin is not None else (),
     )  # fmt: skip
+
+
+def rules_of(rules: RuleSet) -> list[Rule]:
+    return [rule for rule in rules if rule.kind == "breakage"]
+
+
+def resolve_requirements(pins: PinSet, origin: RequirementsFile, *, offline: bool) -> PinSet:
+    """What installing the file gives on the pins' target: uv resolves it (its index options and
+    constraints honoured, nothing built), and every version is then known. Pins that contradict
+    the packages' metadata are a finding (exit 1) with uv's reason."""
+    from hfscaffold.adapters.fs import scratch_directory, user_cache
+    from hfscaffold.adapters.uv import Uv
+    from hfscaffold.targets import uv_platform
+
+    target = pins.target
+    assert target.python is not None
+    requirements, constraints = origin.resolution_input()
+    cache = user_cache()
+    cache.mkdir(parents=True, exist_ok=True)
+    with scratch_directory(cache / "resolve") as work:
+        try:
+            text = Uv(offline=offline).compile_requirements(
+                requirements, constraints, python_version=f"{target.python.major}.{target.python.minor}",
+                python_platform=uv_platform(target), cwd=work,
+            )  # fmt: skip
+        except ExternalError as exc:
+            if "No solution found" not in (exc.detail or "") and "unsatisfiable" not in exc.message:
+                exc.hint = (
+                    f"{exc.hint or 'check the connection to the index'}; --no-resolve checks the pins alone, offline"
+                )
+                raise
+            raise FindingsError(
+                f"{origin.source} cannot be installed on {target.label}: {exc.message.removeprefix('uv could not resolve the requirements: ')}",
+                hint="change the pins uv names; `hfscaffold check --no-resolve` checks the pins as they are",
+            ) from None
+    resolved = read_requirements(text, source=origin.source)
+    return replace(resolved.on(target), origin=origin)
+
+
+def _with_provenance(violation: Violation, origin: RequirementsFile) -> Violation:
+    """Say which of the violation's packages the file does not pin: their versions are what a
+    fresh install gets today, not what the file chose."""
+    exact = {line.name for line in origin.exact}
+    unpinned = origin.unpinned
+    notes = [
+        f"{name} is not pinned ({unpinned[name]}): a fresh install gets {version}" if name in unpinned
+        else f"{name} is not in {origin.source}: a fresh install gets {version}"
+        for name, version in violation.packages.items() if name not in exact
+    ]  # fmt: skip
+    return violation.model_copy(update={"notes": (*violation.notes, *notes)}) if notes else violation

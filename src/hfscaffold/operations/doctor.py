@@ -15,7 +15,7 @@ from hfscaffold.adapters.transaction import pending
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.adapters.venv import venv_problem
 from hfscaffold.errors import UserError
-from hfscaffold.matrix import Violation, advisories, breakages, evaluate
+from hfscaffold.evaluation import Violation, advisories, breakages, evaluate
 from hfscaffold.project import Project, load_project
 
 

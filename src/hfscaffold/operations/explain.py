@@ -14,7 +14,8 @@ from packaging.utils import canonicalize_name
 from hfscaffold import __version__, _toml
 from hfscaffold.adapters.render import ANSWERS, read_answers
 from hfscaffold.errors import HfscaffoldError, UserError
-from hfscaffold.matrix import ABSENT, RuleSet, advisories, breakages, evaluate, specifiers_overlap
+from hfscaffold.evaluation import advisories, breakages, evaluate
+from hfscaffold.matrix import ABSENT, RuleSet, specifiers_overlap
 from hfscaffold.pins import read_uv_lock
 from hfscaffold.policy import Policy
 from hfscaffold.project import load_project

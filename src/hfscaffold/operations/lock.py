@@ -17,7 +17,7 @@ from hfscaffold.adapters.fs import copy_project_files, scratch_directory
 from hfscaffold.adapters.transaction import Transaction, pending, project_lock, recover, sweep
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.errors import ExternalError, FindingsError
-from hfscaffold.matrix import Violation, breakages, evaluate
+from hfscaffold.evaluation import Violation, breakages, evaluate
 from hfscaffold.pins import read_uv_lock
 from hfscaffold.project import load_project, locked_project
 from hfscaffold.pyproject import set_tool_setting

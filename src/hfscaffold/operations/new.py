@@ -29,7 +29,8 @@ from hfscaffold.adapters.uv import Uv
 from hfscaffold.adapters.venv import refuse_foreign_environment, stamp
 from hfscaffold.catalog import Choice, Task, parse_torch_backend
 from hfscaffold.errors import ExternalError, HfscaffoldError, UserError
-from hfscaffold.matrix import RuleSet, Violation, builtin_rules
+from hfscaffold.evaluation import Violation
+from hfscaffold.matrix import RuleSet, builtin_rules
 from hfscaffold.naming import package_name, validate_project_name
 from hfscaffold.project import check_project_table, check_python_version_file, load_project
 from hfscaffold.pyproject import pin_requirements, set_matrix_constraints, set_tool_setting
