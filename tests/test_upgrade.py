@@ -20,7 +20,7 @@ PYPROJECT = """\
 [project]
 name = "upgrading"
 version = "0.1.0"
-requires-python = ">=3.10"
+requires-python = ">=3.10,<3.14"
 dependencies = [
     "alpha==1.0.0",
     "datasets==2.0.0",

@@ -40,9 +40,11 @@ def _refusal(violation: Violation, constraints: Mapping[str, SpecifierSet]) -> F
     mine = ", ".join(f"{name}{constraints[name]}" for name in rule.when if name in constraints) or "your choices"
     found = ", ".join(f"{n}=={v}" for n, v in violation.packages.items())
     fixes = " or ".join(", ".join(f"{n}{s}" for n, s in option.items()) for option in rule.fix.options())
+    where = f" on {violation.where}" if violation.where else ""
+    narrow = "; or narrow requires-python to the Pythons you run" if violation.where and rule.python else ""
     return FindingsError(
-        f"{mine} hits matrix rule {rule.id} ({found}): {rule.summary}. Users see: {rule.symptom}",
-        hint=f"choose {fixes}; or pass --allow {rule.id} to keep it anyway (see {rule.references[0]})",
+        f"{mine} hits matrix rule {rule.id} ({found}){where}: {rule.summary}. Users see: {rule.symptom}",
+        hint=f"choose {fixes}{narrow}; or pass --allow {rule.id} to keep it anyway (see {rule.references[0]})",
     )
 
 

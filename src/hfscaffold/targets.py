@@ -182,6 +182,10 @@ def describe(hit: Iterable[Target], among: Sequence[Target]) -> str:
     if not chosen or chosen >= set(among):
         return ""
     pythons = sorted({t.python for t in among if t.python})
+    places = list(dict.fromkeys((t.platform, t.machine) for t in among))
+    per_place = [{t.python for t in chosen if (t.platform, t.machine) == place} for place in places]
+    if all(found == per_place[0] for found in per_place):  # the same Pythons everywhere
+        return f"Python {_python_range(sorted(v for v in per_place[0] if v))}"
     parts = []
     for platform in dict.fromkeys(t.platform for t in among):
         machines = list(dict.fromkeys(t.machine for t in among if t.platform == platform))
