@@ -143,3 +143,34 @@ def test_real_projects_that_pin_old_diffusers_and_leave_the_hub_unpinned(tmp_pat
 def test_real_pins_that_pip_cannot_install_together(tmp_path: Path, run_cli) -> None:
     result = run_cli("check", str(write(tmp_path, "gradio==4.37.2\npydantic==1.10.9\n")), "--python-version", "3.11")
     assert result.exit_code == 1 and "cannot be installed on" in result.stderr and "pydantic" in result.stderr
+
+
+def add_source_only(index: FakeIndex, marker: Path) -> None:
+    """A project with only a source archive whose setup.py would leave ``marker`` if it ran."""
+    import io
+    import tarfile
+
+    folder = index.root / "srconly"
+    folder.mkdir()
+    archive = folder / "srconly-1.0.tar.gz"
+    setup = (
+        f"open({str(marker)!r}, 'w').write('ran')\nfrom setuptools import setup\nsetup(name='srconly', version='1.0')\n"
+    )
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, text in (("srconly-1.0/setup.py", setup), ("srconly-1.0/PKG-INFO", "Name: srconly\nVersion: 1.0\n")):
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    (folder / "index.html").write_text(f'<a href="{archive.name}">{archive.name}</a>\n')
+    root = (index.root / "index.html").read_text()
+    (index.root / "index.html").write_text(root.replace("</body>", '<a href="srconly/">srconly</a><br/>\n</body>'))
+
+
+def test_check_builds_nothing_a_source_only_package_is_said_not_run(index: FakeIndex, tmp_path: Path, run_cli) -> None:
+    marker = tmp_path / "setup-ran"
+    add_source_only(index, marker)
+    result = run_cli("check", str(write(tmp_path, "srconly\n")))
+    assert result.exit_code == 3, result.stderr
+    assert "without building srconly" in result.stderr and "--no-resolve" in result.stderr
+    assert not marker.exists()

@@ -64,3 +64,29 @@ def test_matrix_verify_skips_rules_that_need_torch(run_cli) -> None:
     result = run_cli("matrix", "verify", "peft-transformers5-hybridcache")
     assert result.exit_code == 0
     assert "skipped  peft-transformers5-hybridcache: needs torch" in result.stdout
+
+
+STACK = [
+    "transformers", "tokenizers", "datasets", "accelerate", "evaluate", "diffusers", "safetensors", "gradio",
+    "timm", "peft", "optimum", "huggingface-hub", "torch", "trl",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("date", ["2023-07-15", "2024-03-15", "2024-09-15", "2025-03-15", "2025-09-15", "2026-03-15"])
+def test_what_users_got_in_each_era_raises_no_error(
+    date: str, tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole stack as a fresh install resolved it on that day (Linux, Python 3.11): a rule
+    that fires as an error there is a false alarm."""
+    for key in ("UV_DEFAULT_INDEX", "UV_INDEX_URL", "UV_CACHE_DIR"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("UV_EXCLUDE_NEWER", f"{date}T00:00:00Z")
+    (tmp_path / "requirements.txt").write_text("\n".join(STACK) + "\n")
+    result = run_cli(
+        "check", str(tmp_path / "requirements.txt"), "--python-version", "3.11", "--python-platform", "linux",
+        "--format", "json",
+    )  # fmt: skip
+    data = json_data(result.stdout)
+    assert data["resolved"] is True and data["checked"] > 80
+    assert [v["rule"] for v in data["violations"] if v["severity"] == "error"] == []
+    assert result.exit_code == 0

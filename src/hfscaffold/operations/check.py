@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from packaging.version import Version
 
-from hfscaffold.errors import ExternalError, FindingsError, UserError
+from hfscaffold.errors import ExternalError, FindingsError, HfscaffoldError, UserError
 from hfscaffold.evaluation import Violation, advisories, breakages, evaluate, undecided
 from hfscaffold.matrix import Rule, RuleSet, load_rules
 from hfscaffold.pins import PinSet, file_includes, read_pins, read_requirements, sniff
 from hfscaffold.project import load_project
 from hfscaffold.requirements import NotEvaluated, RequirementsFile
-from hfscaffold.targets import requested
+from hfscaffold.targets import Target, requested
 
 
 @dataclass(frozen=True)
@@ -185,17 +186,34 @@ def resolve_requirements(pins: PinSet, origin: RequirementsFile, *, offline: boo
                 python_platform=uv_platform(target), cwd=work,
             )  # fmt: skip
         except ExternalError as exc:
-            if "No solution found" not in (exc.detail or "") and "unsatisfiable" not in exc.message:
-                exc.hint = (
-                    f"{exc.hint or 'check the connection to the index'}; --no-resolve checks the pins alone, offline"
-                )
-                raise
-            raise FindingsError(
-                f"{origin.source} cannot be installed on {target.label}: {exc.message.removeprefix('uv could not resolve the requirements: ')}",
-                hint="change the pins uv names; `hfscaffold check --no-resolve` checks the pins as they are",
-            ) from None
+            raise _resolution_error(exc, origin, target) from None
     resolved = read_requirements(text, source=origin.source)
     return replace(resolved.on(target), origin=origin)
+
+
+_SOURCE_ONLY = re.compile(r"all versions of (\S+) have no usable wheels|(\S+) has no usable wheels")
+
+
+def _resolution_error(exc: ExternalError, origin: RequirementsFile, target: Target) -> HfscaffoldError:
+    """uv's failure as what it means here: a package that only ships source archives (building
+    it would run its code, and check builds nothing), pins no install can satisfy, or uv or the
+    index failing."""
+    reason = exc.message.removeprefix("uv could not resolve the requirements: ")
+    source_only = _SOURCE_ONLY.search(exc.detail or exc.message)
+    if source_only:
+        name = next(group for group in source_only.groups() if group)
+        return ExternalError(
+            f"cannot resolve {origin.source} without building {name} from source: {reason}",
+            hint="check builds nothing (that would run the package's code): pin a version that has wheels, "
+            "or check the pins alone with --no-resolve",
+        )
+    if "No solution found" in (exc.detail or "") or "unsatisfiable" in reason:
+        return FindingsError(
+            f"{origin.source} cannot be installed on {target.label}: {reason}",
+            hint="change the pins uv names; `hfscaffold check --no-resolve` checks the pins as they are",
+        )
+    exc.hint = f"{exc.hint or 'check the connection to the index'}; --no-resolve checks the pins alone, offline"
+    return exc
 
 
 def _with_provenance(violation: Violation, origin: RequirementsFile) -> Violation:
