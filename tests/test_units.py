@@ -428,3 +428,14 @@ def test_settings_errors_quote_at_most_a_little_of_the_input() -> None:
     with pytest.raises(UserError) as info:
         parse_settings({"cooldown": ["a"] * 300}, source="p")
     assert len(info.value.message) <= len("p: [tool.hfscaffold] cooldown: ") + 200
+
+
+def test_the_verified_record_is_frozen() -> None:
+    from pydantic import ValidationError
+
+    from hfscaffold.settings import parse_settings
+
+    settings = parse_settings({"verified": {"lock": "abc"}}, source="pyproject.toml")
+    assert settings.verified is not None
+    with pytest.raises(ValidationError):
+        settings.verified.lock = "other"  # type: ignore[misc]

@@ -65,12 +65,15 @@ def main(module: str, tests: list[str]) -> int:
         shutil.copytree(repo / "src", Path(work) / "src")
         target = Path(work) / "src" / relative
         env = {**os.environ, "PYTHONPATH": str(Path(work) / "src")}
+        command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+        # The tests must pass on the unmutated copy, or every mutant would count as killed.
+        baseline = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, check=False)
+        if baseline.returncode != 0:
+            print(f"{module}: the tests fail without any mutation; fix them first\n{baseline.stdout[-2000:]}")
+            return 2
         for line, label, mutated in mutants(tree):
             target.write_text(ast.unparse(ast.fix_missing_locations(mutated)))
-            done = subprocess.run(
-                [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
-                cwd=repo, env=env, capture_output=True, text=True, check=False,
-            )  # fmt: skip
+            done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, check=False)
             if done.returncode == 0:
                 survived.append(f"{module}:{line}: {label}")
             else:
