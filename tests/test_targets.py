@@ -289,3 +289,37 @@ def test_torch_2_3_and_numpy_2_break_on_windows_only(platform: str, torch: str, 
     assert ("torch-numpy2-abi-windows-2-3" in found) is fires
     if torch == "2.2.2":
         assert "torch-numpy2-abi" in found  # the older rule covers it everywhere
+
+
+def test_extras_and_groups_are_installed_only_when_asked() -> None:
+    from hfscaffold import _toml
+    from hfscaffold.installs import uv_lock_installs
+
+    text = (
+        HEAD.format(extra="", dependencies='    { name = "numpy", version = "1.26.4" },')
+        + '\n[package.optional-dependencies]\ngpu = [{ name = "bitsandbytes" }]\n'
+        + package("numpy", "1.26.4")
+        + package("bitsandbytes", "0.42.0")
+        + '\n[[package]]\nname = "lib"\nversion = "1.0"\nsource = { registry = "https://pypi.org/simple" }\n'
+        + '\n[package.optional-dependencies]\nfast = [{ name = "numpy", version = "1.26.4" }]\n'
+    )
+    entries = _toml.loads(text)["package"]
+    target = requested("3.11", "windows")
+    assert set(uv_lock_installs(entries, target)) == {"numpy"}
+    assert set(uv_lock_installs(entries, target, extras=["gpu"])) == {"numpy", "bitsandbytes"}
+    assert set(uv_lock_installs(entries, target, groups=["dev"])) == {"numpy", "bitsandbytes"}
+
+
+def test_a_dependency_on_a_packages_extra_installs_what_the_extra_needs() -> None:
+    from hfscaffold import _toml
+    from hfscaffold.installs import uv_lock_installs
+
+    text = (
+        HEAD.format(extra="", dependencies='    { name = "lib", extra = ["fast"] },')
+        + '\n[[package]]\nname = "lib"\nversion = "1.0"\nsource = { registry = "https://pypi.org/simple" }\n'
+        + '\n[package.optional-dependencies]\nfast = [{ name = "numpy" }]\nslow = [{ name = "torch" }]\n'
+        + package("numpy", "2.2.6")
+        + package("torch", "2.2.2")
+    )
+    installed = uv_lock_installs(_toml.loads(text)["package"], requested("3.11", "linux"))
+    assert set(installed) == {"lib", "numpy"}
