@@ -77,7 +77,17 @@ def test_json_output_is_a_contract(tmp_path: Path, run_cli) -> None:
     data = json_data(result.stdout)
     assert (
         set(data)
-        == {"checked", "targets", "violations", "allowed", "advisories", "resolved", "undecided", "not_evaluated"}
+        == {
+            "checked",
+            "targets",
+            "violations",
+            "allowed",
+            "advisories",
+            "resolved",
+            "undecided",
+            "not_evaluated",
+            "deep",
+        }
         and data["checked"] == 3
         and data["resolved"] is False
         and data["allowed"] == []

@@ -323,3 +323,100 @@ def test_a_dependency_on_a_packages_extra_installs_what_the_extra_needs() -> Non
     )
     installed = uv_lock_installs(_toml.loads(text)["package"], requested("3.11", "linux"))
     assert set(installed) == {"lib", "numpy"}
+
+
+def test_a_targets_label_and_marker_environment() -> None:
+    windows = Target("win32", "AMD64", Version("3.12.0"))
+    assert windows.known and windows.label == "win32 AMD64, Python 3.12"
+    assert Target().label == "any platform, any Python" and not Target("linux", None, Version("3.11.0")).known
+    environment = windows.environment()
+    assert (environment["os_name"], environment["platform_system"], environment["sys_platform"]) == (
+        "nt",
+        "Windows",
+        "win32",
+    )
+    assert (environment["python_version"], environment["python_full_version"]) == ("3.12", "3.12.0")
+    mac = Target("darwin", "arm64", Version("3.11.0")).environment()
+    assert (mac["os_name"], mac["platform_system"], mac["platform_machine"]) == ("posix", "Darwin", "arm64")
+
+
+@pytest.mark.parametrize(
+    ("marker", "extras", "holds"),
+    [
+        (None, (), True),
+        ("", (), True),
+        ("sys_platform == 'win32'", (), False),
+        ("sys_platform == 'linux' and python_version >= '3.11'", (), True),
+        ("python_version < '3.11'", (), False),
+        ("not a marker ((", (), True),  # unreadable: counted as installed
+        ("extra == 'gpu'", (), False),
+        ("extra == 'gpu'", ("gpu",), True),
+    ],
+)
+def test_a_marker_holds_on_a_known_target(marker: str | None, extras: tuple[str, ...], holds: bool) -> None:
+    assert Target("linux", "x86_64", Version("3.11.0")).satisfies(marker, extras=extras) is holds
+
+
+def test_every_marker_may_hold_where_the_target_is_unknown() -> None:
+    assert Target("linux", None, Version("3.11.0")).satisfies("sys_platform == 'win32'") is True
+
+
+@pytest.mark.parametrize(
+    ("platform", "machine", "triple"),
+    [
+        ("linux", "x86_64", "x86_64-unknown-linux-gnu"),
+        ("linux", "aarch64", "aarch64-unknown-linux-gnu"),
+        ("darwin", "arm64", "aarch64-apple-darwin"),
+        ("darwin", "x86_64", "x86_64-apple-darwin"),
+        ("win32", "AMD64", "x86_64-pc-windows-msvc"),
+        ("darwin", "ppc", "aarch64-apple-darwin"),  # a machine uv has no triple for: the platform's first
+        (None, None, "x86_64-unknown-linux-gnu"),
+    ],
+)
+def test_uv_platform_triples(platform: str | None, machine: str | None, triple: str) -> None:
+    from hfscaffold.targets import uv_platform
+
+    assert uv_platform(Target(platform, machine, Version("3.11.0"))) == triple
+
+
+def test_requested_targets_take_uv_pip_compiles_names() -> None:
+    from hfscaffold.errors import UserError
+    from hfscaffold.targets import host
+
+    assert requested(None, "macos") == Target("darwin", "arm64", host().python)
+    assert requested("3.12", None) == Target(host().platform, host().machine, Version("3.12.0"))
+    assert requested("3.10", "windows") == Target("win32", "AMD64", Version("3.10.0"))
+    for bad_platform in ("beos", ""):
+        with pytest.raises(UserError, match="is not a platform"):
+            requested(None, bad_platform)
+    for bad_version in ("3", "3.11.2", "2.7", "4.0", "three"):
+        with pytest.raises(UserError, match="is not X.Y"):
+            requested(bad_version, None)
+
+
+@pytest.mark.parametrize(
+    ("requires_python", "minors"),
+    [
+        (">=3.9", [9, 10, 11, 12, 13, 14]),
+        ("<3.9", []),
+        ("==3.14.*", [14]),
+        (">=3.11.4,<3.12", [11]),  # 3.11.4 and later: the target is a late 3.11
+        ("not a specifier", [9, 10, 11, 12, 13, 14]),
+        (None, [9, 10, 11, 12, 13, 14]),
+    ],
+)
+def test_universe_spans_the_pythons_requires_python_allows(requires_python: str | None, minors: list[int]) -> None:
+    targets = universe(requires_python)
+    assert sorted({t.python.minor for t in targets if t.python}) == minors
+    assert len(targets) == 5 * len(minors)
+    if requires_python == ">=3.11.4,<3.12":
+        assert {t.python for t in targets} == {Version("3.11.99")}
+
+
+def test_describe_says_nothing_for_no_target_or_every_target() -> None:
+    among = universe("==3.11.*")
+    assert describe([], among) == "" and describe(among, among) == ""
+    linux = [t for t in among if t.platform == "linux"]
+    assert describe(linux, among) == "linux"
+    assert describe(linux[:1], among) == "linux x86_64"
+    assert describe([*linux, *[t for t in among if t.machine == "arm64"]], among) == "linux; darwin arm64"

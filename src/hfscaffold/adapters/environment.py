@@ -22,7 +22,7 @@ _FILES = ("pyvenv.cfg", STAMP)
 
 # Runs inside the inspected interpreter: standard library only (PEP 508 marker values included).
 _INSPECT = """
-import importlib.metadata as m, json, os, platform, sys
+import importlib.metadata as m, json, os, platform, sys, sysconfig
 packages = {}
 for dist in m.distributions():
     name = dist.metadata["Name"]
@@ -52,8 +52,10 @@ if "torch" in sys.argv[1:] and any(n.lower() == "torch" for n in packages):
         torch = {"version": t.__version__, "cuda": t.version.cuda, "cuda_available": bool(t.cuda.is_available())}
     except Exception as exc:
         torch = {"version": packages.get("torch", "?"), "error": f"{type(exc).__name__}: {exc}"}
+paths = sysconfig.get_paths()
+site = sorted({paths["purelib"], paths["platlib"]})
 print(json.dumps({"python": platform.python_version(), "platform": sys.platform, "prefix": sys.prefix,
-                  "packages": packages, "markers": markers, "torch": torch}))
+                  "packages": packages, "markers": markers, "torch": torch, "site": site}))
 """
 
 
@@ -63,6 +65,7 @@ class EnvironmentReport:
     python: str
     markers: dict[str, str]
     torch: dict[str, object] | None
+    site: tuple[Path, ...] = ()  # its site-packages folders
 
 
 def layout_problem(venv: Path) -> str | None:
@@ -183,4 +186,5 @@ def inspect_environment_fully(python: Path, *, torch: bool = False) -> Environme
     pins = from_installed(
         data["packages"], source=data["prefix"], python=data["python"], platform=data["platform"], machine=machine
     )
-    return EnvironmentReport(pins=pins, python=data["python"], markers=data["markers"], torch=data["torch"])
+    site = tuple(Path(folder) for folder in data.get("site", []) if isinstance(folder, str))
+    return EnvironmentReport(pins=pins, python=data["python"], markers=data["markers"], torch=data["torch"], site=site)

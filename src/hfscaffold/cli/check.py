@@ -33,6 +33,11 @@ from hfscaffold.errors import ExitCode
     help="Check a requirements file's pins as they stand, offline, instead of what installing it gives.",
 )
 @click.option("--offline", is_flag=True, help="Resolve a requirements file from uv's cache only.")
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="With --env or --python: check every installed package's imports against the installed versions.",
+)
 @rules_option
 @click.option("--fail-on-advisories", is_flag=True, help="Exit 1 on a security advisory of error severity too.")
 @format_option("text", "json")
@@ -44,6 +49,7 @@ def check(
     python_platform: str | None,
     no_resolve: bool,
     offline: bool,
+    deep: bool,
     rule_files: tuple[Path, ...],
     fail_on_advisories: bool,
     output_format: str,
@@ -67,6 +73,7 @@ def check(
         python_platform=python_platform,
         resolve=not no_resolve,
         offline=offline,
+        deep=deep,
     )
     result = run_check(request)
     if output_format == "json":
@@ -88,11 +95,13 @@ def check(
             )
         for line in result.not_evaluated:
             click.echo(f"not evaluated: {line}")
+        for gap in result.gaps or ():
+            click.echo(f"{gap.severity}: deep: {gap.text()}")
         summary = check_summary(
             len(result.pins), f"{result.pins.source} ({result.evaluated_for})", len(result.rules), result.violations,
             len(result.advisories),
         )  # fmt: skip
         if not global_flags().quiet:
             click.echo(summary)
-    if result.errors:
+    if result.failed:
         click.get_current_context().exit(ExitCode.FINDINGS)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from packaging.version import Version
 
+from hfscaffold.deep import Gap
 from hfscaffold.errors import ExternalError, FindingsError, HfscaffoldError, UserError
 from hfscaffold.evaluation import Violation, advisories, breakages, evaluate, undecided
 from hfscaffold.matrix import Rule, RuleSet, load_rules
@@ -28,6 +29,7 @@ class CheckRequest:
     python_version: str | None = None  # X.Y: the target of a requirements file, or a lock's targets kept
     python_platform: str | None = None  # linux, macos, windows (uv pip compile's names)
     resolve: bool = True  # check a requirements file as installing it gives (uv pip compile)
+    deep: bool = False  # with an environment: check every package's imports against the installed ones
     offline: bool = False  # resolve from uv's cache only
 
 
@@ -42,11 +44,16 @@ class CheckResult:
     resolved: bool = False  # a requirements file was checked through its resolution
     undecided: list[tuple[Rule, dict[str, str], list[str]]] = field(default_factory=list)
     not_evaluated: tuple[NotEvaluated, ...] = ()
+    gaps: list[Gap] | None = None  # the deep check's findings, when it ran
 
     @property
     def errors(self) -> list[Violation]:
         failing = [*self.violations, *(self.advisories if self.fail_on_advisories else [])]
         return [v for v in failing if v.severity == "error"]
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors) or any(g.severity == "error" for g in self.gaps or ())
 
     @property
     def evaluated_for(self) -> str:
@@ -69,6 +76,7 @@ class CheckResult:
                 for rule, matching, unknown in self.undecided
             ],
             "not_evaluated": [{"line": n.where, "text": n.text, "reason": n.reason} for n in self.not_evaluated],
+            "deep": None if self.gaps is None else [g.as_json() for g in self.gaps],
         }
 
 
@@ -122,7 +130,7 @@ def _minor(version: Version | None) -> tuple[int, int] | None:
 
 
 def check(request: CheckRequest) -> CheckResult:
-    from hfscaffold.adapters.environment import inspect_environment, interpreter_of
+    from hfscaffold.adapters.environment import inspect_environment_fully, interpreter_of
 
     folder = Path(request.target) if request.target != "-" else Path.cwd()
     if (folder / "pyproject.toml").is_file():
@@ -131,12 +139,23 @@ def check(request: CheckRequest) -> CheckResult:
     else:
         rules, allow = load_rules(request.rule_files), frozenset()
 
+    gaps = None
+    if request.deep and not (request.environment or request.python):
+        raise UserError(
+            "--deep reads an installed environment", hint="add --env (the project's .venv) or --python PATH"
+        )
     if request.environment or request.python:
         if request.target == "-":
             raise UserError("--env checks an environment, not standard input", hint="drop - or --env")
         if request.python is None:
             _refuse_foreign_venv(folder / ".venv")
-        pins = inspect_environment(request.python or interpreter_of(folder / ".venv"))
+        report = inspect_environment_fully(request.python or interpreter_of(folder / ".venv"))
+        pins = report.pins
+        if request.deep:
+            from hfscaffold.adapters.site import read_site
+            from hfscaffold.deep import find_gaps
+
+            gaps = find_gaps(read_site(report.site))
     elif request.target == "-":
         pins = sniff(sys.stdin.read(), source="<stdin>", include=file_includes(Path.cwd()))
     else:
@@ -158,7 +177,7 @@ def check(request: CheckRequest) -> CheckResult:
     return CheckResult(
         pins=pins, rules=rules, violations=[v for v in broken if v not in allowed], allowed=allowed,
         advisories=advisories(found), fail_on_advisories=request.fail_on_advisories, resolved=resolved,
-        undecided=left_open, not_evaluated=origin.not_evaluated if origin is not None else (),
+        undecided=left_open, not_evaluated=origin.not_evaluated if origin is not None else (), gaps=gaps,
     )  # fmt: skip
 
 

@@ -1,0 +1,137 @@
+"""An installed environment read from its files: each distribution's RECORD names its modules,
+and their source is read (never imported) into facts, cached per distribution in the user cache
+folder so a second deep check is fast."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterable
+from email.parser import HeaderParser
+from pathlib import Path
+
+from hfscaffold.adapters.fs import user_cache, write_atomic
+from hfscaffold.api import ModuleFacts, Need, read_module
+from hfscaffold.deep import Installed, Kind, Module
+
+_MAX_SOURCE = 4_000_000  # bytes of one module read; generated giants are open
+_CACHE_FORMAT = 4
+_KINDS: dict[str, Kind] = {"py": "source", "pyi": "stub", "so": "compiled", "pyd": "compiled"}
+
+
+def read_site(folders: Iterable[Path], *, cache: bool = True) -> list[Installed]:
+    """The distributions installed in ``folders`` (site-packages), with their modules' facts."""
+    found: list[Installed] = []
+    seen: set[str] = set()
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for info in sorted(folder.glob("*.dist-info")):
+            dist = _read_distribution(folder, info, cache=cache)
+            if dist is not None and dist.name not in seen:
+                seen.add(dist.name)
+                found.append(dist)
+    return found
+
+
+def _read_distribution(site: Path, info: Path, *, cache: bool) -> Installed | None:
+    try:
+        metadata = HeaderParser().parsestr((info / "METADATA").read_text(encoding="utf-8", errors="replace"))
+        record = (info / "RECORD").read_bytes()
+    except OSError:
+        return None
+    name, version = metadata.get("Name"), metadata.get("Version")
+    if not name or not version:
+        return None
+    modules = _modules(record.decode("utf-8", errors="replace"))
+    key = hashlib.sha256(record).hexdigest()[:20]
+    cached = _load_cache(name, version, key) if cache else None
+    if cached is None:
+        tops = frozenset(m.split(".")[0] for m in modules)
+        cached = {
+            module.name: _read_facts(site, module, tops) for module in modules.values() if module.kind == "source"
+        }
+        if cache:
+            _save_cache(name, version, key, cached)
+    return Installed(name=name, version=version, modules=modules, facts=cached)
+
+
+def _modules(record: str) -> dict[str, Module]:
+    modules: dict[str, Module] = {}
+    for row in csv.reader(io.StringIO(record)):
+        if not row:
+            continue
+        path = row[0].replace("\\", "/")
+        if path.startswith(("../", "/")) or ".dist-info/" in path or ".data/" in path:
+            continue
+        stem, dot, suffix = path.rpartition(".")
+        kind = _KINDS.get(suffix)
+        if not dot or kind is None:
+            continue
+        parts = stem.split("/")
+        parts[-1] = parts[-1].split(".")[0]  # extension modules: name.cpython-311-x86_64-linux-gnu
+        if parts[-1] == "__init__":
+            parts.pop()
+        if not parts or not all(part.isidentifier() for part in parts):
+            continue
+        name = ".".join(parts)
+        existing = modules.get(name)
+        if existing is None or existing.kind != "source":  # source wins over a stub or binary
+            modules[name] = Module(name=name, path=path, kind=kind)
+    return modules
+
+
+def _read_facts(site: Path, module: Module, tops: frozenset[str]) -> ModuleFacts:
+    path = site / module.path
+    try:
+        if path.is_symlink() or path.stat().st_size > _MAX_SOURCE:
+            return ModuleFacts(frozenset(), True, (), ())
+        source = path.read_bytes()
+    except OSError:
+        return ModuleFacts(frozenset(), True, (), ())
+    text = source.decode("utf-8", errors="replace")
+    return read_module(text, module=module.name, is_package=module.path.endswith("__init__.py"), own=tops)
+
+
+def _cache_file(name: str, version: str, key: str) -> Path:
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in f"{name}-{version}-{key}")
+    return user_cache() / "deep" / f"{safe}.json"
+
+
+def _load_cache(name: str, version: str, key: str) -> dict[str, ModuleFacts] | None:
+    try:
+        data = json.loads(_cache_file(name, version, key).read_text(encoding="utf-8"))
+        if data.get("format") != _CACHE_FORMAT:
+            return None
+        return {
+            module: ModuleFacts(
+                names=frozenset(entry["names"]),
+                open=bool(entry["open"]),
+                needs=tuple(Need(line, mod, nm, when, guarded) for line, mod, nm, when, guarded in entry["needs"]),
+                own_imports=tuple(entry["own"]),
+            )
+            for module, entry in data["modules"].items()
+        }
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no cache, or one from another format: read the sources again
+
+
+def _save_cache(name: str, version: str, key: str, facts: dict[str, ModuleFacts]) -> None:
+    data = {
+        "format": _CACHE_FORMAT,
+        "modules": {
+            module: {
+                "names": sorted(f.names), "open": f.open, "own": list(f.own_imports),
+                "needs": [[n.line, n.module, n.name, n.when, n.guarded] for n in f.needs],
+            }
+            for module, f in facts.items()
+        },
+    }  # fmt: skip
+    path = _cache_file(name, version, key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, json.dumps(data))
+    except OSError:
+        pass  # a cache that cannot be written only costs time

@@ -1,0 +1,147 @@
+"""The deep check: every installed package's imports of other installed packages, checked against
+what those packages' modules define. It finds breakages nobody has reported yet: a consumer that
+imports a name its provider's installed version no longer has.
+
+What cannot be decided is never reported: an open module (lazy, starred, compiled without a
+stub) may serve any name, and a guarded import is allowed to fail.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from hfscaffold.api import ModuleFacts, Need
+
+Kind = Literal["source", "stub", "compiled"]
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str  # dotted
+    path: str  # relative to its site-packages folder
+    kind: Kind
+
+
+@dataclass(frozen=True)
+class Installed:
+    """One installed distribution: its modules, and the facts read from their source."""
+
+    name: str
+    version: str
+    modules: Mapping[str, Module]
+    facts: Mapping[str, ModuleFacts]
+
+    @property
+    def tops(self) -> frozenset[str]:
+        return frozenset(name.split(".")[0] for name in self.modules)
+
+
+@dataclass(frozen=True)
+class Gap:
+    consumer: Installed
+    module: Module  # the consumer's module with the import
+    need: Need
+    provider: Installed | None  # None: no installed distribution provides the module
+    reason: str
+    severity: Literal["error", "warning"]
+    at: str  # "import diffusers", "import diffusers.pipelines.x", "call time"
+
+    @property
+    def where(self) -> str:
+        return f"{self.module.path}:{self.need.line}"
+
+    def text(self) -> str:
+        what = f"{self.need.name} from {self.need.module}" if self.need.name else self.need.module
+        return (
+            f"{self.consumer.name} {self.consumer.version}: {self.where} imports {what}; {self.reason} (at {self.at})"
+        )
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "consumer": self.consumer.name, "consumer_version": self.consumer.version, "file": self.module.path,
+            "line": self.need.line, "module": self.need.module, "name": self.need.name,
+            "provider": self.provider.name if self.provider else None,
+            "provider_version": self.provider.version if self.provider else None,
+            "reason": self.reason, "severity": self.severity, "at": self.at,
+        }  # fmt: skip
+
+
+def find_gaps(installed: Sequence[Installed]) -> list[Gap]:
+    """Every unguarded import of another installed distribution's module or name that the
+    installed version does not have: errors where ``import CONSUMER`` runs it, warnings where
+    only a submodule's import or a call does."""
+    owner: dict[str, Installed] = {}  # module -> its distribution (namespace packages share a top)
+    for dist in installed:
+        for name in dist.modules:
+            owner.setdefault(name, dist)
+    gaps: list[Gap] = []
+    for dist in installed:
+        reached = _reached_at_import(dist)
+        for module_name, facts in sorted(dist.facts.items()):
+            module = dist.modules[module_name]
+            for need in facts.needs:
+                if need.guarded:
+                    continue
+                reason, provider = _unmet(need, owner, dist)
+                if reason is None:
+                    continue
+                if need.when == "call":
+                    severity, at = "warning", "call time"
+                elif module_name in reached:
+                    severity, at = "error", f"import {module_name.split('.')[0]}"
+                elif provider is None:
+                    continue  # an optional integration's submodule, for a package not installed
+                else:
+                    severity, at = "warning", f"import {module_name}"
+                gaps.append(Gap(dist, module, need, provider, reason, severity, at))  # type: ignore[arg-type]
+    return sorted(gaps, key=lambda g: (g.severity != "error", g.consumer.name, g.module.path, g.need.line))
+
+
+def _unmet(need: Need, owner: Mapping[str, Installed], consumer: Installed) -> tuple[str | None, Installed | None]:
+    top = need.module.split(".")[0]
+    parts = need.module.split(".")
+    provider = next(
+        (owner[".".join(parts[:i])] for i in range(len(parts), 0, -1) if ".".join(parts[:i]) in owner), None
+    )
+    if provider is None:
+        if top in sys.stdlib_module_names or top.startswith("_") or need.when == "call":
+            return None, None
+        return f"no installed distribution provides {top}", None
+    if provider is consumer:
+        return None, provider
+    module = provider.modules.get(need.module)
+    if module is None:
+        parent = provider.facts.get(need.module.rpartition(".")[0])
+        leaf = need.module.rpartition(".")[2]
+        if parent is not None and (parent.open or leaf in parent.names):
+            return None, provider  # served by its parent (lazily, or as an attribute)
+        if any(m.kind == "compiled" for m in provider.modules.values() if need.module.startswith(m.name + ".")):
+            return None, provider
+        return f"{provider.name} {provider.version} has no module {need.module}", provider
+    if need.name is None or module.kind == "compiled":
+        return None, provider
+    facts = provider.facts.get(need.module)
+    if facts is None or facts.open:
+        return None, provider
+    if need.name in facts.names or f"{need.module}.{need.name}" in provider.modules:
+        return None, provider
+    return f"{provider.name} {provider.version} does not define it", provider
+
+
+def _reached_at_import(dist: Installed) -> set[str]:
+    """The consumer's modules that ``import TOP`` runs: from each top-level package, through
+    every unguarded module-level import of its own modules."""
+    reached: set[str] = set()
+    queue = [top for top in dist.tops if top in dist.facts]
+    while queue:
+        name = queue.pop()
+        if name in reached or name not in dist.facts:
+            continue
+        reached.add(name)
+        parts = name.split(".")
+        queue.extend(".".join(parts[:i]) for i in range(1, len(parts)))  # a module's parents run first
+        queue.extend(target for target in dist.facts[name].own_imports if target in dist.facts)
+    return reached

@@ -1,0 +1,196 @@
+"""The deep check reads an installed environment's sources (never imports them) and reports every
+import of a name the installed provider does not have; what it cannot decide it never reports."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from fakeindex import FakeDist, FakeIndex
+
+from hfscaffold.adapters.site import read_site
+from hfscaffold.adapters.uv import find_uv
+from hfscaffold.api import read_module
+from hfscaffold.deep import find_gaps
+
+
+def facts(source: str, module: str = "pkg", *, package: bool = True, own: frozenset[str] = frozenset({"pkg"})):  # type: ignore[no-untyped-def]
+    return read_module(source, module=module, is_package=package, own=own)
+
+
+def test_a_module_defines_what_its_statements_bind() -> None:
+    found = facts(
+        "import os\nimport a.b as c\nfrom x import y, z as w\nX = 1\nP, Q = 1, 2\nV: int = 1\n"
+        "def f(): pass\nclass K: pass\ntry:\n    from s import fast\nexcept ImportError:\n    fast = None\n"
+        "if True:\n    G = 1\n__all__ = ['exported']\n"
+    )
+    assert {"os", "c", "y", "w", "X", "P", "Q", "V", "f", "K", "fast", "G", "exported"} <= found.names
+    assert not found.open
+
+
+@pytest.mark.parametrize(
+    ("source", "is_open", "served"),
+    [
+        ("def __getattr__(name):\n    raise AttributeError(name)\n", True, set()),
+        ("from .core import *\n", True, set()),
+        (  # huggingface_hub's lazy attach: the table lists every name it serves
+            (
+                "_SUBMOD_ATTRS = {'file_download': ['hf_hub_download', 'cached_download']}\n"
+                "__getattr__, __dir__, __all__ = attach(__name__, submod_attrs=_SUBMOD_ATTRS)\n"
+            ),
+            False,
+            {"hf_hub_download", "cached_download", "file_download"},
+        ),
+        (  # transformers 4.x: a literal table extended in place, then a module swapped in
+            (
+                "import sys\n_import_structure = {'models.bert': ['BertModel']}\n"
+                "_import_structure['trainer'] = ['Trainer']\n_import_structure['models.bert'].extend(['BertConfig'])\n"
+                "sys.modules[__name__] = _LazyModule(__name__, globals()['__file__'], _import_structure)\n"
+            ),
+            False,
+            {"BertModel", "Trainer", "BertConfig", "bert"},
+        ),
+        (  # a table extended with names computed at run time: open
+            (
+                "import sys\n_import_structure = {'a': ['A']}\n_import_structure['a'].extend(names())\n"
+                "sys.modules[__name__] = _LazyModule(__name__, __file__, _import_structure)\n"
+            ),
+            True,
+            {"A"},
+        ),
+    ],
+)
+def test_lazy_modules_are_open_unless_they_serve_a_literal_table(source: str, is_open: bool, served: set[str]) -> None:
+    found = facts(source)
+    assert found.open is is_open and served <= found.names
+
+
+def test_each_import_knows_when_it_runs_and_whether_it_may_fail() -> None:
+    found = facts(
+        "from hub import a\n"
+        "import hub.sub\n"
+        "def f():\n    from hub import b\n"
+        "try:\n    from hub import c\nexcept ImportError:\n    from hub import d\n"
+        "if flag:\n    from hub import e\n"
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from hub import typing_only\n"
+        "from . import local\nfrom .inner import thing\nimport pkg.other\n",
+        own=frozenset({"pkg"}),
+    )
+    needs = {(n.name or n.module, n.when, n.guarded) for n in found.needs if n.module.startswith("hub")}
+    assert needs == {
+        ("a", "import", False),
+        ("hub.sub", "import", False),
+        ("b", "call", False),
+        ("c", "import", True),
+        ("d", "import", True),  # the fallback of a failed import
+        ("e", "import", True),
+    }
+    assert {"pkg", "pkg.local", "pkg.inner", "pkg.inner.thing", "pkg.other"} <= set(found.own_imports)
+
+
+def test_source_that_does_not_parse_is_open_and_needs_nothing() -> None:
+    found = facts("def broken(:\n")
+    assert found.open and found.needs == ()
+
+
+def write_site(site: Path, name: str, version: str, files: dict[str, str]) -> None:
+    """An installed distribution as pip leaves it: its files and a dist-info with RECORD."""
+    info = site / f"{name}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    for path, text in files.items():
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_text(text)
+    (info / "RECORD").write_text("".join(f"{path},,\n" for path in files) + f"{info.name}/RECORD,,\n")
+
+
+PROVIDER_1 = {
+    "prov/__init__.py": "from .api import old_api, new_api\n",
+    "prov/api.py": "def old_api(): pass\ndef new_api(): pass\n",
+}
+PROVIDER_2 = {"prov/__init__.py": "from .api import new_api\n", "prov/api.py": "def new_api(): pass\n"}
+CONSUMERS = {
+    "eager": {
+        "eager/__init__.py": "from .core import run\n",
+        "eager/core.py": "from prov import old_api\ndef run(): pass\n",
+    },
+    "later": {"later/__init__.py": "", "later/tools.py": "from prov.api import old_api\n"},
+    "lazy": {"lazy/__init__.py": "def go():\n    from prov import old_api\n"},
+    "careful": {"careful/__init__.py": "try:\n    from prov import old_api\nexcept ImportError:\n    old_api = None\n"},
+    "opener": {"opener/__init__.py": "from lazyprov import anything\n"},
+    "needy": {"needy/__init__.py": "import undeclared_thing\n"},
+}
+
+
+def site_with(tmp_path: Path, provider: dict[str, str], version: str) -> Path:
+    site = tmp_path / "site"
+    write_site(site, "prov", version, provider)
+    write_site(site, "lazyprov", "1.0", {"lazyprov/__init__.py": "def __getattr__(name):\n    return name\n"})
+    for name, files in CONSUMERS.items():
+        write_site(site, name, "1.0", files)
+    return site
+
+
+def test_a_name_the_provider_dropped_is_found_where_it_is_imported(tmp_path: Path) -> None:
+    gaps = find_gaps(read_site([site_with(tmp_path, PROVIDER_2, "2.0")], cache=False))
+    found = {(g.consumer.name, g.severity, g.at, g.where) for g in gaps}
+    assert found == {
+        ("eager", "error", "import eager", "eager/core.py:1"),
+        ("needy", "error", "import needy", "needy/__init__.py:1"),
+        ("later", "warning", "import later.tools", "later/tools.py:1"),
+        ("lazy", "warning", "call time", "lazy/__init__.py:2"),
+    }
+    (eager,) = [g for g in gaps if g.consumer.name == "eager"]
+    assert (
+        eager.text()
+        == "eager 1.0: eager/core.py:1 imports old_api from prov; prov 2.0 does not define it (at import eager)"
+    )
+    assert eager.as_json()["provider_version"] == "2.0"
+
+
+def test_a_consistent_environment_has_no_gaps(tmp_path: Path) -> None:
+    gaps = find_gaps(read_site([site_with(tmp_path, PROVIDER_1, "1.0")], cache=False))
+    assert [(g.consumer.name, g.reason) for g in gaps] == [
+        ("needy", "no installed distribution provides undeclared_thing")
+    ]
+
+
+def test_facts_are_cached_per_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    site = site_with(tmp_path, PROVIDER_2, "2.0")
+    first = find_gaps(read_site([site]))
+    (site / "eager" / "core.py").write_text("def run(): pass\n")  # same RECORD: the cached facts stand
+    assert [g.where for g in find_gaps(read_site([site]))] == [g.where for g in first]
+    assert [g.where for g in find_gaps(read_site([site], cache=False))] != [g.where for g in first]
+
+
+@pytest.mark.usefixtures("offline_uv")
+def test_check_deep_reads_a_real_environment(tmp_path: Path, fake_index: FakeIndex, run_cli) -> None:
+    fake_index.add(
+        [
+            FakeDist("provlib", "1.0", module_source="def old_api(): pass\n"),
+            FakeDist("provlib", "2.0", module_source="def new_api(): pass\n"),
+            FakeDist("conslib", "1.0", ("provlib",), module_source="from provlib import old_api\n"),
+        ]
+    )
+    venv = tmp_path / "venv"
+    uv = find_uv()
+    subprocess.run([uv, "venv", "-q", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([uv, "pip", "install", "-q", "-p", str(python), "conslib==1.0", "provlib==2.0"], check=True)
+    result = run_cli("check", "--python", str(python), "--deep")
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert (
+        "error: deep: conslib 1.0: conslib/__init__.py:2 imports old_api from provlib; provlib 2.0 does not define it"
+        in result.stdout
+    )
+    subprocess.run([uv, "pip", "install", "-q", "-p", str(python), "provlib==1.0"], check=True)
+    result = run_cli("check", "--python", str(python), "--deep", "--format", "json")
+    assert result.exit_code == 0 and '"deep": []' in result.stdout
+
+
+def test_deep_needs_an_environment(tmp_path: Path, run_cli) -> None:
+    (tmp_path / "r.txt").write_text("six==1.16.0\n")
+    result = run_cli("check", str(tmp_path / "r.txt"), "--deep")
+    assert result.exit_code == 2 and "--deep reads an installed environment" in result.stderr
