@@ -4,8 +4,9 @@ that is missing. Usage, from the repository root:
 
     .venv/bin/python tools/mutation.py src/hfscaffold/policy.py tests/test_units.py [tests/...]
 
-It works on a copy of src/ in a temporary folder (the checkout is never touched) and prints the
-kill rate and each surviving mutant's line.
+It works on a copy of src/, templates/, tests/ and examples/ in a temporary folder (the checkout
+is never touched, and may change during the run) and prints the kill rate and each surviving
+mutant's line.
 """
 
 from __future__ import annotations
@@ -62,18 +63,21 @@ def main(module: str, tests: list[str]) -> int:
     relative = Path(module).relative_to("src")
     killed, survived = 0, []
     with tempfile.TemporaryDirectory(prefix="hfscaffold-mutation-") as work:
-        shutil.copytree(repo / "src", Path(work) / "src")
+        # A copy of everything the tests read, so edits to the checkout during a run change nothing.
+        for folder in ("src", "templates", "tests", "examples"):
+            shutil.copytree(repo / folder, Path(work) / folder, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(repo / "pyproject.toml", Path(work) / "pyproject.toml")
         target = Path(work) / "src" / relative
         env = {**os.environ, "PYTHONPATH": str(Path(work) / "src")}
         command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
         # The tests must pass on the unmutated copy, or every mutant would count as killed.
-        baseline = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, check=False)
+        baseline = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, check=False)
         if baseline.returncode != 0:
             print(f"{module}: the tests fail without any mutation; fix them first\n{baseline.stdout[-2000:]}")
             return 2
         for line, label, mutated in mutants(tree):
             target.write_text(ast.unparse(ast.fix_missing_locations(mutated)))
-            done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, check=False)
+            done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, check=False)
             if done.returncode == 0:
                 survived.append(f"{module}:{line}: {label}")
             else:
