@@ -23,6 +23,7 @@ from hfscaffold import _toml
 from hfscaffold.adapters.fs import copy_project_files, scratch_directory
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.catalog import load_catalog
+from hfscaffold.code_review import code_breaks
 from hfscaffold.errors import ExternalError, FindingsError, UserError
 from hfscaffold.pins import PinSet, read_uv_lock
 from hfscaffold.policy import Policy, family_of, parse_cooldown
@@ -41,6 +42,7 @@ class ProposalRequest:
     policy: Policy = Policy.PATCH
     offline: bool = False
     cooldown: str | None = None  # None: the project's setting, else 7 days; "0 days" turns it off
+    read_code: bool = True  # review the proposal against the project's own Python files
     rule_files: tuple[Path, ...] = ()
 
 
@@ -196,8 +198,10 @@ def propose(request: ProposalRequest, *, report: Callable[[str], None] = lambda 
                 )
         held += _held_by_cooldown(request, scratch, uv, current_text, targets, resolution, cooldown)
         fixed, remaining = advisory_review(rules, current, resolution.pins)
+        changes = diff(current, resolution.pins)
+        breaks = code_breaks(root, changes, uv=uv, scratch=scratch / "code") if request.read_code else []
         review = Review(
-            changes=diff(current, resolution.pins),
+            changes=changes,
             policy=request.policy.value,
             held_back=held,
             applied=resolution.applied,
@@ -207,6 +211,7 @@ def propose(request: ProposalRequest, *, report: Callable[[str], None] = lambda 
             cooldown=cooldown,
             advisories_fixed=fixed,
             advisories_remaining=remaining,
+            code_breaks=breaks,
         )
         return Proposal(review=review, resolution=resolution, lock=(scratch / "uv.lock").read_text(encoding="utf-8"))
 

@@ -76,6 +76,29 @@ class HeldBack:
 
 
 @dataclass(frozen=True)
+class CodeBreak:
+    """One import in the project's code that the proposal breaks."""
+
+    file: str  # relative to the project
+    line: int
+    module: str
+    name: str | None
+    package: str
+    old: str
+    new: str
+
+    def text(self) -> str:
+        what = f"{self.name} from {self.module}" if self.name else self.module
+        return f"{self.file}:{self.line} imports {what}; removed in {self.package} {self.new} (present in {self.old})"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "file": self.file, "line": self.line, "module": self.module, "name": self.name,
+            "package": self.package, "old": self.old, "new": self.new,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Review:
     changes: list[Change]
     policy: str | None = None
@@ -87,6 +110,7 @@ class Review:
     cooldown: str | None = None
     advisories_fixed: list[Violation] = field(default_factory=list)  # in the old set, gone from the new
     advisories_remaining: list[Violation] = field(default_factory=list)
+    code_breaks: list[CodeBreak] = field(default_factory=list)  # the project's imports the change breaks
 
     @property
     def counts(self) -> dict[str, int]:
@@ -104,7 +128,9 @@ class Review:
         parts = ", ".join(f"{n} {level}" for level, n in sorted(self.counts.items(), key=lambda item: _ORDER[item[0]]))
         noun = "package changes" if len(self.changes) == 1 else "packages change"
         held = f"; {len(self.held_back)} held back" if self.held_back else ""
-        return f"{len(self.changes)} {noun} ({parts}){held}."
+        count = len(self.code_breaks)
+        code = f"; {count} import{'s' * (count != 1)} in your code break{'s' * (count == 1)}" if count else ""
+        return f"{len(self.changes)} {noun} ({parts}){held}{code}."
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -119,6 +145,7 @@ class Review:
             "advisories_fixed": [v.as_json() for v in self.advisories_fixed],
             "advisories_remaining": [v.as_json() for v in self.advisories_remaining],
             "blocked": self.blocked,
+            "code_breaks": [b.as_json() for b in self.code_breaks],
         }
 
 

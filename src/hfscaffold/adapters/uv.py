@@ -99,6 +99,15 @@ class Uv:
             args += ["--constraint", "constraints.txt"]
         return self.run(args, cwd=cwd, what="resolve the requirements").stdout
 
+    def unpack(self, requirement: str, target: Path) -> None:
+        """Install one distribution's wheel, alone, into the folder ``target`` (for reading its
+        files, never for running them); nothing is built."""
+        self.run(
+            ["pip", "install", "--no-deps", "--no-build", "--no-config", "--quiet", "--target", str(target),
+             "--python", sys.executable, requirement],
+            cwd=target.parent, what=f"fetch {requirement}",
+        )  # fmt: skip
+
     def create_venv(self, path: Path, *, python: str) -> Path:
         self.run(["venv", "--python", python, "--quiet", str(path)], cwd=path.parent, what=f"create a venv at {path}")
         return path / "bin" / "python"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hfscaffold.review import Change, Review
+from hfscaffold.review import Change, CodeBreak, Review
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -20,6 +20,10 @@ def _rows(changes: list[Change]) -> list[str]:
         notes = f"[{c.new}]({c.release_notes})" if c.release_notes else ""
         lines.append(f"| {c.name} | {_version(c.old)} | {_version(c.new)} | {c.level} | {notes} |")
     return lines
+
+
+def _what(b: CodeBreak) -> str:
+    return f"`{b.name}` from `{b.module}`" if b.name else f"`{b.module}`"
 
 
 def markdown(review: Review, *, title: str = "Dependency upgrade") -> str:
@@ -41,6 +45,12 @@ def markdown(review: Review, *, title: str = "Dependency upgrade") -> str:
         lines += ["### Hugging Face packages", "", *_rows(hf), ""]
     if other:
         lines += ["### Other packages (direct and transitive)", "", *_rows(other), ""]
+    if review.code_breaks:
+        lines += ["### Your code", "", "These imports in the project's own files fail with the proposed versions:", ""]
+        lines += [
+            f"- `{b.file}:{b.line}` imports {_what(b)}; removed in {b.package} {b.new}" for b in review.code_breaks
+        ]
+        lines.append("")
     if review.held_back:
         lines += ["### Held back", ""] + [f"- {h.name} {h.version}: {h.reason}" for h in review.held_back] + [""]
     if review.advisories_fixed or review.advisories_remaining:
@@ -83,6 +93,8 @@ def table(review: Review) -> RenderableType:
         for c in review.changes:
             grid.add_row(("* " if c.hf else "  ") + c.name, c.old or "-", c.new or "-", c.level)
         parts.append(grid)
+    for b in review.code_breaks:
+        parts.append(Text(f"your code: {b.text()}"))
     for h in review.held_back:
         parts.append(Text(f"held back: {h.name} {h.version}: {h.reason}"))
     for rule, option in review.applied.items():

@@ -90,19 +90,23 @@ def upgrade(
 @click.command("diff", cls=Command)
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
+@click.option(
+    "--project",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="The project whose code is reviewed against the new versions (when it has a pyproject.toml).",
+)
+@offline_option("Fetch the changed packages from uv's cache only.")
 @format_option("text", "md", "json")
-def diff_command(old: Path, new: Path, output_format: str) -> None:
+def diff_command(old: Path, new: Path, project: Path, offline: bool, output_format: str) -> None:
     """Review the change between two pin sets (uv.lock, pylock.toml, requirements).
 
     \b
     Example, for a lock changed in a pull request:
       git show main:uv.lock > old.lock && hfscaffold diff old.lock uv.lock
     """
-    from hfscaffold.matrix import builtin_rules
-    from hfscaffold.pins import read_pins
-    from hfscaffold.review import Review, advisory_review, diff
+    from hfscaffold.operations.diff import review_change
 
-    before, after = read_pins(old), read_pins(new)
-    fixed, remaining = advisory_review(builtin_rules(), before, after)
-    review = Review(changes=diff(before, after), advisories_fixed=fixed, advisories_remaining=remaining)
+    review = review_change(old, new, project=project, offline=offline)
     emit_review(review, output_format, None, title=f"Changes from {old.name} to {new.name}")

@@ -130,7 +130,8 @@ def _status(root: Path, *, offline: bool, look_up: bool) -> Status:
         from hfscaffold.proposal import ProposalRequest, propose
 
         try:
-            review = propose(ProposalRequest(project=project.root, offline=offline, cooldown="0 days")).review
+            request = ProposalRequest(project=project.root, offline=offline, cooldown="0 days", read_code=False)
+            review = propose(request).review
             newer = [
                 f"{c.name} {c.old} -> {c.new}"
                 for c in review.changes
