@@ -33,6 +33,7 @@ class Installed:
     version: str
     modules: Mapping[str, Module]
     facts: Mapping[str, ModuleFacts]
+    requires: tuple[str, ...] = ()  # its Requires-Dist lines
 
     @property
     def tops(self) -> frozenset[str]:

@@ -43,6 +43,7 @@ class Violation(BaseModel):
             "symptom": self.rule.symptom,
             "fix": self.rule.fix.model_dump(exclude={"evidence"}),
             "references": list(self.rule.references),
+            "mined": self.rule.mined.model_dump() if self.rule.mined else None,
         }
 
 

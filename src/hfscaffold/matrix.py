@@ -107,6 +107,21 @@ class Verified(BaseModel):
     on: str
 
 
+class Mined(BaseModel):
+    """The mechanical evidence of a mined rule: where the consumer imports the name, and the
+    provider versions between which it went missing."""
+
+    model_config = _FROZEN
+
+    file: str
+    line: int
+    module: str
+    name: str = ""  # empty: the module itself is imported
+    last_present: str
+    first_missing: str
+    allowed: str = ""  # the consumer's Requires-Dist range of the provider
+
+
 class Rule(BaseModel):
     model_config = _FROZEN
 
@@ -126,6 +141,7 @@ class Rule(BaseModel):
     probe: str = Field(min_length=5)
     references: tuple[str, ...] = Field(min_length=1)
     verified: Verified | None = None
+    mined: Mined | None = None  # found in the wheels by `hfscaffold matrix mine`, not curated
 
     @field_validator("when")
     @classmethod
@@ -291,7 +307,27 @@ def builtin_rule_file() -> Path:
 
 @cache
 def builtin_rules() -> RuleSet:
-    return parse_rules(builtin_rule_file().read_text(encoding="utf-8"), source="hfscaffold/data/rules.toml")
+    """The curated rules and the mined findings; a curated rule about the same two packages and
+    versions takes precedence over a mined one."""
+    curated = parse_rules(builtin_rule_file().read_text(encoding="utf-8"), source="hfscaffold/data/rules.toml")
+    mined_file = builtin_rule_file().with_name("mined.toml")
+    if not mined_file.is_file():
+        return curated
+    mined = parse_rules(mined_file.read_text(encoding="utf-8"), source="hfscaffold/data/mined.toml")
+    kept = tuple(rule for rule in mined if not any(_covers(known, rule) for known in curated))
+    return RuleSet(version=curated.version, rule=(*curated.rules, *kept))
+
+
+def _covers(curated: Rule, mined: Rule) -> bool:
+    """Whether a curated rule speaks of the same packages at overlapping versions."""
+    if set(curated.when) != set(mined.when):
+        return False
+    return all(
+        curated.when[name] == ABSENT
+        or mined.when[name] == ABSENT
+        or specifiers_overlap(SpecifierSet(curated.when[name]), SpecifierSet(mined.when[name]))
+        for name in mined.when
+    )
 
 
 def load_rules(extra: Iterable[Path] = ()) -> RuleSet:

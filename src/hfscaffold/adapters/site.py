@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable
 from email.parser import HeaderParser
 from pathlib import Path
+from typing import Any
 
 from hfscaffold.adapters.fs import user_cache, write_atomic
 from hfscaffold.api import ModuleFacts, Need, read_module
@@ -46,6 +47,7 @@ def _read_distribution(site: Path, info: Path, *, cache: bool) -> Installed | No
     if not name or not version:
         return None
     modules = _modules(record.decode("utf-8", errors="replace"))
+    requires = tuple(metadata.get_all("Requires-Dist") or ())
     key = hashlib.sha256(record).hexdigest()[:20]
     cached = _load_cache(name, version, key) if cache else None
     if cached is None:
@@ -55,7 +57,7 @@ def _read_distribution(site: Path, info: Path, *, cache: bool) -> Installed | No
         }
         if cache:
             _save_cache(name, version, key, cached)
-    return Installed(name=name, version=version, modules=modules, facts=cached)
+    return Installed(name=name, version=version, modules=modules, facts=cached, requires=requires)
 
 
 def _modules(record: str) -> dict[str, Module]:
@@ -95,6 +97,29 @@ def _read_facts(site: Path, module: Module, tops: frozenset[str]) -> ModuleFacts
     return read_module(text, module=module.name, is_package=module.path.endswith("__init__.py"), own=tops)
 
 
+def dump_installed(dist: Installed) -> dict[str, object]:
+    """A distribution's modules and facts as JSON data (see ``load_installed``)."""
+    return {
+        "format": _CACHE_FORMAT, "name": dist.name, "version": dist.version, "requires": list(dist.requires),
+        "files": {m.name: [m.path, m.kind] for m in dist.modules.values()},
+        "modules": _dump_facts(dict(dist.facts)),
+    }  # fmt: skip
+
+
+def load_installed(data: Any) -> Installed | None:
+    """What ``dump_installed`` wrote, or None for data of another format."""
+    try:
+        if data.get("format") != _CACHE_FORMAT:
+            return None
+        files = data["files"]
+        modules = {name: Module(name=name, path=path, kind=kind) for name, (path, kind) in files.items()}
+        facts = _load_facts(data["modules"])
+        requires = tuple(data.get("requires", ()))
+        return Installed(str(data["name"]), str(data["version"]), modules, facts, requires)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _cache_file(name: str, version: str, key: str) -> Path:
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in f"{name}-{version}-{key}")
     return user_cache() / "deep" / f"{safe}.json"
@@ -105,30 +130,35 @@ def _load_cache(name: str, version: str, key: str) -> dict[str, ModuleFacts] | N
         data = json.loads(_cache_file(name, version, key).read_text(encoding="utf-8"))
         if data.get("format") != _CACHE_FORMAT:
             return None
-        return {
-            module: ModuleFacts(
-                names=frozenset(entry["names"]),
-                open=bool(entry["open"]),
-                needs=tuple(Need(line, mod, nm, when, guarded) for line, mod, nm, when, guarded in entry["needs"]),
-                own_imports=tuple(entry["own"]),
-            )
-            for module, entry in data["modules"].items()
-        }
+        return _load_facts(data["modules"])
     except (OSError, ValueError, KeyError, TypeError):
         return None  # no cache, or one from another format: read the sources again
 
 
-def _save_cache(name: str, version: str, key: str, facts: dict[str, ModuleFacts]) -> None:
-    data = {
-        "format": _CACHE_FORMAT,
-        "modules": {
-            module: {
-                "names": sorted(f.names), "open": f.open, "own": list(f.own_imports),
-                "needs": [[n.line, n.module, n.name, n.when, n.guarded] for n in f.needs],
-            }
-            for module, f in facts.items()
-        },
+def _load_facts(modules: Any) -> dict[str, ModuleFacts]:
+    return {
+        module: ModuleFacts(
+            names=frozenset(entry["names"]),
+            open=bool(entry["open"]),
+            needs=tuple(Need(line, mod, nm, when, guarded) for line, mod, nm, when, guarded in entry["needs"]),
+            own_imports=tuple(entry["own"]),
+        )
+        for module, entry in modules.items()
+    }
+
+
+def _dump_facts(facts: dict[str, ModuleFacts]) -> dict[str, object]:
+    return {
+        module: {
+            "names": sorted(f.names), "open": f.open, "own": list(f.own_imports),
+            "needs": [[n.line, n.module, n.name, n.when, n.guarded] for n in f.needs],
+        }
+        for module, f in facts.items()
     }  # fmt: skip
+
+
+def _save_cache(name: str, version: str, key: str, facts: dict[str, ModuleFacts]) -> None:
+    data = {"format": _CACHE_FORMAT, "modules": _dump_facts(facts)}
     path = _cache_file(name, version, key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

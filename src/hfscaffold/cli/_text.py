@@ -26,6 +26,7 @@ def violation_lines(violation: Violation, *, allowed: bool = False) -> list[str]
         f"  {rule.summary}",
         *([f"  only if you use {rule.affects}"] if rule.affects else []),
         *(f"  {note}" for note in violation.notes),
+        *([f"  mined from the wheels: {rule.fix.evidence}"] if rule.mined else []),
         f"  users see: {rule.symptom}",
         f"  fix: {fix_text(rule)}",
         f"  see: {rule.references[0]}",

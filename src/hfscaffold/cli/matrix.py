@@ -111,6 +111,53 @@ def matrix_verify(
         click.get_current_context().exit(ExitCode.FINDINGS)
 
 
+@matrix.command("mine")
+@click.argument("packages", nargs=-1, metavar="[PACKAGE ...]")
+@click.option("--against", "against", multiple=True, metavar="PACKAGE", help="A provider [default: the packages].")
+@click.option("--since", default="2023-01-01", show_default=True, metavar="DATE", help="Releases from this date.")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("mined.toml"),
+    show_default=True,
+    help="The rule file to write (hfscaffold ships src/hfscaffold/data/mined.toml).",
+)
+@click.option("--jobs", type=click.IntRange(1, 64), default=2, show_default=True, help="Releases read at once.")
+@format_option("text", "json")
+def matrix_mine(
+    packages: tuple[str, ...], against: tuple[str, ...], since: str, output: Path, jobs: int, output_format: str
+) -> None:
+    """Mine the wheels: consumer versions that import a name an allowed provider version lacks.
+
+    Reads the first and last release of every minor since --since of each PACKAGE (default: the
+    catalog's stack), checks each consumer against each provider its metadata allows, writes the
+    findings as rules with their evidence, and prints what changed since the file's last run.
+    """
+    from datetime import datetime, timezone
+
+    from hfscaffold.catalog import load_catalog
+    from hfscaffold.errors import UserError
+    from hfscaffold.operations.mine import MineRequest, mine
+
+    try:
+        start = datetime.fromisoformat(since).replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise UserError(f"--since {since!r} is not a date", hint="use YYYY-MM-DD") from None
+    chosen = packages or tuple(c.name for c in load_catalog().components if c.name != "torch")
+    out = Output(machine_readable=output_format == "json")
+    request = MineRequest(packages=chosen, against=against or chosen, output=output.absolute(), since=start, jobs=jobs)
+    result = mine(request, report=out.step)
+    if output_format == "json":
+        emit_json(result.as_json())
+        return
+    for label, ids in (("new", result.new), ("gone", result.gone), ("widened", result.widened)):
+        for rule_id in ids:
+            click.echo(f"{label}: {rule_id}")
+    click.echo(
+        f"Mined {len(result.findings)} findings from {result.read} releases in {result.seconds:.1f}s; wrote {output}"
+    )
+
+
 @matrix.command("export")
 @format_option("constraints", "renovate")
 @rules_option

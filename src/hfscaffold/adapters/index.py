@@ -1,0 +1,81 @@
+"""The package index's list of a project's releases (PEP 691 JSON, or a PEP 503 page for a local
+index): which versions have wheels, and when each was uploaded."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+from packaging.version import Version
+
+from hfscaffold.errors import ExternalError
+
+DEFAULT_INDEX = "https://pypi.org/simple"
+_JSON = "application/vnd.pypi.simple.v1+json"
+
+
+@dataclass(frozen=True)
+class Release:
+    version: Version
+    uploaded: datetime | None  # the first upload of a wheel of this version
+    wheel_sha256: str | None  # of one of its wheels, for caching what was read from it
+
+
+def index_url() -> str:
+    """The index uv uses here (UV_DEFAULT_INDEX / UV_INDEX_URL), else PyPI."""
+    return (os.environ.get("UV_DEFAULT_INDEX") or os.environ.get("UV_INDEX_URL") or DEFAULT_INDEX).rstrip("/")
+
+
+def releases(name: str, *, index: str | None = None, timeout: float = 30) -> list[Release]:
+    """The final releases of ``name`` that have a wheel, oldest first (yanked ones left out)."""
+    base = index or index_url()
+    project = canonicalize_name(name)
+    if urlsplit(base).scheme == "file":
+        page = Path(urlsplit(base).path) / project / "index.html"
+        try:
+            text = page.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ExternalError(f"the index has no project {name}: {exc.strerror}") from None
+        files = [{"filename": href.rsplit("/", 1)[-1].split("#")[0]} for href in re.findall(r'href="([^"]+)"', text)]
+    else:
+        request = urllib.request.Request(f"{base}/{project}/", headers={"Accept": _JSON})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                files = json.loads(response.read())["files"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise ExternalError(
+                f"could not list the releases of {name}: {exc}", hint="check the connection to the package index"
+            ) from None
+    found: dict[Version, Release] = {}
+    for entry in files:
+        filename = str(entry.get("filename", ""))
+        if not filename.endswith(".whl") or entry.get("yanked"):
+            continue
+        try:
+            _, version, _, _ = parse_wheel_filename(filename)
+        except (InvalidWheelFilename, ValueError):
+            continue
+        if version.is_prerelease or version.is_devrelease:
+            continue
+        uploaded = _time(entry.get("upload-time"))
+        digest = entry.get("hashes", {}).get("sha256") if isinstance(entry.get("hashes"), dict) else None
+        known = found.get(version)
+        if known is None or (uploaded and known.uploaded and uploaded < known.uploaded):
+            found[version] = Release(version, uploaded, digest or (known.wheel_sha256 if known else None))
+    return [found[v] for v in sorted(found)]
+
+
+def _time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

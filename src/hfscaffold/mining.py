@@ -1,0 +1,160 @@
+"""Knowledge mined from the wheels themselves: a consumer version that imports a name some provider
+version its metadata allows does not have, while another allowed version has it.
+
+Each finding becomes a matrix rule with its mechanical evidence (the consumer's file and line, the
+import, the last provider version that has the name and the first that lacks it, the range the
+consumer's metadata allows), so ``check`` evaluates it like a curated rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from hfscaffold.deep import Gap, Installed, find_gaps
+
+
+def pick_versions(released: Iterable[tuple[Version, datetime | None]], *, since: datetime | None) -> list[Version]:
+    """The first and the last release of each minor version released since ``since``."""
+    by_minor: dict[tuple[int, int], list[Version]] = {}
+    for version, uploaded in released:
+        if since is not None and uploaded is not None and uploaded < since:
+            continue
+        by_minor.setdefault((version.major, version.minor), []).append(version)
+    picked: set[Version] = set()
+    for versions in by_minor.values():
+        picked |= {min(versions), max(versions)}
+    return sorted(picked)
+
+
+def allowed_range(metadata_requires: Sequence[str], provider: str) -> SpecifierSet | None:
+    """What the consumer's unconditional Requires-Dist allows of ``provider`` (None: it does
+    not require it, so the pair never meets through its metadata)."""
+    wanted = canonicalize_name(provider)
+    for line in metadata_requires:
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if canonicalize_name(requirement.name) == wanted and requirement.marker is None:
+            return requirement.specifier
+    return None
+
+
+@dataclass(frozen=True)
+class Finding:
+    consumer: str
+    provider: str
+    module: str
+    name: str | None
+    file: str  # in the newest consumer version it was seen in
+    line: int
+    severity: str
+    consumer_versions: tuple[Version, ...]  # the mined versions that need it
+    consumer_fixed: Version | None  # the first mined version after them that no longer needs it
+    provider_present: Version  # the last allowed provider version that has it
+    provider_missing: Version  # the first that lacks it
+    allowed: str  # the consumer's Requires-Dist range of the provider, newest affected version
+
+    @property
+    def id(self) -> str:
+        what = re.sub(r"[^a-z0-9]+", "-", (self.name or self.module.rsplit(".", 1)[-1]).lower()).strip("-") or "module"
+        return f"mined-{self.consumer}-{self.provider}-{what}"
+
+    def as_rule(self) -> dict[str, object]:
+        """The finding as a [[rule]] table of the matrix's own schema."""
+        first, last = self.consumer_versions[0], self.consumer_versions[-1]
+        consumer_range = f">={first},<{self.consumer_fixed}" if self.consumer_fixed else f">={first},<={last}"
+        what = f"imports {self.name} from {self.module}" if self.name else f"imports {self.module}"
+        symptom = (
+            f"ImportError: cannot import name '{self.name}' from '{self.module}'"
+            if self.name
+            else f"ModuleNotFoundError: No module named '{self.module}'"
+        )
+        fix: dict[str, object] = {"prefer": {self.provider: f"<{self.provider_missing}"}}
+        if self.consumer_fixed:
+            fix["alternative"] = {self.consumer: f">={self.consumer_fixed}"}
+        fix["evidence"] = (
+            f"{self.consumer} {last} {self.file}:{self.line} {what}; {self.provider} {self.provider_present} has it, "
+            f"{self.provider_missing} does not; {self.consumer} {last} allows {self.provider}{self.allowed or ' (any)'}."
+        )
+        return {
+            "id": self.id,
+            "summary": f"{self.consumer} {first}-{last} {what}, which {self.provider} {self.provider_missing} no longer has",
+            "severity": self.severity,
+            "symptom": symptom,
+            "probe": f"import {self.consumer_module}",
+            "references": [
+                f"https://pypi.org/project/{self.consumer}/{last}/",
+                f"https://pypi.org/project/{self.provider}/{self.provider_missing}/",
+            ],
+            "when": {self.consumer: consumer_range, self.provider: f">={self.provider_missing}"},
+            "fix": fix,
+            "mined": {
+                "file": self.file, "line": self.line, "module": self.module, "name": self.name or "",
+                "last_present": str(self.provider_present), "first_missing": str(self.provider_missing),
+                "allowed": self.allowed,
+            },
+        }  # fmt: skip
+
+    @property
+    def consumer_module(self) -> str:
+        return self.consumer.replace("-", "_")
+
+
+def mine_pair(
+    consumer: Mapping[Version, Installed],
+    requires: Mapping[Version, Sequence[str]],
+    provider: Mapping[Version, Installed],
+    provider_name: str,
+) -> list[Finding]:
+    """The findings of one consumer against one provider, over the mined versions of each."""
+    provider_versions = sorted(provider)
+    affected: dict[tuple[str, str | None], list[tuple[Version, Gap, Version, Version, str]]] = {}
+    consumer_versions = sorted(consumer)
+    for version in consumer_versions:
+        allowed = allowed_range(requires.get(version, ()), provider_name)
+        if allowed is None:
+            continue
+        candidates = [p for p in provider_versions if allowed.contains(p, prereleases=True)]
+        if len(candidates) < 2:
+            continue
+        lacking: dict[tuple[str, int, str | None], dict[Version, Gap]] = {}
+        for provided in candidates:
+            for gap in find_gaps([consumer[version], provider[provided]]):
+                if gap.consumer is consumer[version] and gap.provider is provider[provided]:
+                    lacking.setdefault((gap.need.module, gap.need.line, gap.need.name), {})[provided] = gap
+        for (module, _, name), gaps in lacking.items():
+            present = [p for p in candidates if p not in gaps]
+            missing = [p for p in candidates if p in gaps]
+            if not present or not missing:
+                continue  # never there (not this pair's doing), or missing from every allowed version
+            first_missing = (
+                min(m for m in missing if m > min(present)) if any(m > min(present) for m in missing) else None
+            )
+            if first_missing is None:
+                continue  # only old providers lack it: a floor the consumer never declared, not a removal
+            last_present = max(p for p in present if p < first_missing)
+            gap = gaps[first_missing]
+            entry = (version, gap, last_present, first_missing, str(allowed))
+            affected.setdefault((module, name), []).append(entry)
+    findings = []
+    for (module, name), entries in sorted(affected.items(), key=lambda item: (item[0][0], item[0][1] or "")):
+        versions = tuple(sorted(e[0] for e in entries))
+        _, newest_gap, has_it, lacks_it, metadata_range = max(entries, key=lambda e: e[0])
+        later = [v for v in consumer_versions if v > versions[-1] and v not in versions]
+        finding = Finding(
+            consumer=canonicalize_name(newest_gap.consumer.name), provider=canonicalize_name(provider_name),
+            module=module, name=name, file=newest_gap.module.path, line=newest_gap.need.line,
+            severity=newest_gap.severity, consumer_versions=versions, consumer_fixed=later[0] if later else None,
+            provider_present=has_it, provider_missing=lacks_it, allowed=metadata_range,
+        )  # fmt: skip
+        findings.append(finding)
+    return findings

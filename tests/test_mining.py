@@ -1,0 +1,176 @@
+"""Mining the wheels: a consumer version that imports a name some allowed provider version lacks,
+while another allowed version has it, becomes a rule with its evidence."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from expect import json_data
+from fakeindex import FakeDist, FakeIndex
+from packaging.version import Version
+from test_deep import write_site
+
+from hfscaffold.adapters.site import read_site
+from hfscaffold.deep import Installed
+from hfscaffold.matrix import parse_rules
+from hfscaffold.mining import allowed_range, mine_pair, pick_versions
+
+
+def test_the_first_and_last_release_of_each_minor_since_a_date() -> None:
+    old, new = datetime(2022, 6, 1, tzinfo=timezone.utc), datetime(2024, 6, 1, tzinfo=timezone.utc)
+    released = [
+        (Version(v), old if v.startswith("0.9") else new)
+        for v in ("0.9.0", "0.9.1", "1.0.0", "1.0.1", "1.0.2", "1.1.0")
+    ]
+    since = datetime(2023, 1, 1, tzinfo=timezone.utc)
+    assert pick_versions(released, since=since) == [Version("1.0.0"), Version("1.0.2"), Version("1.1.0")]
+    assert Version("0.9.0") in pick_versions(released, since=None)
+
+
+def test_the_allowed_range_is_the_unconditional_requirement() -> None:
+    assert str(allowed_range(["prov>=1.0,<3", "other"], "prov")) == "<3,>=1.0"
+    assert allowed_range(["prov>=1.0; extra == 'x'"], "prov") is None
+    assert allowed_range(["other"], "prov") is None
+
+
+def installed(tmp_path: Path, name: str, version: str, files: dict[str, str], requires: str = "") -> Installed:
+    site = tmp_path / f"{name}-{version}"
+    write_site(site, name, version, files)
+    if requires:
+        metadata = next(site.glob("*.dist-info")) / "METADATA"
+        metadata.write_text(metadata.read_text() + "".join(f"Requires-Dist: {r}\n" for r in requires.split(";")))
+    (dist,) = read_site([site], cache=False)
+    return dist
+
+
+def providers(tmp_path: Path) -> dict[Version, Installed]:
+    return {
+        Version("1.0"): installed(
+            tmp_path, "prov", "1.0", {"prov/__init__.py": "def old_api(): pass\ndef new_api(): pass\n"}
+        ),
+        Version("1.5"): installed(
+            tmp_path, "prov", "1.5", {"prov/__init__.py": "def old_api(): pass\ndef new_api(): pass\n"}
+        ),
+        Version("2.0"): installed(tmp_path, "prov", "2.0", {"prov/__init__.py": "def new_api(): pass\n"}),
+    }
+
+
+CONSUMER_SOURCES = {
+    "1.0": "from prov import old_api\n",
+    "1.1": "from prov import old_api\n",
+    "1.2": "from prov import new_api\n",
+}
+
+
+def consumers(tmp_path: Path, requires: str, sources: dict[str, str] = CONSUMER_SOURCES) -> tuple[dict, dict]:  # type: ignore[type-arg]
+    dists = {Version(v): installed(tmp_path, "cons", v, {"cons/__init__.py": s}, requires) for v, s in sources.items()}
+    return dists, {v: d.requires for v, d in dists.items()}
+
+
+def test_a_dropped_name_is_found_with_its_boundaries(tmp_path: Path) -> None:
+    dists, requires = consumers(tmp_path, "prov>=1.0")
+    (finding,) = mine_pair(dists, requires, providers(tmp_path), "prov")
+    assert (finding.module, finding.name, finding.severity) == ("prov", "old_api", "error")
+    assert finding.consumer_versions == (Version("1.0"), Version("1.1")) and finding.consumer_fixed == Version("1.2")
+    assert (finding.provider_present, finding.provider_missing) == (Version("1.5"), Version("2.0"))
+    assert (finding.file, finding.line, finding.allowed) == ("cons/__init__.py", 1, ">=1.0")
+    rule = parse_rules(_toml_of([finding.as_rule()]), source="mined.toml").get("mined-cons-prov-old-api")
+    assert rule.when == {"cons": ">=1.0,<1.2", "prov": ">=2.0"}
+    assert rule.fix.options() == [{"prov": "<2.0"}, {"cons": ">=1.2"}]
+    assert rule.mined is not None and (rule.mined.last_present, rule.mined.first_missing) == ("1.5", "2.0")
+
+
+def test_metadata_that_keeps_them_apart_is_no_finding(tmp_path: Path) -> None:
+    dists, requires = consumers(tmp_path, "prov<2")
+    assert mine_pair(dists, requires, providers(tmp_path), "prov") == []
+
+
+@pytest.mark.parametrize(
+    ("source", "severity"),
+    [
+        ("def later():\n    from prov import old_api\n", "warning"),
+        ("try:\n    from prov import old_api\nexcept ImportError:\n    old_api = None\n", None),
+        ("from prov import never_there\n", None),  # missing from every version: not a removal
+    ],
+)
+def test_call_time_is_a_warning_and_guarded_or_never_present_is_nothing(
+    tmp_path: Path, source: str, severity: str | None
+) -> None:
+    dists, requires = consumers(tmp_path, "prov", {"1.0": source})
+    found = mine_pair(dists, requires, providers(tmp_path), "prov")
+    assert [f.severity for f in found] == ([severity] if severity else [])
+
+
+def test_an_open_provider_is_never_a_finding(tmp_path: Path) -> None:
+    lazy = {
+        Version("1.0"): installed(tmp_path, "prov", "1.0", {"prov/__init__.py": "def old_api(): pass\n"}),
+        Version("2.0"): installed(
+            tmp_path, "prov", "2.0", {"prov/__init__.py": "def __getattr__(name):\n    return name\n"}
+        ),
+    }
+    dists, requires = consumers(tmp_path, "prov", {"1.0": "from prov import old_api\n"})
+    assert mine_pair(dists, requires, lazy, "prov") == []
+
+
+def _toml_of(rules: list[dict]) -> str:  # type: ignore[type-arg]
+    import tomlkit
+
+    table = tomlkit.document()
+    table["rule"] = rules
+    return tomlkit.dumps(table)
+
+
+@pytest.mark.usefixtures("offline_uv")
+def test_matrix_mine_writes_rules_that_check_evaluates(tmp_path: Path, fake_index: FakeIndex, run_cli) -> None:
+    fake_index.add(
+        [
+            FakeDist("provlib", "1.0", module_source="def old_api(): pass\n"),
+            FakeDist("provlib", "2.0", module_source="def new_api(): pass\n"),
+            FakeDist("conslib", "1.0", ("provlib",), module_source="from provlib import old_api\n"),
+            FakeDist("conslib", "1.1", ("provlib",), module_source="from provlib import new_api\n"),
+        ]
+    )
+    output = tmp_path / "mined.toml"
+    result = run_cli(
+        "matrix", "mine", "conslib", "provlib", "--against", "provlib", "--output", str(output), "--format", "json"
+    )
+    assert result.exit_code == 0, result.stderr
+    data = json_data(result.stdout)
+    assert data["new"] == ["mined-conslib-provlib-old-api"] and data["releases_read"] == 4
+    again = json_data(
+        run_cli("matrix", "mine", "conslib", "--against", "provlib", "--output", str(output), "--format", "json").stdout
+    )
+    assert again["new"] == [] and again["gone"] == []  # nothing changed since the last run
+    (tmp_path / "r.txt").write_text("conslib==1.0\nprovlib==2.0\n")
+    check = run_cli("check", "--no-resolve", str(tmp_path / "r.txt"), "--rules", str(output))
+    assert check.exit_code == 1
+    assert "error: mined-conslib-provlib-old-api: conslib==1.0, provlib==2.0" in check.stdout
+    assert "mined from the wheels: conslib 1.0 conslib/__init__.py:2 imports old_api from provlib" in check.stdout
+
+
+@pytest.mark.network
+def test_mining_a_real_slice_finds_cached_download_at_its_boundary(
+    tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in ("UV_DEFAULT_INDEX", "UV_INDEX_URL"):
+        monkeypatch.delenv(key, raising=False)
+    output = tmp_path / "mined.toml"
+    args = [
+        "matrix",
+        "mine",
+        "diffusers",
+        "--against",
+        "huggingface-hub",
+        "--since",
+        "2024-06-01",
+        "--output",
+        str(output),
+    ]
+    result = run_cli(*args, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    rules = {r["id"]: r for r in json_data(result.stdout)["findings"]}
+    found = rules["mined-diffusers-huggingface-hub-cached-download"]
+    assert found["mined"]["first_missing"] == "0.26.0" and found["mined"]["last_present"].startswith("0.25.")
+    assert found["when"]["diffusers"].endswith(",<0.29.0")
