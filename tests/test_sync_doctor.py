@@ -167,3 +167,18 @@ def test_doctor_flags_an_interpreter_outside_requires_python(two_projects: tuple
         f"python: the environment runs Python {minor}." in result.stdout
         and "outside requires-python ==3.9.*" in result.stdout
     )
+
+
+def test_doctor_deep_finds_an_import_the_installed_provider_lacks(
+    two_projects: tuple[Path, Path], run_cli, offline_uv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    project, _ = two_projects
+    assert run_cli("sync", "--project", str(project)).exit_code == 0
+    assert run_cli("doctor", "--project", str(project), "--deep").exit_code == 0
+    (module,) = (project / ".venv").glob("lib/python*/site-packages/transformers/__init__.py")
+    module.write_text(module.read_text() + "from huggingface_hub import gone_in_this_version\n")  # patched in place
+    result = run_cli("doctor", "--project", str(project), "--deep")
+    assert result.exit_code == 1
+    assert "deep: transformers 4.45.0: transformers/__init__.py:" in result.stdout
+    assert "imports gone_in_this_version from huggingface_hub; huggingface-hub" in result.stdout

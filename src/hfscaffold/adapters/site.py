@@ -48,7 +48,7 @@ def _read_distribution(site: Path, info: Path, *, cache: bool) -> Installed | No
         return None
     modules = _modules(record.decode("utf-8", errors="replace"))
     requires = tuple(metadata.get_all("Requires-Dist") or ())
-    key = hashlib.sha256(record).hexdigest()[:20]
+    key = _key(site, record, modules)
     cached = _load_cache(name, version, key) if cache else None
     if cached is None:
         tops = frozenset(m.split(".")[0] for m in modules)
@@ -58,6 +58,20 @@ def _read_distribution(site: Path, info: Path, *, cache: bool) -> Installed | No
         if cache:
             _save_cache(name, version, key, cached)
     return Installed(name=name, version=version, modules=modules, facts=cached, requires=requires)
+
+
+def _key(site: Path, record: bytes, modules: dict[str, Module]) -> str:
+    """What the cached facts hold for: the RECORD and each source file's size and time, so a
+    file changed in place (an editable install, a hand patch) is read again."""
+    digest = hashlib.sha256(record)
+    for module in sorted(modules.values(), key=lambda m: m.path):
+        if module.kind == "source":
+            try:
+                stat = (site / module.path).stat()
+            except OSError:
+                continue
+            digest.update(f"{module.path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:20]
 
 
 def _modules(record: str) -> dict[str, Module]:

@@ -14,8 +14,9 @@ from hfscaffold.errors import ExitCode
 @click.command(cls=Command)
 @project_option
 @offline_option("Read the lock from uv's cache only.")
+@click.option("--deep", is_flag=True, help="Also check every installed package's imports (see `check --deep`).")
 @format_option("text", "json")
-def doctor(project: Path, offline: bool, output_format: str) -> None:
+def doctor(project: Path, offline: bool, deep: bool, output_format: str) -> None:
     """Check the project's environment: drift from the lock, stamp, Python, matrix, torch build.
 
     Exit 1 on any problem; `hfscaffold sync` repairs drift.
@@ -23,7 +24,7 @@ def doctor(project: Path, offline: bool, output_format: str) -> None:
     from hfscaffold.cli._text import fix_text
     from hfscaffold.operations.doctor import diagnose
 
-    report = diagnose(project, offline=offline)
+    report = diagnose(project, offline=offline, deep=deep)
     if output_format == "json":
         emit_json(report.as_json())
     else:

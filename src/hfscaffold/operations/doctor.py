@@ -84,7 +84,7 @@ def _local_tag(version: str) -> str | None:
     return Version(version).local
 
 
-def diagnose(root: Path, *, offline: bool = False) -> DoctorReport:
+def diagnose(root: Path, *, offline: bool = False, deep: bool = False) -> DoctorReport:
     project = load_project(root.absolute())
     problems: list[Problem] = []
     if pending(project.root):
@@ -147,6 +147,14 @@ def diagnose(root: Path, *, offline: bool = False) -> DoctorReport:
         if violation.severity == "error":
             versions = ", ".join(f"{n}=={v}" for n, v in violation.packages.items())
             problems.append(Problem("matrix", f"{violation.rule.id}: {versions}: {violation.rule.symptom}"))
+
+    if deep:  # every installed package's imports against what the installed versions define
+        from hfscaffold.adapters.site import read_site
+        from hfscaffold.deep import find_gaps
+
+        for gap in find_gaps(read_site(environment.site)):
+            if gap.severity == "error":
+                problems.append(Problem("deep", gap.text()))
 
     torch = environment.torch
     if torch is not None:
