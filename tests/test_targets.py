@@ -420,3 +420,87 @@ def test_describe_says_nothing_for_no_target_or_every_target() -> None:
     assert describe(linux, among) == "linux"
     assert describe(linux[:1], among) == "linux x86_64"
     assert describe([*linux, *[t for t in among if t.machine == "arm64"]], among) == "linux; darwin arm64"
+
+
+def lock_of(*blocks: str) -> list[dict]:  # type: ignore[type-arg]
+    from hfscaffold import _toml
+
+    return _toml.loads('version = 1\nrequires-python = "==3.11.*"\n' + "".join(blocks))["package"]
+
+
+def entry(name: str, version: str | None, source: str = 'registry = "https://pypi.org/simple"', extra: str = "") -> str:
+    line = f'version = "{version}"\n' if version else ""
+    return f'\n[[package]]\nname = "{name}"\n{line}source = {{ {source} }}\n{extra}'
+
+
+LINUX_311 = Target("linux", "x86_64", Version("3.11.0"))
+
+
+def test_the_projects_own_package_is_the_root_even_in_a_workspace() -> None:
+    from hfscaffold.installs import uv_lock_installs, uv_lock_roots
+
+    packages = lock_of(
+        entry("app", "0.1.0", 'editable = "."', 'dependencies = [{ name = "numpy" }]\n'),
+        entry("member", "0.1.0", 'editable = "packages/member"', 'dependencies = [{ name = "torch" }]\n'),
+        entry("numpy", "2.2.6"),
+        entry("torch", "2.2.2"),
+    )
+    assert [r["name"] for r in uv_lock_roots(packages)] == ["app"]
+    assert set(uv_lock_installs(packages, LINUX_311)) == {"numpy"}
+
+
+def test_without_the_project_every_workspace_member_is_a_root() -> None:
+    from hfscaffold.installs import uv_lock_installs, uv_lock_roots
+
+    packages = lock_of(
+        entry("a", None, 'virtual = "packages/a"', 'dependencies = [{ name = "numpy" }]\n'),
+        entry("b", "1.0", 'editable = "packages/b"', 'dependencies = [{ name = "torch" }]\n'),
+        entry("numpy", "2.2.6"),
+        entry("torch", "2.2.2"),
+        entry("unused", "1.0"),
+    )
+    assert [r["name"] for r in uv_lock_roots(packages)] == ["a", "b"]
+    assert uv_lock_installs(packages, LINUX_311) == {"numpy": (Version("2.2.6"),), "torch": (Version("2.2.2"),)}
+
+
+def test_a_lock_without_a_project_is_evaluated_as_one_set() -> None:
+    text = 'version = 1\nrequires-python = ">=3.11"\n' + entry("bitsandbytes", "0.42.0")
+    pins = read_uv_lock(text)
+    assert pins.targets == () and pins.versions("bitsandbytes") == (Version("0.42.0"),)
+
+
+def test_an_edge_without_a_version_takes_the_fork_of_the_target() -> None:
+    from hfscaffold.installs import uv_lock_installs
+
+    packages = lock_of(
+        entry("app", "0.1.0", 'virtual = "."', 'dependencies = [{ name = "numpy" }]\n'),
+        entry("numpy", "1.26.4", extra="resolution-markers = [\"sys_platform == 'win32'\"]\n"),
+        entry("numpy", "2.2.6", extra="resolution-markers = [\"sys_platform != 'win32'\"]\n"),
+    )
+    assert uv_lock_installs(packages, LINUX_311) == {"numpy": (Version("2.2.6"),)}
+    assert uv_lock_installs(packages, requested("3.11", "windows")) == {"numpy": (Version("1.26.4"),)}
+
+
+def test_an_edge_naming_a_version_the_lock_lacks_falls_back_to_what_is_there() -> None:
+    from hfscaffold.installs import uv_lock_installs
+
+    packages = lock_of(
+        entry("app", "0.1.0", 'virtual = "."', 'dependencies = [{ name = "numpy", version = "9.9.9" }]\n'),
+        entry("numpy", "2.2.6"),
+        "\n[[package]]\nname = 7\n",  # not a package entry: skipped
+    )
+    assert uv_lock_installs(packages, LINUX_311) == {"numpy": (Version("2.2.6"),)}
+
+
+def test_pylock_counts_a_package_whose_marker_cannot_be_read_and_skips_bad_versions() -> None:
+    from hfscaffold.installs import pylock_installs
+
+    packages = [
+        {"name": "torch", "version": "2.2.2", "marker": "not a marker (("},
+        {"name": "numpy", "version": "not-a-version"},
+        {"name": "numpy", "version": "2.2.6", "marker": "sys_platform == 'win32'"},
+        {"name": "six"},
+        "junk",
+    ]
+    assert pylock_installs(packages, LINUX_311) == {"torch": (Version("2.2.2"),)}  # type: ignore[arg-type]
+    assert pylock_installs(packages, Target()) == {"torch": (Version("2.2.2"),), "numpy": (Version("2.2.6"),)}  # type: ignore[arg-type]
