@@ -104,6 +104,7 @@ def test_json_output_is_a_contract(tmp_path: Path, run_cli) -> None:
         "symptom",
         "fix",
         "references",
+        "mined",
     }
     assert violation["rule"] == "diffusers-hub-cached-download" and violation["severity"] == "error"
     assert violation["packages"] == {"diffusers": "0.27.2", "huggingface-hub": "0.26.0"}

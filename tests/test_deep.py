@@ -156,13 +156,23 @@ def test_a_consistent_environment_has_no_gaps(tmp_path: Path) -> None:
     ]
 
 
-def test_facts_are_cached_per_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_facts_are_cached_per_distribution_until_a_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hfscaffold.adapters.site as site_adapter
+
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     site = site_with(tmp_path, PROVIDER_2, "2.0")
+    reads: list[str] = []
+    real = site_adapter.read_module
+    monkeypatch.setattr(site_adapter, "read_module", lambda *a, **k: reads.append(k["module"]) or real(*a, **k))
     first = find_gaps(read_site([site]))
-    (site / "eager" / "core.py").write_text("def run(): pass\n")  # same RECORD: the cached facts stand
-    assert [g.where for g in find_gaps(read_site([site]))] == [g.where for g in first]
-    assert [g.where for g in find_gaps(read_site([site], cache=False))] != [g.where for g in first]
+    assert "eager.core" in reads
+    reads.clear()
+    assert [g.where for g in find_gaps(read_site([site]))] == [g.where for g in first] and reads == []
+    (site / "eager" / "core.py").write_text("def run(): pass\n\n")  # patched in place, RECORD unchanged
+    again = find_gaps(read_site([site]))
+    assert "eager.core" in reads and "eager/core.py:1" not in [g.where for g in again]
 
 
 @pytest.mark.usefixtures("offline_uv")
