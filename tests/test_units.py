@@ -439,3 +439,53 @@ def test_the_verified_record_is_frozen() -> None:
     assert settings.verified is not None
     with pytest.raises(ValidationError):
         settings.verified.lock = "other"  # type: ignore[misc]
+
+
+def _validation_error(data: object):  # type: ignore[no-untyped-def]
+    from pydantic import BaseModel, ValidationError
+
+    class Item(BaseModel):
+        id: str
+        count: int
+
+    class Doc(BaseModel):
+        item: list[Item]
+
+    try:
+        Doc.model_validate(data)
+    except ValidationError as exc:
+        return exc
+    raise AssertionError("expected a validation error")
+
+
+def test_validation_errors_name_the_entry_by_its_id_cut_short() -> None:
+    from hfscaffold.validation import describe_validation_error
+
+    data = {"item": [{"id": "ok", "count": 1}, {"id": "x" * 70, "count": "many"}]}
+    message = describe_validation_error("f.toml", _validation_error(data), data)
+    assert message.startswith(f"f.toml: item[1] ({'x' * 60}).count: ")
+
+
+def test_validation_errors_list_five_problems_then_count_the_rest() -> None:
+    from hfscaffold.validation import describe_validation_error
+
+    five = {"item": [{"id": str(i), "count": "no"} for i in range(5)]}
+    assert len(describe_validation_error("f", _validation_error(five), five).splitlines()) == 5
+    six = {"item": [{"id": str(i), "count": "no"} for i in range(6)]}
+    lines = describe_validation_error("f", _validation_error(six), six).splitlines()
+    assert len(lines) == 6 and lines[-1] == "... and 1 more problems"
+
+
+def test_a_long_validation_message_is_cut_at_200_characters() -> None:
+    from hfscaffold.validation import _short
+
+    assert _short("a" * 200) == "a" * 200
+    assert _short("a" * 201) == "a" * 200 + "..."
+
+
+def test_an_unknown_top_level_key_is_named_plainly() -> None:
+    from hfscaffold.validation import _entry_label
+
+    assert _entry_label({"k" * 70: 1}, ("k" * 70,)) == "k" * 60
+    assert _entry_label([{"name": "n"}], (0, "field")) == "[0] (n).field"
+    assert _entry_label({}, ()) == "(top level)"
