@@ -204,3 +204,77 @@ def test_deep_needs_an_environment(tmp_path: Path, run_cli) -> None:
     (tmp_path / "r.txt").write_text("six==1.16.0\n")
     result = run_cli("check", str(tmp_path / "r.txt"), "--deep")
     assert result.exit_code == 2 and "--deep reads an installed environment" in result.stderr
+
+
+def test_facts_and_needs_are_frozen() -> None:
+    import dataclasses
+
+    found = facts("from hub import a\n")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        found.open = True  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        found.needs[0].guarded = True  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("source", "is_open", "served"),
+    [
+        (
+            "def __getattr__(n): pass\n_import_structure = {'a': ['A']}\n_import_structure['a'].append('B')\n",
+            False,
+            {"A", "B"},
+        ),
+        (
+            "def __getattr__(n): pass\n_import_structure = {'a': []}\n_import_structure['a'].extend(('C', 'D'))\n",
+            False,
+            {"C", "D"},
+        ),
+        ("def __getattr__(n): pass\nother = []\nother.extend(['X'])\n", True, set()),  # not a lazy table
+        ("def __getattr__(n): pass\n_import_structure = build()\n", True, set()),
+        ("def __getattr__(n): pass\n_import_structure = {'a': names_of('a')}\n", True, {"a"}),
+        ("def __getattr__(n): pass\n_import_structure = {'a': ['A', other]}\n", True, {"A"}),
+        ("__all__ = computed()\nX = 1\n", False, {"X"}),
+    ],
+)
+def test_what_a_lazy_table_serves(source: str, is_open: bool, served: set[str]) -> None:
+    found = facts(source)
+    assert found.open is is_open and served <= found.names
+
+
+def test_relative_imports_resolve_against_the_module_or_package() -> None:
+    in_module = facts(
+        "from . import x\nfrom .. import y\nfrom ... import too_far\n", module="pkg.sub.mod", package=False
+    )
+    assert {"pkg.sub", "pkg.sub.x", "pkg", "pkg.y"} <= set(in_module.own_imports)
+    assert not any("too_far" in name for name in in_module.own_imports)
+    in_package = facts("from . import x\nfrom .. import y\n", module="pkg.sub", package=True)
+    assert {"pkg.sub.x", "pkg.y"} <= set(in_package.own_imports)
+
+
+def test_only_unguarded_module_level_imports_of_its_own_modules_run_at_import() -> None:
+    found = facts(
+        "from . import eager\n"
+        "def f():\n    from . import later\n"
+        "try:\n    from . import optional\nexcept ImportError:\n    pass\n"
+        "import pkg.direct\n"
+        "def g():\n    import pkg.hidden\n"
+        "try:\n    import pkg.maybe\nexcept ImportError:\n    pass\n"
+    )
+    own = set(found.own_imports)
+    assert {"pkg.eager", "pkg.direct"} <= own
+    assert not own & {"pkg.later", "pkg.optional", "pkg.hidden", "pkg.maybe"}
+
+
+@pytest.mark.parametrize(
+    ("handler", "guarded"),
+    [
+        ("except:", True),
+        ("except (ValueError, ImportError):", True),
+        ("except errors.ModuleNotFoundError:", True),
+        ("except Exception:", True),
+        ("except OSError:", False),
+    ],
+)
+def test_which_handlers_guard_an_import(handler: str, guarded: bool) -> None:
+    found = facts(f"try:\n    from hub import a\n{handler}\n    pass\n")
+    assert [n.guarded for n in found.needs] == [guarded]
