@@ -78,9 +78,10 @@ def code_breaks(root: Path, changes: Sequence[Change], *, uv: Uv, scratch: Path)
         except ExternalError:
             continue  # a version without a wheel for this machine: its names stay unknown
         old_gaps = {
-            (g.module.path, g.need.line, g.need.name) for g in find_gaps([project, *read_site([before], cache=False)])
+            (g.module.path, g.need.line, g.need.name)
+            for g in find_gaps([project, *read_site([before], cache=False)], consumers=[project])
         }
-        for gap in find_gaps([project, *read_site([after], cache=False)]):
+        for gap in find_gaps([project, *read_site([after], cache=False)], consumers=[project]):
             if gap.consumer is not project or gap.provider is None or gap.need.guarded:
                 continue
             if (gap.module.path, gap.need.line, gap.need.name) in old_gaps:

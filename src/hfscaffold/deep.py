@@ -70,38 +70,53 @@ class Gap:
         }  # fmt: skip
 
 
-def find_gaps(installed: Sequence[Installed]) -> list[Gap]:
+def find_gaps(installed: Sequence[Installed], *, consumers: Sequence[Installed] | None = None) -> list[Gap]:
     """Every unguarded import of another installed distribution's module or name that the
     installed version does not have: errors where ``import CONSUMER`` runs it, warnings where
-    only a submodule's import or a call does."""
+    only a submodule's import or a call does. ``consumers`` limits whose imports are checked."""
     owner: dict[str, Installed] = {}  # module -> its distribution (namespace packages share a top)
     for dist in installed:
         for name in dist.modules:
             owner.setdefault(name, dist)
     gaps: list[Gap] = []
-    for dist in installed:
-        reached = _reached_at_import(dist)
-        for module_name, facts in sorted(dist.facts.items()):
-            module = dist.modules[module_name]
-            for need in facts.needs:
-                if need.guarded:
-                    continue
-                reason, provider = _unmet(need, owner, dist)
-                if reason is None:
-                    continue
-                if need.when == "call":
-                    severity, at = "warning", "call time"
-                elif module_name in reached:
-                    severity, at = "error", f"import {module_name.split('.')[0]}"
-                elif provider is None:
-                    continue  # an optional integration's submodule, for a package not installed
-                else:
-                    severity, at = "warning", f"import {module_name}"
-                gaps.append(Gap(dist, module, need, provider, reason, severity, at))  # type: ignore[arg-type]
+    for dist in consumers if consumers is not None else installed:
+        for module, need, severity, at in consumer_needs(dist):
+            reason, provider = unmet(need, owner, dist)
+            if reason is None or (provider is None and severity == "warning" and need.when == "import"):
+                continue  # the latter: an optional integration's submodule, for a package not installed
+            gaps.append(Gap(dist, module, need, provider, reason, severity, at))  # type: ignore[arg-type]
     return sorted(gaps, key=lambda g: (g.severity != "error", g.consumer.name, g.module.path, g.need.line))
 
 
-def _unmet(need: Need, owner: Mapping[str, Installed], consumer: Installed) -> tuple[str | None, Installed | None]:
+def consumer_needs(dist: Installed) -> list[tuple[Module, Need, str, str]]:
+    """The unguarded imports of a distribution's modules with the severity a gap there has and
+    where it bites; computed once per distribution (mining checks it against many providers)."""
+    cached = _NEEDS.get(id(dist))
+    if cached is not None and cached[0] is dist:
+        return cached[1]
+    reached = _reached_at_import(dist)
+    found: list[tuple[Module, Need, str, str]] = []
+    for module_name, facts in sorted(dist.facts.items()):
+        module = dist.modules[module_name]
+        for need in facts.needs:
+            if need.guarded:
+                continue
+            if need.when == "call":
+                found.append((module, need, "warning", "call time"))
+            elif module_name in reached:
+                found.append((module, need, "error", f"import {module_name.split('.')[0]}"))
+            else:
+                found.append((module, need, "warning", f"import {module_name}"))
+    if len(_NEEDS) > 512:
+        _NEEDS.clear()
+    _NEEDS[id(dist)] = (dist, found)  # the entry holds the distribution, so its id is not reused
+    return found
+
+
+_NEEDS: dict[int, tuple[Installed, list[tuple[Module, Need, str, str]]]] = {}
+
+
+def unmet(need: Need, owner: Mapping[str, Installed], consumer: Installed) -> tuple[str | None, Installed | None]:
     top = need.module.split(".")[0]
     parts = need.module.split(".")
     provider = next(

@@ -18,7 +18,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from hfscaffold.deep import Gap, Installed, find_gaps
+from hfscaffold.deep import Gap, Installed, consumer_needs, unmet
 
 
 def pick_versions(released: Iterable[tuple[Version, datetime | None]], *, since: datetime | None) -> list[Version]:
@@ -127,10 +127,15 @@ def mine_pair(
         if len(candidates) < 2:
             continue
         lacking: dict[tuple[str, int, str | None], dict[Version, Gap]] = {}
+        tops = {name.split(".")[0] for p in candidates for name in provider[p].modules}
+        relevant = [n for n in consumer_needs(consumer[version]) if n[1].module.split(".")[0] in tops]
         for provided in candidates:
-            for gap in find_gaps([consumer[version], provider[provided]]):
-                if gap.consumer is consumer[version] and gap.provider is provider[provided]:
-                    lacking.setdefault((gap.need.module, gap.need.line, gap.need.name), {})[provided] = gap
+            owner = {name: provider[provided] for name in provider[provided].modules}
+            for importer, need, severity, at in relevant:
+                reason, found = unmet(need, owner, consumer[version])
+                if reason is not None and found is provider[provided]:
+                    gap = Gap(consumer[version], importer, need, found, reason, severity, at)  # type: ignore[arg-type]
+                    lacking.setdefault((need.module, need.line, need.name), {})[provided] = gap
         for (module, _, name), gaps in lacking.items():
             present = [p for p in candidates if p not in gaps]
             missing = [p for p in candidates if p in gaps]
