@@ -174,3 +174,44 @@ def test_mining_a_real_slice_finds_cached_download_at_its_boundary(
     found = rules["mined-diffusers-huggingface-hub-cached-download"]
     assert found["mined"]["first_missing"] == "0.26.0" and found["mined"]["last_present"].startswith("0.25.")
     assert found["when"]["diffusers"].endswith(",<0.29.0")
+
+
+def test_a_name_imported_at_import_and_in_a_function_is_an_error(tmp_path: Path) -> None:
+    source = "def later():\n    from prov import old_api\nfrom prov import old_api\n"
+    dists, requires = consumers(tmp_path, "prov", {"1.0": source})
+    (finding,) = mine_pair(dists, requires, providers(tmp_path), "prov")
+    assert (finding.severity, finding.line) == ("error", 3)
+
+
+def test_versions_breaking_at_import_and_later_only_on_use_are_two_findings(tmp_path: Path) -> None:
+    sources = {
+        "1.0": "from prov import old_api\n",
+        "1.1": "def later():\n    from prov import old_api\n",
+        "1.2": "from prov import new_api\n",
+    }
+    dists, requires = consumers(tmp_path, "prov", sources)
+    at_import, on_use = mine_pair(dists, requires, providers(tmp_path), "prov")
+    assert (at_import.id, at_import.severity, at_import.consumer_versions) == (
+        "mined-cons-prov-old-api",
+        "error",
+        (Version("1.0"),),
+    )
+    assert (on_use.id, on_use.severity, on_use.consumer_versions) == (
+        "mined-cons-prov-old-api-on-use",
+        "warning",
+        (Version("1.1"),),
+    )
+    assert at_import.consumer_fixed == on_use.consumer_fixed == Version("1.2")  # 1.1 still breaks: not a fix
+
+
+def test_shipped_mined_rules_carry_evidence_and_yield_to_curated_ones() -> None:
+    from hfscaffold.matrix import _covers, builtin_rules
+
+    rules = builtin_rules()
+    mined = [r for r in rules if r.mined]
+    assert mined and all(r.mined and r.mined.file and r.mined.line > 0 and r.fix.evidence for r in mined)
+    assert "mined-diffusers-huggingface-hub-cached-download" not in {r.id for r in rules}  # the curated rule stands
+    curated = rules.get("diffusers-hub-cached-download")
+    narrower = curated.model_copy(update={"when": {"diffusers": ">=0.20.0,<0.29.0", "huggingface-hub": ">=0.26.0"}})
+    wider = curated.model_copy(update={"when": {"diffusers": ">=0.20.0,<0.31.0", "huggingface-hub": ">=0.26.0"}})
+    assert _covers(curated, narrower) and not _covers(curated, wider)

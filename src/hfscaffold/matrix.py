@@ -319,15 +319,23 @@ def builtin_rules() -> RuleSet:
 
 
 def _covers(curated: Rule, mined: Rule) -> bool:
-    """Whether a curated rule speaks of the same packages at overlapping versions."""
+    """Whether a curated rule already speaks of every version pair the mined one names (the
+    same packages, each mined range inside the curated one): then the curated rule stands alone."""
     if set(curated.when) != set(mined.when):
         return False
-    return all(
-        curated.when[name] == ABSENT
-        or mined.when[name] == ABSENT
-        or specifiers_overlap(SpecifierSet(curated.when[name]), SpecifierSet(mined.when[name]))
-        for name in mined.when
-    )
+    for name, spec in mined.when.items():
+        known = curated.when[name]
+        if ABSENT in (spec, known):
+            if spec != known:
+                return False
+            continue
+        inner, outer = SpecifierSet(spec), SpecifierSet(known)
+        if any(
+            inner.contains(v, prereleases=True) and not outer.contains(v, prereleases=True)
+            for v in _boundary_versions(inner, outer)
+        ):
+            return False
+    return True
 
 
 def load_rules(extra: Iterable[Path] = ()) -> RuleSet:

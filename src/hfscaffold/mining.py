@@ -66,7 +66,8 @@ class Finding:
     @property
     def id(self) -> str:
         what = re.sub(r"[^a-z0-9]+", "-", (self.name or self.module.rsplit(".", 1)[-1]).lower()).strip("-") or "module"
-        return f"mined-{self.consumer}-{self.provider}-{what}"
+        late = "-on-use" if self.severity == "warning" else ""  # a submodule or a call, not `import C`
+        return f"mined-{self.consumer}-{self.provider}-{what}{late}"
 
     def as_rule(self) -> dict[str, object]:
         """The finding as a [[rule]] table of the matrix's own schema."""
@@ -109,6 +110,12 @@ class Finding:
         return self.consumer.replace("-", "_")
 
 
+def _is_script(module: str) -> bool:
+    """A one-off conversion script shipped inside a package (``convert_x_to_y``): run by hand by
+    whoever converts a checkpoint, never imported by users, so not worth a rule."""
+    return module.rsplit(".", 1)[-1].startswith("convert_")
+
+
 def mine_pair(
     consumer: Mapping[Version, Installed],
     requires: Mapping[Version, Sequence[str]],
@@ -128,7 +135,11 @@ def mine_pair(
             continue
         lacking: dict[tuple[str, int, str | None], dict[Version, Gap]] = {}
         tops = {name.split(".")[0] for p in candidates for name in provider[p].modules}
-        relevant = [n for n in consumer_needs(consumer[version]) if n[1].module.split(".")[0] in tops]
+        relevant = [
+            n
+            for n in consumer_needs(consumer[version])
+            if n[1].module.split(".")[0] in tops and not _is_script(n[0].name)
+        ]
         for provided in candidates:
             owner = {name: provider[provided] for name in provider[provided].modules}
             for importer, need, severity, at in relevant:
@@ -152,14 +163,25 @@ def mine_pair(
             affected.setdefault((module, name), []).append(entry)
     findings = []
     for (module, name), entries in sorted(affected.items(), key=lambda item: (item[0][0], item[0][1] or "")):
-        versions = tuple(sorted(e[0] for e in entries))
-        _, newest_gap, has_it, lacks_it, metadata_range = max(entries, key=lambda e: e[0])
-        later = [v for v in consumer_versions if v > versions[-1] and v not in versions]
-        finding = Finding(
-            consumer=canonicalize_name(newest_gap.consumer.name), provider=canonicalize_name(provider_name),
-            module=module, name=name, file=newest_gap.module.path, line=newest_gap.need.line,
-            severity=newest_gap.severity, consumer_versions=versions, consumer_fixed=later[0] if later else None,
-            provider_present=has_it, provider_missing=lacks_it, allowed=metadata_range,
-        )  # fmt: skip
-        findings.append(finding)
+        needing = {e[0] for e in entries}
+        # Per consumer version, the line that bites hardest; versions where it breaks `import C`
+        # and versions where it breaks only a submodule or a call are findings of their own.
+        worst: dict[Version, tuple[Version, Gap, Version, Version, str]] = {}
+        for entry in entries:
+            if entry[0] not in worst or (entry[1].severity == "error" and worst[entry[0]][1].severity != "error"):
+                worst[entry[0]] = entry
+        for severity in ("error", "warning"):
+            group = [worst[v] for v in sorted(worst) if worst[v][1].severity == severity]
+            if not group:
+                continue
+            versions = tuple(e[0] for e in group)
+            _, newest_gap, has_it, lacks_it, metadata_range = group[-1]
+            later = [v for v in consumer_versions if v > versions[-1] and v not in needing]
+            finding = Finding(
+                consumer=canonicalize_name(newest_gap.consumer.name), provider=canonicalize_name(provider_name),
+                module=module, name=name, file=newest_gap.module.path, line=newest_gap.need.line,
+                severity=severity, consumer_versions=versions, consumer_fixed=later[0] if later else None,
+                provider_present=has_it, provider_missing=lacks_it, allowed=metadata_range,
+            )  # fmt: skip
+            findings.append(finding)
     return findings
