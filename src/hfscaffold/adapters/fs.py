@@ -177,6 +177,16 @@ def scratch_directory(beside: Path) -> Iterator[Path]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+@contextmanager
+def user_scratch(name: str) -> Iterator[Path]:
+    """A scratch folder in the user's cache folder, for work about no project's files (a
+    requirements file's resolution, packages fetched to be read)."""
+    cache = user_cache()
+    cache.mkdir(parents=True, exist_ok=True)
+    with scratch_directory(cache / name) as scratch:
+        yield scratch
+
+
 def user_cache() -> Path:
     """hfscaffold's folder in the user's cache directory (platformdirs: XDG on Linux)."""
     from platformdirs import user_cache_dir

@@ -189,16 +189,14 @@ def resolve_requirements(pins: PinSet, origin: RequirementsFile, *, offline: boo
     """What installing the file gives on the pins' target: uv resolves it (its index options and
     constraints honoured, nothing built), and every version is then known. Pins that contradict
     the packages' metadata are a finding (exit 1) with uv's reason."""
-    from hfscaffold.adapters.fs import scratch_directory, user_cache
+    from hfscaffold.adapters.fs import user_scratch
     from hfscaffold.adapters.uv import Uv
     from hfscaffold.targets import uv_platform
 
     target = pins.target
     assert target.python is not None
     requirements, constraints = origin.resolution_input()
-    cache = user_cache()
-    cache.mkdir(parents=True, exist_ok=True)
-    with scratch_directory(cache / "resolve") as work:
+    with user_scratch("resolve") as work:
         try:
             text = Uv(offline=offline).compile_requirements(
                 requirements, constraints, python_version=f"{target.python.major}.{target.python.minor}",

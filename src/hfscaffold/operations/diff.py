@@ -17,12 +17,10 @@ def review_change(old: Path, new: Path, *, project: Path | None, offline: bool =
     changes = diff(before, after)
     breaks = []
     if project is not None and (project / "pyproject.toml").is_file():
-        from hfscaffold.adapters.fs import scratch_directory, user_cache
+        from hfscaffold.adapters.fs import user_scratch
         from hfscaffold.adapters.uv import Uv
         from hfscaffold.code_review import code_breaks
 
-        cache = user_cache()
-        cache.mkdir(parents=True, exist_ok=True)
-        with scratch_directory(cache / "diff") as scratch:
+        with user_scratch("diff") as scratch:
             breaks = code_breaks(project.absolute(), changes, uv=Uv(offline=offline), scratch=scratch)
     return Review(changes=changes, advisories_fixed=fixed, advisories_remaining=remaining, code_breaks=breaks)
