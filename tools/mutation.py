@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,9 +44,15 @@ def _changes(node: ast.AST) -> Iterator[tuple[str, object]]:
     if isinstance(node, ast.Compare):
         for i, op in enumerate(node.ops):
             if type(op) in SWAPS:
-                yield f"{type(op).__name__} -> {SWAPS[type(op)].__name__}", lambda n, i=i: n.ops.__setitem__(i, SWAPS[type(n.ops[i])]())
+                yield (
+                    f"{type(op).__name__} -> {SWAPS[type(op)].__name__}",
+                    lambda n, i=i: n.ops.__setitem__(i, SWAPS[type(n.ops[i])]()),
+                )
     elif isinstance(node, (ast.BinOp, ast.BoolOp)) and type(node.op) in SWAPS:
-        yield f"{type(node.op).__name__} -> {SWAPS[type(node.op)].__name__}", lambda n: setattr(n, "op", SWAPS[type(n.op)]())
+        yield (
+            f"{type(node.op).__name__} -> {SWAPS[type(node.op)].__name__}",
+            lambda n: setattr(n, "op", SWAPS[type(n.op)]()),
+        )
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         yield "drop not", lambda n: setattr(n, "op", ast.UAdd())
     elif isinstance(node, ast.Constant) and isinstance(node.value, bool):
@@ -71,13 +78,21 @@ def main(module: str, tests: list[str]) -> int:
         env = {**os.environ, "PYTHONPATH": str(Path(work) / "src")}
         command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
         # The tests must pass on the unmutated copy, or every mutant would count as killed.
+        started = time.perf_counter()
         baseline = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, check=False)
+        limit = max(30.0, 10 * (time.perf_counter() - started))  # a mutant that loops forever is killed
         if baseline.returncode != 0:
             print(f"{module}: the tests fail without any mutation; fix them first\n{baseline.stdout[-2000:]}")
             return 2
         for line, label, mutated in mutants(tree):
             target.write_text(ast.unparse(ast.fix_missing_locations(mutated)))
-            done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, check=False)
+            try:
+                done = subprocess.run(
+                    command, cwd=work, env=env, capture_output=True, text=True, check=False, timeout=limit
+                )
+            except subprocess.TimeoutExpired:  # the mutant hangs the tests: they caught it
+                killed += 1
+                continue
             if done.returncode == 0:
                 survived.append(f"{module}:{line}: {label}")
             else:
