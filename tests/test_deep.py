@@ -278,3 +278,83 @@ def test_only_unguarded_module_level_imports_of_its_own_modules_run_at_import() 
 def test_which_handlers_guard_an_import(handler: str, guarded: bool) -> None:
     found = facts(f"try:\n    from hub import a\n{handler}\n    pass\n")
     assert [n.guarded for n in found.needs] == [guarded]
+
+
+def provider_site(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    write_site(
+        site,
+        "prov",
+        "2.0",
+        {
+            "prov/__init__.py": "from . import sub\nX = 1\n",
+            "prov/sub.py": "def y(): pass\n",
+            "prov/lazy/__init__.py": "def __getattr__(name):\n    return name\n",
+            "prov/stubbed.pyi": "def typed(): ...\n",
+            "prov/_fast.cpython-311-x86_64-linux-gnu.so": "",
+        },
+    )
+    return site
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        ("from prov import X\n", None),
+        ("from prov import sub\n", None),  # a submodule, imported by name
+        ("from prov.sub import y\n", None),
+        ("import prov.sub\n", None),
+        ("from prov.sub import z\n", "prov 2.0 does not define it"),
+        ("from prov.gone import z\n", "prov 2.0 has no module prov.gone"),
+        ("import prov.gone\n", "prov 2.0 has no module prov.gone"),
+        ("from prov.lazy import anything\n", None),  # open: unknown, never missing
+        ("import prov.lazy.deeper\n", None),  # served by an open parent
+        ("from prov.stubbed import whatever\n", None),  # a stub without source: unknown
+        ("from prov._fast import anything\n", None),  # compiled: unknown
+        ("import prov._fast.inner\n", None),
+        ("from prov import sub as s, X as x\n", None),
+        ("import json\nimport _private\n", None),  # the standard library and private modules
+        ("from app import own\n", None),  # its own package
+        ("import notinstalled\n", "no installed distribution provides notinstalled"),
+    ],
+)
+def test_what_a_provider_lacks_and_what_stays_unknown(tmp_path: Path, source: str, reason: str | None) -> None:
+    site = provider_site(tmp_path)
+    write_site(site, "app", "1.0", {"app/__init__.py": source, "app/own.py": ""})
+    gaps = [g for g in find_gaps(read_site([site], cache=False)) if g.consumer.name == "app"]
+    assert [g.reason for g in gaps] == ([reason] if reason else [])
+    if reason:
+        assert gaps[0].severity == "error" and gaps[0].at == "import app"
+
+
+def test_a_package_nothing_provides_is_no_finding_when_imported_on_use(tmp_path: Path) -> None:
+    site = provider_site(tmp_path)
+    write_site(
+        site,
+        "app",
+        "1.0",
+        {
+            "app/__init__.py": "",
+            "app/extra.py": "import notinstalled\n",
+            "app/late.py": "def f():\n    import notinstalled\n",
+        },
+    )
+    assert [g for g in find_gaps(read_site([site], cache=False)) if g.consumer.name == "app"] == []
+
+
+def test_errors_come_first_then_by_consumer_and_place(tmp_path: Path) -> None:
+    site = provider_site(tmp_path)
+    write_site(site, "zapp", "1.0", {"zapp/__init__.py": "from prov import gone_a\n"})
+    write_site(
+        site,
+        "app",
+        "1.0",
+        {"app/__init__.py": "def f():\n    from prov import gone_b\n", "app/x.py": "from prov import gone_c\n"},
+    )
+    gaps = find_gaps(read_site([site], cache=False))
+    assert [(g.consumer.name, g.severity, g.need.name) for g in gaps] == [
+        ("zapp", "error", "gone_a"),
+        ("app", "warning", "gone_b"),
+        ("app", "warning", "gone_c"),
+    ]
+    assert find_gaps(read_site([site], cache=False), consumers=[]) == []
