@@ -215,3 +215,20 @@ def test_shipped_mined_rules_carry_evidence_and_yield_to_curated_ones() -> None:
     narrower = curated.model_copy(update={"when": {"diffusers": ">=0.20.0,<0.29.0", "huggingface-hub": ">=0.26.0"}})
     wider = curated.model_copy(update={"when": {"diffusers": ">=0.20.0,<0.31.0", "huggingface-hub": ">=0.26.0"}})
     assert _covers(curated, narrower) and not _covers(curated, wider)
+
+
+def test_a_dropped_module_and_conversion_scripts(tmp_path: Path) -> None:
+    provider = {
+        Version("1.0"): installed(tmp_path, "prov", "1.0", {"prov/__init__.py": "", "prov/old_mod.py": ""}),
+        Version("2.0"): installed(tmp_path, "prov", "2.0", {"prov/__init__.py": ""}),
+    }
+    files = {"cons/__init__.py": "import prov.old_mod\n", "cons/convert_x_to_y.py": "from prov.old_mod import thing\n"}
+    dists = {Version("1.0"): installed(tmp_path, "cons", "1.0", files, "prov")}
+    (finding,) = mine_pair(dists, {v: d.requires for v, d in dists.items()}, provider, "prov")
+    rule = finding.as_rule()
+    assert (
+        rule["id"] == "mined-cons-prov-old-mod"
+        and rule["symptom"] == "ModuleNotFoundError: No module named 'prov.old_mod'"
+    )
+    assert rule["probe"] == "import cons" and rule["mined"]["name"] == ""  # type: ignore[index]
+    assert "cons 1.0 cons/__init__.py:1 imports prov.old_mod; prov 1.0 has it, 2.0 does not" in rule["fix"]["evidence"]  # type: ignore[index]
