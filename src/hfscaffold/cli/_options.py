@@ -53,13 +53,17 @@ def hoist_global_flags(args: list[str]) -> list[str]:
     return [*flags, *(a for a in args[:end] if a not in GLOBAL_FLAGS), *args[end:]]
 
 
+def _global_options(formatter: click.HelpFormatter) -> None:
+    with formatter.section("Global options"):
+        formatter.write_dl(list(GLOBAL_OPTIONS))
+
+
 class Command(click.Command):
     """A command whose help ends with the global options."""
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_options(ctx, formatter)
-        with formatter.section("Global options"):
-            formatter.write_dl(list(GLOBAL_OPTIONS))
+        _global_options(formatter)
 
 
 class Group(click.Group):
@@ -69,8 +73,7 @@ class Group(click.Group):
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_options(ctx, formatter)
-        with formatter.section("Global options"):
-            formatter.write_dl(list(GLOBAL_OPTIONS))
+        _global_options(formatter)
 
 
 class BadValue(click.BadParameter):
