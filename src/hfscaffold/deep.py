@@ -90,10 +90,7 @@ def find_gaps(installed: Sequence[Installed], *, consumers: Sequence[Installed] 
 
 def consumer_needs(dist: Installed) -> list[tuple[Module, Need, str, str]]:
     """The unguarded imports of a distribution's modules with the severity a gap there has and
-    where it bites; computed once per distribution (mining checks it against many providers)."""
-    cached = _NEEDS.get(id(dist))
-    if cached is not None and cached[0] is dist:
-        return cached[1]
+    where it bites."""
     reached = _reached_at_import(dist)
     found: list[tuple[Module, Need, str, str]] = []
     for module_name, facts in sorted(dist.facts.items()):
@@ -107,13 +104,7 @@ def consumer_needs(dist: Installed) -> list[tuple[Module, Need, str, str]]:
                 found.append((module, need, "error", f"import {module_name.split('.')[0]}"))
             else:
                 found.append((module, need, "warning", f"import {module_name}"))
-    if len(_NEEDS) > 512:
-        _NEEDS.clear()
-    _NEEDS[id(dist)] = (dist, found)  # the entry holds the distribution, so its id is not reused
     return found
-
-
-_NEEDS: dict[int, tuple[Installed, list[tuple[Module, Need, str, str]]]] = {}
 
 
 def unmet(need: Need, owner: Mapping[str, Installed], consumer: Installed) -> tuple[str | None, Installed | None]:

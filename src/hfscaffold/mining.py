@@ -18,7 +18,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from hfscaffold.deep import Gap, Installed, consumer_needs, unmet
+from hfscaffold.api import Need
+from hfscaffold.deep import Gap, Installed, Module, consumer_needs, unmet
 
 
 def pick_versions(released: Iterable[tuple[Version, datetime | None]], *, since: datetime | None) -> list[Version]:
@@ -121,8 +122,11 @@ def mine_pair(
     requires: Mapping[Version, Sequence[str]],
     provider: Mapping[Version, Installed],
     provider_name: str,
+    *,
+    needs: Mapping[Version, Sequence[tuple[Module, Need, str, str]]] | None = None,
 ) -> list[Finding]:
-    """The findings of one consumer against one provider, over the mined versions of each."""
+    """The findings of one consumer against one provider, over the mined versions of each.
+    ``needs`` (each version's ``consumer_needs``) spares reading them again for every provider."""
     provider_versions = sorted(provider)
     affected: dict[tuple[str, str | None], list[tuple[Version, Gap, Version, Version, str]]] = {}
     consumer_versions = sorted(consumer)
@@ -137,7 +141,7 @@ def mine_pair(
         tops = {name.split(".")[0] for p in candidates for name in provider[p].modules}
         relevant = [
             n
-            for n in consumer_needs(consumer[version])
+            for n in (needs[version] if needs is not None else consumer_needs(consumer[version]))
             if n[1].module.split(".")[0] in tops and not _is_script(n[0].name)
         ]
         for provided in candidates:

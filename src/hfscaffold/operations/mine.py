@@ -25,7 +25,7 @@ from hfscaffold.adapters.fs import user_cache, write_atomic
 from hfscaffold.adapters.index import releases
 from hfscaffold.adapters.site import dump_installed, load_installed, read_site
 from hfscaffold.adapters.uv import Uv
-from hfscaffold.deep import Installed
+from hfscaffold.deep import Installed, consumer_needs
 from hfscaffold.errors import ExternalError
 from hfscaffold.mining import Finding, mine_pair, pick_versions
 
@@ -109,9 +109,10 @@ def mine(request: MineRequest, *, report: Reporter = lambda _: None) -> MineResu
     findings: list[Finding] = []
     for consumer in dict.fromkeys(canonicalize_name(n) for n in request.packages):
         requires = {version: dist.requires for version, dist in read[consumer].items()}
+        needs = {version: consumer_needs(dist) for version, dist in read[consumer].items()}  # once, for every provider
         for provider in dict.fromkeys(canonicalize_name(n) for n in request.against):
             if provider != consumer:
-                findings += mine_pair(read[consumer], requires, read[provider], provider)
+                findings += mine_pair(read[consumer], requires, read[provider], provider, needs=needs)
     findings = _unique(findings)
     before = _previous(request.output)
     after = {f.id: f.as_rule()["when"] for f in findings}
