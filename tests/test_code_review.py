@@ -46,6 +46,7 @@ def project(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, uv_cache: 
     (root / "pyproject.toml").write_text(PYPROJECT)
     (root / "src" / "app" / "__init__.py").write_text("")
     (root / "src" / "app" / "auth.py").write_text("from hubby import HfFolder, login\n")
+    (root / "src" / "app" / "token.py").write_text("import hubby\n\n\ndef token():\n    return hubby.HfFolder()\n")
     (root / "src" / "app" / "late.py").write_text(
         "def go():\n    import hubby\n    from hubby import missing_everywhere\n"
     )
@@ -69,9 +70,20 @@ def test_the_review_names_the_projects_file_that_imports_a_removed_name(project:
             "package": "hubby",
             "old": "1.0.0",
             "new": "1.0.1",
-        }
+            "attribute": False,
+        },
+        {
+            "file": "src/app/token.py",
+            "line": 5,
+            "module": "hubby",
+            "name": "HfFolder",
+            "package": "hubby",
+            "old": "1.0.0",
+            "new": "1.0.1",
+            "attribute": True,
+        },
     ]  # the guarded test import and the name missing in both versions are not the upgrade's doing
-    assert "1 import in your code breaks" in review["summary"]
+    assert "2 imports in your code break" in review["summary"]
     markdown = run_cli("upgrade", "--project", str(project), "--format", "md").stdout
     assert (
         "### Your code" in markdown
@@ -79,6 +91,8 @@ def test_the_review_names_the_projects_file_that_imports_a_removed_name(project:
     )
     text = run_cli("upgrade", "--project", str(project)).stdout
     assert "your code: src/app/auth.py:1 imports HfFolder from hubby; removed in hubby 1.0.1 (present in 1.0.0)" in text
+    assert "your code: src/app/token.py:5 uses hubby.HfFolder; removed in hubby 1.0.1 (present in 1.0.0)" in text
+    assert "`src/app/token.py:5` uses `hubby.HfFolder`; removed in hubby 1.0.1" in markdown
 
 
 def test_the_projects_sources_skip_environments_and_hidden_folders(tmp_path: Path) -> None:
@@ -104,6 +118,9 @@ def test_diff_reviews_a_changed_lock_against_the_projects_code(project: Path, tm
     new = tmp_path / "new.txt"
     new.write_text("hubby==1.0.1\nother==1.0.0\n")
     review = json_data(run_cli("diff", str(old), str(new), "--project", str(project), "--format", "json").stdout)
-    assert [(b["file"], b["name"]) for b in review["code_breaks"]] == [("src/app/auth.py", "HfFolder")]
+    assert [(b["file"], b["name"]) for b in review["code_breaks"]] == [
+        ("src/app/auth.py", "HfFolder"),
+        ("src/app/token.py", "HfFolder"),
+    ]
     elsewhere = json_data(run_cli("diff", str(old), str(new), "--project", str(tmp_path), "--format", "json").stdout)
     assert elsewhere["code_breaks"] == []  # not a project: no code to read

@@ -33,7 +33,7 @@ def test_a_module_defines_what_its_statements_bind() -> None:
     ("source", "is_open", "served"),
     [
         ("def __getattr__(name):\n    raise AttributeError(name)\n", True, set()),
-        ("from .core import *\n", True, set()),
+        ("from other import *\n", True, set()),  # another distribution's names are not read
         (  # huggingface_hub's lazy attach: the table lists every name it serves
             (
                 "_SUBMOD_ATTRS = {'file_download': ['hf_hub_download', 'cached_download']}\n"
@@ -94,11 +94,12 @@ def test_source_that_does_not_parse_is_open_and_needs_nothing() -> None:
     assert found.open and found.needs == ()
 
 
-def write_site(site: Path, name: str, version: str, files: dict[str, str]) -> None:
+def write_site(site: Path, name: str, version: str, files: dict[str, str], requires: tuple[str, ...] = ()) -> None:
     """An installed distribution as pip leaves it: its files and a dist-info with RECORD."""
     info = site / f"{name}-{version}.dist-info"
     info.mkdir(parents=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    declared = "".join(f"Requires-Dist: {r}\n" for r in requires)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{declared}")
     for path, text in files.items():
         (site / path).parent.mkdir(parents=True, exist_ok=True)
         (site / path).write_text(text)
@@ -128,7 +129,7 @@ def site_with(tmp_path: Path, provider: dict[str, str], version: str) -> Path:
     write_site(site, "prov", version, provider)
     write_site(site, "lazyprov", "1.0", {"lazyprov/__init__.py": "def __getattr__(name):\n    return name\n"})
     for name, files in CONSUMERS.items():
-        write_site(site, name, "1.0", files)
+        write_site(site, name, "1.0", files, ("prov>=1", "lazyprov"))
     return site
 
 
@@ -320,7 +321,7 @@ def provider_site(tmp_path: Path) -> Path:
 )
 def test_what_a_provider_lacks_and_what_stays_unknown(tmp_path: Path, source: str, reason: str | None) -> None:
     site = provider_site(tmp_path)
-    write_site(site, "app", "1.0", {"app/__init__.py": source, "app/own.py": ""})
+    write_site(site, "app", "1.0", {"app/__init__.py": source, "app/own.py": ""}, ("prov",))
     gaps = [g for g in find_gaps(read_site([site], cache=False)) if g.consumer.name == "app"]
     assert [g.reason for g in gaps] == ([reason] if reason else [])
     if reason:
@@ -358,3 +359,171 @@ def test_errors_come_first_then_by_consumer_and_place(tmp_path: Path) -> None:
         ("app", "warning", "gone_c"),
     ]
     assert find_gaps(read_site([site], cache=False), consumers=[]) == []
+
+
+def resolved_site(files: dict[str, str]) -> dict[str, object]:
+    """The resolved facts of one distribution made of ``files`` (path -> source)."""
+    from hfscaffold.adapters.site import resolved
+    from hfscaffold.deep import Module
+
+    modules, read = {}, {}
+    for path, source in files.items():
+        parts = path.removesuffix(".py").split("/")
+        package = parts[-1] == "__init__"
+        name = ".".join(parts[:-1] if package else parts)
+        modules[name] = Module(name=name, path=path, kind="source")
+        read[name] = read_module(source, module=name, is_package=package, own=frozenset({parts[0]}))
+    return resolved(modules, read)  # type: ignore[return-value]
+
+
+def test_star_imports_of_its_own_modules_serve_their_names() -> None:
+    found = resolved_site(
+        {
+            "pkg/__init__.py": "from .core import *\nfrom .gone import *\n",
+            "pkg/core.py": "__all__ = ['public']\ndef public(): pass\ndef _private(): pass\n",
+            "pkg/other.py": "from .core import *\n",
+            "pkg/loop_a.py": "from .loop_b import *\n",
+            "pkg/loop_b.py": "from .loop_a import *\nB = 1\n",
+        }
+    )
+    other, package, loop = found["pkg.other"], found["pkg"], found["pkg.loop_a"]
+    assert "public" in other.names and "_private" not in other.names and not other.open  # type: ignore[attr-defined]
+    assert package.open  # type: ignore[attr-defined]  # pkg.gone is no module: unknown
+    assert loop.open  # type: ignore[attr-defined]  # a cycle is not followed
+
+
+TRANSFORMERS_LIKE = {
+    # transformers 4.57 and 5.x: a literal table, dummy objects listed by dir(), and every __all__
+    # under models/ served through define_import_structure, with the module swapped for a lazy one.
+    "tf/__init__.py": (
+        "import sys\nfrom pathlib import Path\nfrom .utils.import_utils import define_import_structure\n"
+        "_import_structure = {'cache_utils': ['Cache']}\n"
+        "try:\n    if not available():\n        raise Missing()\nexcept Missing:\n"
+        "    from .utils import dummy_pt_objects\n"
+        "    _import_structure['utils.dummy_pt_objects'] = [n for n in dir(dummy_pt_objects) if not n.startswith('_')]\n"
+        "else:\n    _import_structure['cache_utils'].append('StaticCache')\n"
+        "_import_structure = {k: set(v) for k, v in _import_structure.items()}\n"
+        "import_structure = define_import_structure(Path(__file__).parent / 'models', prefix='models')\n"
+        "sys.modules[__name__] = _LazyModule(__name__, globals()['__file__'], import_structure)\n"
+    ),
+    "tf/utils/__init__.py": "",
+    "tf/utils/import_utils.py": "def define_import_structure(path, prefix=None): pass\n",
+    "tf/utils/dummy_pt_objects.py": "class DummyOnly: pass\n",
+    "tf/cache_utils.py": "class Cache: pass\nclass StaticCache: pass\n",
+    "tf/models/__init__.py": (
+        "import sys\n_file = globals()['__file__']\n"
+        "sys.modules[__name__] = _LazyModule(__name__, _file, define_import_structure(_file))\n"
+    ),
+    "tf/models/bert/__init__.py": (
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .modeling_bert import *\nelse:\n"
+        "    import sys\n    _file = globals()['__file__']\n"
+        "    sys.modules[__name__] = _LazyModule(__name__, _file, define_import_structure(_file))\n"
+    ),
+    "tf/models/bert/modeling_bert.py": "class BertModel: pass\nclass Helper: pass\n__all__ = ['BertModel']\n",
+}
+
+
+def test_transformers_lazy_tables_are_read_in_full() -> None:
+    found = resolved_site(TRANSFORMERS_LIKE)
+    top, models, bert = found["tf"], found["tf.models"], found["tf.models.bert"]
+    assert not top.open and {"Cache", "StaticCache", "DummyOnly", "BertModel"} <= top.names  # type: ignore[attr-defined]
+    assert "Helper" not in top.names  # type: ignore[attr-defined]  # not in its module's __all__
+    assert not models.open and "BertModel" in models.names  # type: ignore[attr-defined]
+    assert not bert.open and "BertModel" in bert.names  # type: ignore[attr-defined]
+
+
+def test_a_name_dropped_from_a_transformers_like_table_is_missing(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    write_site(site, "tf", "5.0", TRANSFORMERS_LIKE)
+    write_site(
+        site, "peftish", "1.0", {"peftish/__init__.py": "from tf import HybridCache, BertModel, Cache\n"}, ("tf",)
+    )
+    gaps = find_gaps(read_site([site], cache=False))
+    assert [(g.consumer.name, g.need.name, g.severity) for g in gaps] == [("peftish", "HybridCache", "error")]
+
+
+@pytest.mark.parametrize(
+    ("folder", "expected"),
+    [
+        ("Path(__file__).parent / 'models'", "tf.models"),
+        ("_file", "tf"),
+        ("os.path.dirname(__file__)", "tf"),
+        ("Path(__file__).parent.parent / 'x'", None),  # above the distribution's top: not followed
+        ("somewhere()", None),
+        ("Path(__file__).parent / name", None),
+    ],
+)
+def test_which_folders_define_import_structure_reads(folder: str, expected: str | None) -> None:
+    found = facts(
+        f"sys.modules[__name__] = _LazyModule(__name__, f, define_import_structure({folder}))\n",
+        "tf",
+        own=frozenset({"tf"}),
+    )
+    assert found.refers == ((f"tree:{expected}",) if expected else ())
+    assert found.open is (expected is None)
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ("import prov\nprov.X\n", None),
+        ("import prov\nprov.sub.y()\n", None),
+        ("import prov\nprov.gone\n", ("error", "prov 2.0 has no gone in prov")),
+        ("import prov\nprov.sub.gone()\n", ("error", "prov 2.0 has no gone in prov.sub")),
+        ("import prov as p\nclass K(p.gone): pass\n", ("error", "prov 2.0 has no gone in prov")),
+        ("import prov.sub as s\ns.gone\n", ("error", "prov 2.0 has no gone in prov.sub")),
+        ("import prov\ndef f():\n    return prov.gone\n", ("warning", "prov 2.0 has no gone in prov")),
+        ("import prov\nif hasattr(prov, 'gone'):\n    prov.gone\n", None),
+        ("import prov\ntry:\n    prov.gone\nexcept AttributeError:\n    pass\n", None),
+        ("import prov\ndef f(prov):\n    return prov.gone\n", None),  # a parameter of the same name
+        ("import prov\nfor prov in []:\n    prov.gone\n", None),
+        ("import prov\ndef f(x: prov.gone) -> prov.gone:\n    pass\n", None),  # annotations
+        ("import prov\nprov.lazy.anything\n", None),  # open
+        ("import prov\nprov.X.whatever.deeper\n", None),  # beyond the first name: unknown
+        ("import importlib\nimportlib.import_module('prov.gone')\n", ("error", "prov 2.0 has no module prov.gone")),
+        ("import importlib\nimportlib.import_module('prov.sub')\n", None),
+        (
+            "from importlib import import_module\ndef f():\n    import_module('prov.gone')\n",
+            ("warning", "prov 2.0 has no module prov.gone"),
+        ),
+        ("import importlib\nimportlib.import_module(name)\n", None),
+    ],
+)
+def test_attribute_chains_and_dynamic_imports(tmp_path: Path, source: str, found: tuple[str, str] | None) -> None:
+    site = provider_site(tmp_path)
+    write_site(site, "app", "1.0", {"app/__init__.py": source}, ("prov",))
+    gaps = [g for g in find_gaps(read_site([site], cache=False)) if g.consumer.name == "app"]
+    assert [(g.severity, g.reason) for g in gaps] == ([found] if found else [])
+
+
+def test_an_attribute_chain_is_recorded_once_and_says_it_is_used() -> None:
+    found = facts("import hub\nhub.HfFolder\nhub.HfFolder.get_token()\nx = hub.HfFolder\n", own=frozenset({"pkg"}))
+    assert [(n.line, n.module, n.name, n.attribute) for n in found.needs if n.attribute] == [
+        (2, "hub", "HfFolder", True),
+        (3, "hub.HfFolder", "get_token", True),
+    ]
+
+
+def test_an_import_of_a_distribution_it_does_not_require_is_a_warning(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    write_site(site, "reqs", "2.0", {"reqs/__init__.py": "def get(): pass\n"})
+    write_site(site, "hub", "0.9", {"hub/__init__.py": "import reqs\n"}, ("reqs>=2",))
+    write_site(site, "extra", "1.0", {"extra/__init__.py": "import reqs\n"}, ("reqs; extra == 'web'",))
+    write_site(
+        site,
+        "app",
+        "1.0",
+        {
+            "app/__init__.py": "import reqs\nfrom reqs import get\nfrom . import later\n",
+            "app/later.py": "import reqs\n",
+            "app/optional.py": "import reqs\n",
+            "app/tool.py": "def f():\n    import reqs\n",
+        },
+        ("hub",),
+    )
+    gaps = find_gaps(read_site([site], cache=False))
+    assert [(g.consumer.name, g.where, g.severity, g.reason) for g in gaps] == [
+        ("app", "app/__init__.py:1", "warning", "app does not require reqs (installed here for extra, hub)")
+    ]
+    assert gaps[0].at == "import app"
+    assert find_gaps(read_site([site], cache=False), undeclared=False) == []

@@ -5,9 +5,15 @@ names imported under ``if TYPE_CHECKING:``) and the lazy-module patterns the HF 
 module-level ``__getattr__`` or a module object swapped into ``sys.modules`` makes a module
 *open* (its names cannot all be seen), unless it serves a literal table (huggingface_hub's
 ``_SUBMOD_ATTRS``, transformers' and diffusers' ``_import_structure``), whose names then count.
-Consumer side: every ``from P.x import Y`` and ``import P.x``, with where it stands: at module
-level (runs at import) or inside a function (runs when called), and whether a guard around it
-(``try/except ImportError`` and its fallback, any ``if``: a platform, availability or version
+A module may also serve the names of other modules of its distribution: a star import of one
+(``from .models import *``), a table of a module's ``dir()`` (transformers' dummy objects), or
+transformers' ``define_import_structure`` over a folder (every ``__all__`` below it). These are
+kept as references and filled in by ``resolve`` once the whole distribution is read; a reference
+that cannot be followed leaves the module open.
+Consumer side: every ``from P.x import Y``, ``import P.x``, ``importlib.import_module("P.x")`` and
+attribute chain off an imported module (``P.x.Y``), with where it stands: at module level (runs at
+import) or inside a function (runs when called), and whether a guard around it (``try/except
+ImportError`` and its fallback, any ``if``: a platform, availability, version or ``hasattr``
 check) means it runs only on some condition.
 
 The standard library's ast is used rather than griffe: consumers need each import's statement
@@ -18,8 +24,10 @@ lazy tables need reading of literal dicts either way; one pass per file also cac
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
-from dataclasses import dataclass
+import bisect
+import sys
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import Literal, cast
 
 When = Literal["import", "call"]
@@ -37,6 +45,7 @@ class Need:
     name: str | None  # None: the module itself (`import P.x`)
     when: When
     guarded: bool
+    attribute: bool = False  # an attribute chain (``P.x.Y``): where ``P.x`` is no module, ``x`` is a name
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,8 @@ class ModuleFacts:
     open: bool  # names may exist that cannot be seen: a missing name is then unknown, never missing
     needs: tuple[Need, ...]
     own_imports: tuple[str, ...]  # modules of the same package imported at module level, unguarded
+    exports: frozenset[str] | None = None  # its literal ``__all__``, None: none declared
+    refers: tuple[str, ...] = ()  # "star:M", "hint:M", "names:M", "tree:P": other modules' names it serves
 
 
 def read_module(source: str, *, module: str, is_package: bool, own: frozenset[str]) -> ModuleFacts:
@@ -54,13 +65,26 @@ def read_module(source: str, *, module: str, is_package: bool, own: frozenset[st
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError):
         return ModuleFacts(frozenset(), True, (), ())
+    package = module if is_package else module.rpartition(".")[0]
     names: set[str] = set()
-    lazy = False
+    exports: set[str] | None = None
+    lazy = False  # a module __getattr__ or a module swapped into sys.modules
+    unresolved = False  # something serves names that cannot be followed
     tables: list[ast.AST] = []
+    refers: list[str] = []
+    bound: dict[str, str] = {}  # local name -> the own module it was imported as
+    typing_only = {
+        id(n)
+        for node in tree.body
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for n in _module_level(node.body)
+    }
     for node in _module_level(tree.body):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             names.add(node.name)
             lazy |= node.name == "__getattr__"
+            if any("requires" in ast.unparse(d) for d in node.decorator_list):  # transformers' @requires export
+                exports = (exports or set()) | {node.name}
         elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
@@ -73,27 +97,94 @@ def read_module(source: str, *, module: str, is_package: bool, own: frozenset[st
                     lazy = True
                 if isinstance(target, ast.Subscript) and _root_name(target) in _LAZY_TABLES:
                     tables.append(node)
-            if isinstance(node, ast.Assign) and any(_target_names(t) == ["__all__"] for t in node.targets):
-                names |= _strings(node.value)
+                if _target_names(target) == ["__all__"] and not isinstance(node, ast.AnnAssign):
+                    declared = _strings(node.value)
+                    names |= declared
+                    exports = (exports or set()) | declared
         elif isinstance(node, ast.Import):
             names |= {alias.asname or alias.name.split(".")[0] for alias in node.names}
+            bound |= {a.asname: a.name for a in node.names if a.asname and a.name.split(".")[0] in own}
         elif isinstance(node, ast.ImportFrom):
+            base = _absolute(node, package)
             if any(alias.name == "*" for alias in node.names):
-                lazy = True  # the starred module's names are not read here
+                if base is not None and base.split(".")[0] in own:
+                    # Under TYPE_CHECKING it never runs: its names may count, a missing module does not.
+                    refers.append(f"{'hint' if id(node) in typing_only else 'star'}:{base}")
+                elif id(node) not in typing_only:
+                    unresolved = True  # another distribution's names are not read here
             names |= {alias.asname or alias.name for alias in node.names if alias.name != "*"}
+            if base is not None and base.split(".")[0] in own:
+                bound |= {alias.asname or alias.name: f"{base}.{alias.name}" for alias in node.names}
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             call = node.value
             if isinstance(call.func, ast.Attribute) and _root_name(call.func.value) in _LAZY_TABLES:
                 tables.append(call)
-    served: set[str] = set()
-    closed_tables = bool(tables)
+    structured = "define_import_structure" in source
+    for call in _module_level_calls(tree.body, "define_import_structure") if structured else ():
+        folder = _folder_of(call, package)
+        if folder is None:
+            unresolved = True
+        else:
+            refers.append(f"tree:{folder}")
+    literal = True
     for table in tables:
-        found, literal = _table_names(table)
-        served |= found
-        closed_tables &= literal
-    is_open = lazy and not closed_tables
+        found, complete, dirs = _table_names(table)
+        names |= found
+        literal &= complete
+        for name in dirs:
+            if name in bound:
+                refers.append(f"names:{bound[name]}")
+            else:
+                literal = False
+    served = bool(tables) or any(r.startswith("tree:") for r in refers)
+    is_open = unresolved or (lazy and not (served and literal))
     needs, own_imports = _imports(tree, module=module, is_package=is_package, own=own)
-    return ModuleFacts(frozenset(names | served), is_open, tuple(needs), tuple(own_imports))
+    frozen_exports = frozenset(exports) if exports is not None else None
+    return ModuleFacts(
+        frozenset(names), is_open, tuple(needs), tuple(own_imports), frozen_exports, tuple(dict.fromkeys(refers))
+    )
+
+
+def resolve(facts: Mapping[str, ModuleFacts], packages: Collection[str]) -> dict[str, ModuleFacts]:
+    """The facts of a whole distribution with each module's references filled in: the names of
+    the modules it star-imports or lists, the ``__all__`` of every module (not package) under a
+    ``define_import_structure`` folder. A reference to a module that is missing, open or part of a
+    cycle leaves the referring module open, except a star import under TYPE_CHECKING, which never
+    runs. ``packages``: the modules that are ``__init__`` files."""
+    ordered = sorted(facts)
+    done: dict[str, ModuleFacts] = {}
+
+    def follow(name: str, visiting: frozenset[str]) -> ModuleFacts | None:
+        if name in done:
+            return done[name]
+        facts_of = facts.get(name)
+        if facts_of is None or name in visiting:
+            return None
+        if not facts_of.refers:
+            done[name] = facts_of
+            return facts_of
+        names, is_open = set(facts_of.names), facts_of.open
+        for ref in facts_of.refers:
+            kind, _, target = ref.partition(":")
+            if kind == "tree":
+                start = bisect.bisect_left(ordered, target + ".")
+                end = bisect.bisect_left(ordered, target + "/")  # "/" sorts right after "."
+                members = [m for m in ordered[start:end] if m not in packages]
+            else:
+                members = [target]
+            for member in members:
+                found = follow(member, visiting | {name})
+                if kind == "hint":
+                    pass
+                elif found is None or (found.open and (kind != "tree" or found.exports is None)):
+                    is_open = True
+                if found is not None:
+                    public = found.exports if found.exports is not None else found.names
+                    names |= public if kind != "names" else found.names
+        done[name] = replace(facts_of, names=frozenset(names), open=is_open, refers=())
+        return done[name]
+
+    return {name: follow(name, frozenset()) or facts[name] for name in facts}
 
 
 def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
@@ -140,35 +231,113 @@ def _strings(node: ast.AST | None) -> set[str]:
     return set()
 
 
-def _table_names(node: ast.AST) -> tuple[set[str], bool]:
+def _table_names(node: ast.AST) -> tuple[set[str], bool, list[str]]:
     """The names a lazy table serves (its keys are submodules, its values the names in them),
-    and whether every value was a literal (else names may be served that cannot be seen)."""
+    whether every value was a literal or a module's ``dir()`` (else names may be served that
+    cannot be seen), and the local names whose ``dir()`` it lists (transformers' dummy objects)."""
     value: ast.AST | None
     if isinstance(node, ast.Call):  # _import_structure["x"].extend([...]) / .append("y")
         args = list(node.args)
         value = args[0] if len(args) == 1 and isinstance(args[0], ast.List | ast.Tuple) else ast.List(elts=args)
     else:
         value = node.value if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign) else None
+    if _rebuilds_table(value):
+        return set(), True, []
+    dirs: list[str] = []
     if isinstance(value, ast.Dict):
         names: set[str] = set()
         literal = True
         for key, item in zip(value.keys, value.values, strict=True):
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 names.add(key.value.split(".")[-1])
+            listed = _dir_listing(item)
+            if listed is not None:
+                dirs.append(listed)
+                continue
             found = _strings(item)
             literal &= isinstance(item, ast.List | ast.Tuple | ast.Set) and len(found) == len(item.elts)
             names |= found
-        return names, literal
+        return names, literal, dirs
+    listed = _dir_listing(value)
+    if listed is not None:
+        return set(), True, [listed]
     if isinstance(value, ast.List | ast.Tuple | ast.Set):
         found = _strings(value)
-        return found, len(found) == len(value.elts)
-    return set(), False
+        return found, len(found) == len(value.elts), []
+    return set(), False, []
+
+
+def _dir_listing(node: ast.AST | None) -> str | None:
+    """``X`` of ``[name for name in dir(X) if ...]``: a table of another module's names."""
+    if isinstance(node, ast.ListComp | ast.SetComp) and len(node.generators) == 1:
+        source = node.generators[0].iter
+        if (
+            isinstance(source, ast.Call)
+            and isinstance(source.func, ast.Name)
+            and source.func.id == "dir"
+            and len(source.args) == 1
+            and isinstance(source.args[0], ast.Name)
+        ):
+            return source.args[0].id
+    return None
+
+
+def _rebuilds_table(node: ast.AST | None) -> bool:
+    """``{k: set(v) for k, v in _import_structure.items()}``: the table reshaped, no new names."""
+    return (
+        isinstance(node, ast.DictComp | ast.ListComp | ast.SetComp)
+        and len(node.generators) == 1
+        and any(isinstance(n, ast.Name) and n.id in _LAZY_TABLES for n in ast.walk(node.generators[0].iter))
+    )
+
+
+def _module_level_calls(body: list[ast.stmt], function: str) -> Iterator[ast.Call]:
+    """Calls of ``function`` (by its last name) that run at import: not inside a def or class."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        if isinstance(node, ast.Call):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if called == function:
+                yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _folder_of(call: ast.Call, package: str) -> str | None:
+    """The package whose folder ``define_import_structure`` reads: its first argument is this
+    file (``__file__``, ``_file``) or its folder, with ``/ "sub"`` parts; a ``prefix`` only names it.
+    None: an argument that cannot be followed."""
+    if not call.args:
+        return None
+    parts: list[str] = []
+    node: ast.AST = call.args[0]
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        if not (isinstance(node.right, ast.Constant) and isinstance(node.right.value, str)):
+            return None
+        parts.insert(0, node.right.value)
+        node = node.left
+    text = ast.unparse(node)
+    if "__file__" not in text and text != "_file":
+        return None
+    # The file and its folder name the same package; each further `.parent` or `dirname` one up.
+    up = max(0, text.count(".parent") + text.count("dirname(") - 1)
+    base = package.split(".")[: len(package.split(".")) - up] if up else package.split(".")
+    if not package or not base or not all(part.isidentifier() for part in parts):
+        return None
+    return ".".join([*base, *parts])
 
 
 def _imports(tree: ast.Module, *, module: str, is_package: bool, own: frozenset[str]) -> tuple[list[Need], list[str]]:
     needs: list[Need] = []
     own_imports: list[str] = []
     package = module if is_package else module.rpartition(".")[0]
+    modules, annotated = _bound_modules(tree, own)
+    # Annotations are never run (or not by the caller): no attribute chain is read in them.
+    annotations = {id(n) for a in annotated for n in ast.walk(a)} if modules else set()
+    chains: set[tuple[str, str, When, bool]] = set()
 
     def visit(node: ast.AST, *, in_function: bool, guarded: bool, typing_only: bool) -> None:
         for child in ast.iter_child_nodes(node):
@@ -194,13 +363,40 @@ def _imports(tree: ast.Module, *, module: str, is_package: bool, own: frozenset[
                 for block in (tried.orelse, tried.finalbody):
                     visit_block(block, in_function=child_function, guarded=guarded, typing_only=typing_only)
                 continue
-            if isinstance(child, ast.Import | ast.ImportFrom) and not child_typing:
+            if child_typing:
+                pass
+            elif isinstance(child, ast.Import | ast.ImportFrom):
                 record(child, in_function=child_function, guarded=child_guarded)
+            elif isinstance(child, ast.Attribute) and id(child) not in annotations:
+                if chain(child, in_function=child_function, guarded=child_guarded):
+                    continue  # its inner links are part of the chain just recorded
+            elif isinstance(child, ast.Call):
+                dynamic = _imported_by_name(child)
+                if dynamic is not None and dynamic.split(".")[0] not in own:
+                    when: When = "call" if child_function else "import"
+                    needs.append(Need(child.lineno, dynamic, None, when, child_guarded))
             visit(child, in_function=child_function, guarded=child_guarded, typing_only=child_typing)
 
     def visit_block(block: list[ast.stmt], **context: bool) -> None:
         holder = ast.Module(body=block, type_ignores=[])
         visit(holder, **context)
+
+    def chain(node: ast.Attribute, *, in_function: bool, guarded: bool) -> bool:
+        """``mod.x.Y`` off a module bound by ``import``: the name ``Y`` needed from ``mod.x``."""
+        parts: list[str] = []
+        current: ast.AST = node
+        while isinstance(current, ast.Attribute):
+            parts.insert(0, current.attr)
+            current = current.value
+        if not (isinstance(current, ast.Name) and current.id in modules):
+            return False
+        path = [*modules[current.id].split("."), *parts]
+        when: When = "call" if in_function else "import"
+        key = (".".join(path[:-1]), path[-1], when, guarded)
+        if key not in chains:  # the first use of each chain stands for all
+            chains.add(key)
+            needs.append(Need(node.lineno, key[0], key[1], when, guarded, attribute=True))
+        return True
 
     def record(node: ast.Import | ast.ImportFrom, *, in_function: bool, guarded: bool) -> None:
         when: When = "call" if in_function else "import"
@@ -227,6 +423,59 @@ def _imports(tree: ast.Module, *, module: str, is_package: bool, own: frozenset[
 
     visit(tree, in_function=False, guarded=False, typing_only=False)
     return needs, own_imports
+
+
+def _bound_modules(tree: ast.Module, own: frozenset[str]) -> tuple[dict[str, str], list[ast.expr]]:
+    """Local names bound to another distribution's module by ``import P.x`` (binds ``P``) or
+    ``import P.x as y``, except names the module also binds otherwise (a parameter, an
+    assignment, a loop variable): there an attribute may be anything's, so none is read. Also
+    the module's annotations, gathered in the same walk."""
+    bound: dict[str, str] = {}
+    rebound: set[str] = set()
+    annotations: list[ast.expr] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            if not isinstance(node.ctx, ast.Load):
+                rebound.add(node.id)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                top = alias.name.split(".")[0]
+                if top in own or top in sys.stdlib_module_names or top.startswith("_"):
+                    continue
+                local, target = (alias.asname, alias.name) if alias.asname else (top, top)
+                if bound.get(local, target) != target:
+                    rebound.add(local)
+                bound[local] = target
+        elif isinstance(node, ast.ImportFrom):
+            rebound |= {alias.asname or alias.name for alias in node.names}
+        elif isinstance(node, ast.arg):
+            rebound.add(node.arg)
+            if node.annotation is not None:
+                annotations.append(node.annotation)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            rebound.add(node.name)
+            if not isinstance(node, ast.ClassDef) and node.returns is not None:
+                annotations.append(node.returns)
+        elif isinstance(node, ast.AnnAssign):
+            annotations.append(node.annotation)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            rebound |= set(node.names)
+    return {name: target for name, target in bound.items() if name not in rebound}, annotations
+
+
+def _imported_by_name(call: ast.Call) -> str | None:
+    """``P.x`` of ``importlib.import_module("P.x")`` (absolute, a literal, no package)."""
+    func = call.func
+    named = (isinstance(func, ast.Attribute) and func.attr == "import_module" and _root_name(func) == "importlib") or (
+        isinstance(func, ast.Name) and func.id == "import_module"
+    )
+    if not named or len(call.args) != 1 or call.keywords:
+        return None
+    target = call.args[0]
+    if isinstance(target, ast.Constant) and isinstance(target.value, str) and not target.value.startswith("."):
+        name = target.value
+        return name if all(part.isidentifier() for part in name.split(".")) else None
+    return None
 
 
 def _absolute(node: ast.ImportFrom, package: str) -> str | None:

@@ -9,11 +9,12 @@ environment.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from hfscaffold.adapters.site import read_site
+from hfscaffold.adapters.site import read_site, resolved
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.api import ModuleFacts, read_module
 from hfscaffold.deep import Installed, Module, find_gaps
@@ -58,7 +59,7 @@ def read_project(root: Path) -> Installed:
         except OSError:
             continue
         facts[name] = read_module(text, module=name, is_package=path.name == "__init__.py", own=tops)
-    return Installed(name="the project", version="", modules=modules, facts=facts)
+    return Installed(name="the project", version="", modules=modules, facts=resolved(modules, facts))
 
 
 def code_breaks(root: Path, changes: Sequence[Change], *, uv: Uv, scratch: Path) -> list[CodeBreak]:
@@ -79,16 +80,14 @@ def code_breaks(root: Path, changes: Sequence[Change], *, uv: Uv, scratch: Path)
             continue  # a version without a wheel for this machine: its names stay unknown
         old_gaps = {
             (g.module.path, g.need.line, g.need.name)
-            for g in find_gaps([project, *read_site([before], cache=False)], consumers=[project])
+            for g in find_gaps([project, *read_site([before], cache=False)], consumers=[project], undeclared=False)
         }
-        for gap in find_gaps([project, *read_site([after], cache=False)], consumers=[project]):
+        for gap in find_gaps([project, *read_site([after], cache=False)], consumers=[project], undeclared=False):
             if gap.consumer is not project or gap.provider is None or gap.need.guarded:
                 continue
             if (gap.module.path, gap.need.line, gap.need.name) in old_gaps:
                 continue  # broken before the upgrade too: not this proposal's doing
-            breaks.append(
-                CodeBreak(
-                    gap.module.path, gap.need.line, gap.need.module, gap.need.name, change.name, change.old, change.new
-                )
-            )
+            need = gap.need
+            found = CodeBreak(gap.module.path, need.line, need.module, need.name, change.name, change.old, change.new)
+            breaks.append(replace(found, attribute=need.attribute))
     return sorted(breaks, key=lambda b: (b.file, b.line))

@@ -8,14 +8,18 @@ stub) may serve any name, and a guarded import is allowed to fail.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from packaging.utils import canonicalize_name
+
 from hfscaffold.api import ModuleFacts, Need
 
 Kind = Literal["source", "stub", "compiled"]
+_NAME = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,20 @@ class Installed:
     def tops(self) -> frozenset[str]:
         return frozenset(name.split(".")[0] for name in self.modules)
 
+    @property
+    def declared(self) -> frozenset[str]:
+        """The canonical names of everything it requires, under any marker or extra."""
+        return declared_names(self.requires)
+
+
+def declared_names(requires: Sequence[str]) -> frozenset[str]:
+    names = set()
+    for line in requires:
+        match = _NAME.match(line)
+        if match:
+            names.add(canonicalize_name(match.group(0)))
+    return frozenset(names)
+
 
 @dataclass(frozen=True)
 class Gap:
@@ -55,10 +73,13 @@ class Gap:
         return f"{self.module.path}:{self.need.line}"
 
     def text(self) -> str:
-        what = f"{self.need.name} from {self.need.module}" if self.need.name else self.need.module
-        return (
-            f"{self.consumer.name} {self.consumer.version}: {self.where} imports {what}; {self.reason} (at {self.at})"
-        )
+        return f"{self.consumer.name} {self.consumer.version}: {self.where} {self.what}; {self.reason} (at {self.at})"
+
+    @property
+    def what(self) -> str:
+        if self.need.attribute:
+            return f"uses {self.need.module}.{self.need.name}"
+        return f"imports {self.need.name} from {self.need.module}" if self.need.name else f"imports {self.need.module}"
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -70,18 +91,33 @@ class Gap:
         }  # fmt: skip
 
 
-def find_gaps(installed: Sequence[Installed], *, consumers: Sequence[Installed] | None = None) -> list[Gap]:
+def find_gaps(
+    installed: Sequence[Installed], *, consumers: Sequence[Installed] | None = None, undeclared: bool = True
+) -> list[Gap]:
     """Every unguarded import of another installed distribution's module or name that the
     installed version does not have: errors where ``import CONSUMER`` runs it, warnings where
-    only a submodule's import or a call does. ``consumers`` limits whose imports are checked."""
+    only a submodule's import or a call does. ``consumers`` limits whose imports are checked.
+    With ``undeclared``, a module ``import CONSUMER`` imports from a distribution it does not
+    require is a warning too: it works only while something else installs that distribution."""
     owner: dict[str, Installed] = {}  # module -> its distribution (namespace packages share a top)
     for dist in installed:
         for name in dist.modules:
             owner.setdefault(name, dist)
     gaps: list[Gap] = []
     for dist in consumers if consumers is not None else installed:
+        flagged: set[str] = set()
         for module, need, severity, at in consumer_needs(dist):
             reason, provider = unmet(need, owner, dist)
+            if reason is None and undeclared and severity == "error" and provider is not None:
+                wanted = canonicalize_name(provider.name)
+                if provider is not dist and wanted not in dist.declared and wanted not in flagged:
+                    flagged.add(wanted)  # once per distribution, at its first import
+                    through = sorted(d.name for d in installed if wanted in d.declared and d is not dist)
+                    reason = f"{dist.name} does not require {provider.name}" + (
+                        f" (installed here for {', '.join(through)})" if through else ""
+                    )
+                    gaps.append(Gap(dist, module, need, provider, reason, "warning", at))
+                continue
             if reason is None or (provider is None and severity == "warning" and need.when == "import"):
                 continue  # the latter: an optional integration's submodule, for a package not installed
             gaps.append(Gap(dist, module, need, provider, reason, severity, at))  # type: ignore[arg-type]
@@ -119,6 +155,8 @@ def unmet(need: Need, owner: Mapping[str, Installed], consumer: Installed) -> tu
         return f"no installed distribution provides {top}", None
     if provider is consumer:
         return None, provider
+    if need.attribute:
+        return _unmet_attribute(need, provider), provider
     module = provider.modules.get(need.module)
     if module is None:
         parent = provider.facts.get(need.module.rpartition(".")[0])
@@ -136,6 +174,26 @@ def unmet(need: Need, owner: Mapping[str, Installed], consumer: Installed) -> tu
     if need.name in facts.names or f"{need.module}.{need.name}" in provider.modules:
         return None, provider
     return f"{provider.name} {provider.version} does not define it", provider
+
+
+def _unmet_attribute(need: Need, provider: Installed) -> str | None:
+    """``P.x.Y`` read off a module: the first link after the longest part that is a module must be
+    one of its names (or a submodule); what lies beyond that link is not known here."""
+    assert need.name is not None
+    parts = [*need.module.split("."), need.name]
+    for cut in range(len(parts) - 1, 0, -1):
+        prefix = ".".join(parts[:cut])
+        if prefix in provider.modules:
+            break
+    else:
+        return None
+    link = parts[cut]
+    facts = provider.facts.get(prefix)
+    if provider.modules[prefix].kind != "source" or facts is None or facts.open:
+        return None
+    if link in facts.names or f"{prefix}.{link}" in provider.modules:
+        return None
+    return f"{provider.name} {provider.version} has no {link} in {prefix}"
 
 
 def _reached_at_import(dist: Installed) -> set[str]:

@@ -86,15 +86,21 @@ class CodeBreak:
     package: str
     old: str
     new: str
+    attribute: bool = False  # ``module.name`` read off an imported module, not an import
 
     def text(self) -> str:
-        what = f"{self.name} from {self.module}" if self.name else self.module
-        return f"{self.file}:{self.line} imports {what}; removed in {self.package} {self.new} (present in {self.old})"
+        return f"{self.file}:{self.line} {self.what}; removed in {self.package} {self.new} (present in {self.old})"
+
+    @property
+    def what(self) -> str:
+        if self.attribute:
+            return f"uses {self.module}.{self.name}"
+        return f"imports {self.name} from {self.module}" if self.name else f"imports {self.module}"
 
     def as_json(self) -> dict[str, object]:
         return {
             "file": self.file, "line": self.line, "module": self.module, "name": self.name,
-            "package": self.package, "old": self.old, "new": self.new,
+            "package": self.package, "old": self.old, "new": self.new, "attribute": self.attribute,
         }  # fmt: skip
 
 

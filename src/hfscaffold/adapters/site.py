@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from hfscaffold.adapters.fs import user_cache, write_atomic
-from hfscaffold.api import ModuleFacts, Need, read_module
+from hfscaffold.api import ModuleFacts, Need, read_module, resolve
 from hfscaffold.deep import Installed, Kind, Module
 
 _MAX_SOURCE = 4_000_000  # bytes of one module read; generated giants are open
-_CACHE_FORMAT = 4
+_CACHE_FORMAT = 5
 _KINDS: dict[str, Kind] = {"py": "source", "pyi": "stub", "so": "compiled", "pyd": "compiled"}
 
 
@@ -57,7 +57,12 @@ def _read_distribution(site: Path, info: Path, *, cache: bool) -> Installed | No
         }
         if cache:
             _save_cache(name, version, key, cached)
-    return Installed(name=name, version=version, modules=modules, facts=cached, requires=requires)
+    return Installed(name=name, version=version, modules=modules, facts=resolved(modules, cached), requires=requires)
+
+
+def resolved(modules: dict[str, Module], facts: dict[str, ModuleFacts]) -> dict[str, ModuleFacts]:
+    """Facts as read (and cached) per module, with the references between them filled in."""
+    return resolve(facts, {m.name for m in modules.values() if m.path.endswith("__init__.py")})
 
 
 def _key(site: Path, record: bytes, modules: dict[str, Module]) -> str:
@@ -127,7 +132,7 @@ def load_installed(data: Any) -> Installed | None:
             return None
         files = data["files"]
         modules = {name: Module(name=name, path=path, kind=kind) for name, (path, kind) in files.items()}
-        facts = _load_facts(data["modules"])
+        facts = resolved(modules, _load_facts(data["modules"]))
         requires = tuple(data.get("requires", ()))
         return Installed(str(data["name"]), str(data["version"]), modules, facts, requires)
     except (KeyError, TypeError, ValueError):
@@ -154,8 +159,10 @@ def _load_facts(modules: Any) -> dict[str, ModuleFacts]:
         module: ModuleFacts(
             names=frozenset(entry["names"]),
             open=bool(entry["open"]),
-            needs=tuple(Need(line, mod, nm, when, guarded) for line, mod, nm, when, guarded in entry["needs"]),
+            needs=tuple(Need(*need) for need in entry["needs"]),
             own_imports=tuple(entry["own"]),
+            exports=frozenset(entry["exports"]) if entry.get("exports") is not None else None,
+            refers=tuple(entry.get("refers", ())),
         )
         for module, entry in modules.items()
     }
@@ -165,7 +172,8 @@ def _dump_facts(facts: dict[str, ModuleFacts]) -> dict[str, object]:
     return {
         module: {
             "names": sorted(f.names), "open": f.open, "own": list(f.own_imports),
-            "needs": [[n.line, n.module, n.name, n.when, n.guarded] for n in f.needs],
+            "needs": [[n.line, n.module, n.name, n.when, n.guarded, *([True] if n.attribute else [])] for n in f.needs],
+            "exports": sorted(f.exports) if f.exports is not None else None, "refers": list(f.refers),
         }
         for module, f in facts.items()
     }  # fmt: skip

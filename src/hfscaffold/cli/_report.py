@@ -23,7 +23,9 @@ def _rows(changes: list[Change]) -> list[str]:
 
 
 def _what(b: CodeBreak) -> str:
-    return f"`{b.name}` from `{b.module}`" if b.name else f"`{b.module}`"
+    if b.attribute:
+        return f"uses `{b.module}.{b.name}`"
+    return f"imports `{b.name}` from `{b.module}`" if b.name else f"imports `{b.module}`"
 
 
 def markdown(review: Review, *, title: str = "Dependency upgrade") -> str:
@@ -47,9 +49,7 @@ def markdown(review: Review, *, title: str = "Dependency upgrade") -> str:
         lines += ["### Other packages (direct and transitive)", "", *_rows(other), ""]
     if review.code_breaks:
         lines += ["### Your code", "", "These imports in the project's own files fail with the proposed versions:", ""]
-        lines += [
-            f"- `{b.file}:{b.line}` imports {_what(b)}; removed in {b.package} {b.new}" for b in review.code_breaks
-        ]
+        lines += [f"- `{b.file}:{b.line}` {_what(b)}; removed in {b.package} {b.new}" for b in review.code_breaks]
         lines.append("")
     if review.held_back:
         lines += ["### Held back", ""] + [f"- {h.name} {h.version}: {h.reason}" for h in review.held_back] + [""]
