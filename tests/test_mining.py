@@ -15,7 +15,7 @@ from test_deep import write_site
 from hfscaffold.adapters.site import read_site
 from hfscaffold.deep import Installed
 from hfscaffold.matrix import parse_rules
-from hfscaffold.mining import allowed_range, mine_pair, pick_versions
+from hfscaffold.mining import allowed_range, mine_pair, mine_undeclared, pick_versions
 
 
 def test_the_first_and_last_release_of_each_minor_since_a_date() -> None:
@@ -209,12 +209,36 @@ def test_shipped_mined_rules_carry_evidence_and_yield_to_curated_ones() -> None:
 
     rules = builtin_rules()
     mined = [r for r in rules if r.mined]
-    assert mined and all(r.mined and r.mined.file and r.mined.line > 0 and r.fix.evidence for r in mined)
+    assert mined and all(r.mined and r.mined.file and r.fix.evidence for r in mined)
+    assert all(r.mined.line > 0 for r in mined if r.mined and r.mined.kind != "wheels")
+    assert all(r.python and r.platform for r in mined if r.mined and r.mined.kind == "wheels")
     assert "mined-diffusers-huggingface-hub-cached-download" not in {r.id for r in rules}  # the curated rule stands
     curated = rules.get("diffusers-hub-cached-download")
     narrower = curated.model_copy(update={"when": {"diffusers": ">=0.20.0,<0.29.0", "huggingface-hub": ">=0.26.0"}})
     wider = curated.model_copy(update={"when": {"diffusers": ">=0.20.0,<0.31.0", "huggingface-hub": ">=0.26.0"}})
     assert _covers(curated, narrower) and not _covers(curated, wider)
+
+
+@pytest.mark.parametrize(
+    ("curated", "covered"),
+    [
+        ({}, True),
+        ({"python": ">=3.12"}, True),
+        ({"python": ">=3.13"}, False),  # the mined rule speaks of 3.12 too
+        ({"platform": "linux"}, True),
+        ({"platform": "win32"}, False),
+    ],
+)
+def test_a_curated_rule_covers_a_mined_one_on_its_pythons_and_platforms(curated: dict[str, str], covered: bool) -> None:
+    from hfscaffold.matrix import _covers, builtin_rules
+
+    base = builtin_rules().get("tokenizers-no-cp312-wheel")
+    known = base.model_copy(update={"python": None, "platform": None, **curated})
+    mined = base.model_copy(
+        update={"python": "==3.12.*", "platform": "linux", "when": {"tokenizers": ">=0.13.0,<0.14.0"}}
+    )
+    assert _covers(known, mined) is covered
+    assert not _covers(known, mined.model_copy(update={"python": None})) or known.python is None
 
 
 def test_a_dropped_module_and_conversion_scripts(tmp_path: Path) -> None:
@@ -232,3 +256,56 @@ def test_a_dropped_module_and_conversion_scripts(tmp_path: Path) -> None:
     )
     assert rule["probe"] == "import cons" and rule["mined"]["name"] == ""  # type: ignore[index]
     assert "cons 1.0 cons/__init__.py:1 imports prov.old_mod; prov 1.0 has it, 2.0 does not" in rule["fix"]["evidence"]  # type: ignore[index]
+
+
+def undeclared_providers(tmp_path: Path) -> dict[Version, Installed]:
+    source = {"prov/__init__.py": "def api(): pass\n"}
+    return {
+        Version("1.0"): installed(tmp_path, "prov", "1.0", source, "reqs>=2"),
+        Version("1.5"): installed(tmp_path, "prov", "1.5", source, "reqs>=2;other"),
+        Version("2.0"): installed(tmp_path, "prov", "2.0", source, "other"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("source", "declares", "found"),
+    [
+        ("import reqs\n", "", True),
+        ("from reqs.sessions import Session\n", "", True),
+        ("import reqs\n", ";reqs", False),  # declared: it is the consumer's own requirement
+        ("import reqs\n", ";reqs; extra == 'web'", False),  # declared under an extra: not decided here
+        ("def f():\n    import reqs\n", "", False),  # on use only
+        ("try:\n    import reqs\nexcept ImportError:\n    reqs = None\n", "", False),
+    ],
+)
+def test_an_undeclared_import_the_provider_stops_bringing(
+    tmp_path: Path, source: str, declares: str, found: bool
+) -> None:
+    sources = {"1.0": source, "1.1": source, "1.2": "import prov\n"}
+    dists, requires = consumers(tmp_path, f"prov>=1.0{declares}", sources)
+    tops = {"reqs": frozenset({"reqs"}), "unrelated": frozenset({"elsewhere"})}
+    findings = mine_undeclared(dists, requires, undeclared_providers(tmp_path), "prov", tops)
+    assert [f.id for f in findings] == (["mined-cons-prov-undeclared-reqs"] if found else [])
+    if not found:
+        return
+    (finding,) = findings
+    assert (finding.provider_present, finding.provider_missing) == (Version("1.5"), Version("2.0"))
+    rule = parse_rules(_toml_of([finding.as_rule()]), source="mined.toml").get(finding.id)
+    assert rule.when == {"cons": ">=1.0,<1.2", "prov": ">=2.0", "reqs": "absent"}
+    assert rule.severity == "error" and rule.symptom == "ModuleNotFoundError: No module named 'reqs'"
+    assert rule.fix.options() == [{"prov": "<2.0"}, {"cons": ">=1.2"}]
+    assert rule.mined is not None and (rule.mined.kind, rule.mined.requires) == ("undeclared", "reqs")
+    assert "cons 1.1 cons/__init__.py:1 imports reqs at import and does not require reqs" in rule.fix.evidence
+
+
+def test_an_undeclared_import_is_checked_like_any_rule(tmp_path: Path) -> None:
+    from hfscaffold.evaluation import evaluate
+    from hfscaffold.pins import read_requirements
+
+    dists, requires = consumers(tmp_path, "prov>=1.0", {"1.0": "import reqs\n"})
+    tops = {"reqs": frozenset({"reqs"})}
+    (finding,) = mine_undeclared(dists, requires, undeclared_providers(tmp_path), "prov", tops)
+    rules = parse_rules(_toml_of([finding.as_rule()]), source="mined.toml")
+    without = evaluate(rules, read_requirements("cons==1.0\nprov==2.0\n"))
+    with_it = evaluate(rules, read_requirements("cons==1.0\nprov==2.0\nreqs==2.1\n"))
+    assert [v.rule.id for v in without] == [finding.id] and with_it == []

@@ -40,6 +40,8 @@ CASES = [
     ("tokenizers-no-cp313-wheel", "3.13.0", {"tokenizers": "0.20.1"}, True),
     ("tokenizers-no-cp313-wheel", "3.12.1", {"tokenizers": "0.20.1"}, False),
     ("tokenizers-no-cp313-wheel", "3.13.0", {"tokenizers": "0.20.2"}, False),
+    ("tokenizers-no-cp313-wheel", "3.13.0", {"tokenizers": "0.15.2"}, False),  # cp313 wheels uploaded later
+    ("tokenizers-no-cp313-wheel", "3.13.0", {"tokenizers": "0.15.0"}, True),
     ("datasets-python314-pickler-batch-setitems", "3.14.0", {"datasets": "4.3.0"}, True),
     ("datasets-python314-pickler-batch-setitems", "3.13.0", {"datasets": "4.3.0"}, False),
     ("datasets-python314-pickler-batch-setitems", "3.14.0", {"datasets": "4.4.0"}, False),

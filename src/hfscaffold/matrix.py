@@ -108,18 +108,23 @@ class Verified(BaseModel):
 
 
 class Mined(BaseModel):
-    """The mechanical evidence of a mined rule: where the consumer imports the name, and the
-    provider versions between which it went missing."""
+    """The mechanical evidence of a mined rule. ``import``: where the consumer imports the name,
+    and the provider versions between which it went missing. ``undeclared``: where the consumer
+    imports a module of a distribution it does not require (``requires``), and the provider
+    versions between which the provider stopped requiring it. ``wheels``: the sdist a target is
+    left with, the first release without a wheel for it and the first with one again."""
 
     model_config = _FROZEN
 
+    kind: Literal["import", "undeclared", "wheels"] = "import"
     file: str
-    line: int
+    line: int = Field(0, ge=0)
     module: str
     name: str = ""  # empty: the module itself is imported
     last_present: str
     first_missing: str
     allowed: str = ""  # the consumer's Requires-Dist range of the provider
+    requires: str = ""  # undeclared: the distribution the consumer imports but does not require
 
 
 class Rule(BaseModel):
@@ -320,8 +325,11 @@ def builtin_rules() -> RuleSet:
 
 def _covers(curated: Rule, mined: Rule) -> bool:
     """Whether a curated rule already speaks of every version pair the mined one names (the
-    same packages, each mined range inside the curated one): then the curated rule stands alone."""
-    if set(curated.when) != set(mined.when):
+    same packages, each mined range inside the curated one, on the same or a wider platform and
+    Python): then the curated rule stands alone."""
+    if set(curated.when) != set(mined.when) or curated.platform not in (None, mined.platform):
+        return False
+    if curated.python is not None and (mined.python is None or not _inside(mined.python, curated.python)):
         return False
     for name, spec in mined.when.items():
         known = curated.when[name]
@@ -329,13 +337,18 @@ def _covers(curated: Rule, mined: Rule) -> bool:
             if spec != known:
                 return False
             continue
-        inner, outer = SpecifierSet(spec), SpecifierSet(known)
-        if any(
-            inner.contains(v, prereleases=True) and not outer.contains(v, prereleases=True)
-            for v in _boundary_versions(inner, outer)
-        ):
+        if not _inside(spec, known):
             return False
     return True
+
+
+def _inside(inner_spec: str, outer_spec: str) -> bool:
+    """Whether every version ``inner_spec`` allows, ``outer_spec`` allows too."""
+    inner, outer = SpecifierSet(inner_spec), SpecifierSet(outer_spec)
+    return not any(
+        inner.contains(v, prereleases=True) and not outer.contains(v, prereleases=True)
+        for v in _boundary_versions(inner, outer)
+    )
 
 
 def load_rules(extra: Iterable[Path] = ()) -> RuleSet:

@@ -19,7 +19,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from hfscaffold.api import Need
-from hfscaffold.deep import Gap, Installed, Module, consumer_needs, unmet
+from hfscaffold.deep import Gap, Installed, Module, consumer_needs, declared_names, unmet
 
 
 def pick_versions(released: Iterable[tuple[Version, datetime | None]], *, since: datetime | None) -> list[Version]:
@@ -63,15 +63,22 @@ class Finding:
     provider_present: Version  # the last allowed provider version that has it
     provider_missing: Version  # the first that lacks it
     allowed: str  # the consumer's Requires-Dist range of the provider, newest affected version
+    # An undeclared import: the distribution of ``module`` that the consumer does not require and
+    # the provider stopped requiring (provider_present requires it, provider_missing does not).
+    undeclared: str | None = None
 
     @property
     def id(self) -> str:
+        if self.undeclared:
+            return f"mined-{self.consumer}-{self.provider}-undeclared-{self.undeclared}"
         what = re.sub(r"[^a-z0-9]+", "-", (self.name or self.module.rsplit(".", 1)[-1]).lower()).strip("-") or "module"
         late = "-on-use" if self.severity == "warning" else ""  # a submodule or a call, not `import C`
         return f"mined-{self.consumer}-{self.provider}-{what}{late}"
 
     def as_rule(self) -> dict[str, object]:
         """The finding as a [[rule]] table of the matrix's own schema."""
+        if self.undeclared:
+            return self._undeclared_rule()
         first, last = self.consumer_versions[0], self.consumer_versions[-1]
         consumer_range = f">={first},<{self.consumer_fixed}" if self.consumer_fixed else f">={first},<={last}"
         what = f"imports {self.name} from {self.module}" if self.name else f"imports {self.module}"
@@ -106,9 +113,113 @@ class Finding:
             },
         }  # fmt: skip
 
+    def _undeclared_rule(self) -> dict[str, object]:
+        assert self.undeclared is not None
+        first, last = self.consumer_versions[0], self.consumer_versions[-1]
+        consumer_range = f">={first},<{self.consumer_fixed}" if self.consumer_fixed else f">={first},<={last}"
+        fix: dict[str, object] = {"prefer": {self.provider: f"<{self.provider_missing}"}}
+        if self.consumer_fixed:
+            fix["alternative"] = {self.consumer: f">={self.consumer_fixed}"}
+        fix["note"] = f"Installing {self.undeclared} also avoids it."
+        fix["evidence"] = (
+            f"{self.consumer} {last} {self.file}:{self.line} imports {self.module} at import and does not require "
+            f"{self.undeclared}; {self.provider} {self.provider_present} requires {self.undeclared}, "
+            f"{self.provider_missing} does not; {self.consumer} {last} allows {self.provider}{self.allowed or ' (any)'}."
+        )
+        return {
+            "id": self.id,
+            "summary": (
+                f"{self.consumer} {first}-{last} imports {self.module} without requiring {self.undeclared}, "
+                f"which {self.provider} {self.provider_missing} no longer brings"
+            ),
+            "severity": "error",
+            "symptom": f"ModuleNotFoundError: No module named '{self.module}'",
+            "probe": f"import {self.consumer_module}",
+            "references": [
+                f"https://pypi.org/project/{self.consumer}/{last}/",
+                f"https://pypi.org/project/{self.provider}/{self.provider_missing}/",
+            ],
+            "when": {self.consumer: consumer_range, self.provider: f">={self.provider_missing}", self.undeclared: "absent"},
+            "fix": fix,
+            "mined": {
+                "kind": "undeclared", "file": self.file, "line": self.line, "module": self.module,
+                "last_present": str(self.provider_present), "first_missing": str(self.provider_missing),
+                "allowed": self.allowed, "requires": self.undeclared,
+            },
+        }  # fmt: skip
+
     @property
     def consumer_module(self) -> str:
         return self.consumer.replace("-", "_")
+
+
+def _requires_unconditionally(requires: Sequence[str], wanted: str) -> bool:
+    for line in requires:
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if canonicalize_name(requirement.name) == wanted and requirement.marker is None:
+            return True
+    return False
+
+
+def mine_undeclared(
+    consumer: Mapping[Version, Installed],
+    requires: Mapping[Version, Sequence[str]],
+    provider: Mapping[Version, Installed],
+    provider_name: str,
+    tops_of: Mapping[str, frozenset[str]],
+    *,
+    needs: Mapping[Version, Sequence[tuple[Module, Need, str, str]]] | None = None,
+) -> list[Finding]:
+    """Consumer versions whose ``import C`` imports a module of a distribution they do not
+    require, which an allowed provider version requires and a later allowed one no longer does:
+    with that provider version, nothing brings the module. ``tops_of`` maps a distribution's
+    canonical name to its top-level modules (only distributions some provider stopped requiring
+    need be there)."""
+    provider_versions = sorted(provider)
+    consumer_versions = sorted(consumer)
+    wanted_provider = canonicalize_name(provider_name)
+    hits: dict[tuple[str, str], list[tuple[Version, Module, Need, Version, Version, str]]] = {}
+    for version in consumer_versions:
+        allowed = allowed_range(requires.get(version, ()), provider_name)
+        if allowed is None:
+            continue
+        candidates = [p for p in provider_versions if allowed.contains(p, prereleases=True)]
+        declared = declared_names(requires.get(version, ()))
+        imported: dict[str, tuple[Module, Need]] = {}
+        for module, need, severity, _ in needs[version] if needs is not None else consumer_needs(consumer[version]):
+            if severity == "error" and not _is_script(module.name):
+                imported.setdefault(need.module.split(".")[0], (module, need))
+        own = consumer[version].tops
+        for dist, tops in sorted(tops_of.items()):
+            if dist in declared or dist in (wanted_provider, canonicalize_name(consumer[version].name)):
+                continue
+            top = next((t for t in sorted(tops) if t in imported and t not in own), None)
+            if top is None:
+                continue
+            requiring = [p for p in candidates if _requires_unconditionally(provider[p].requires, dist)]
+            lacking = [p for p in candidates if dist not in declared_names(provider[p].requires)]
+            first_missing = min((m for m in lacking if requiring and m > min(requiring)), default=None)
+            if first_missing is None:
+                continue
+            last_present = max(r for r in requiring if r < first_missing)
+            module, need = imported[top]
+            hits.setdefault((dist, top), []).append((version, module, need, last_present, first_missing, str(allowed)))
+    findings = []
+    for (dist, top), entries in sorted(hits.items()):
+        versions = tuple(e[0] for e in entries)
+        _, module, need, has_it, lacks_it, metadata_range = entries[-1]
+        later = [v for v in consumer_versions if v > versions[-1] and v not in versions]
+        finding = Finding(
+            consumer=canonicalize_name(consumer[versions[-1]].name), provider=wanted_provider, module=top,
+            name=None, file=module.path, line=need.line, severity="error", consumer_versions=versions,
+            consumer_fixed=later[0] if later else None, provider_present=has_it, provider_missing=lacks_it,
+            allowed=metadata_range, undeclared=dist,
+        )  # fmt: skip
+        findings.append(finding)
+    return findings
 
 
 def _is_script(module: str) -> bool:

@@ -2,8 +2,11 @@
 
 For each package, the first and last release of every minor since ``since`` is fetched (a wheel,
 never built or run) and read; every consumer version is checked against every provider version
-its metadata allows. Reading is spread over a process pool; what was read is cached per wheel,
-so a later run only reads new releases.
+its metadata allows, for names it imports that the provider dropped and for modules it imports
+from a distribution it does not require that the provider stopped requiring. Every release since
+``since`` is also checked for targets its wheels leave to an sdist (from the index's file list).
+Reading is spread over a process pool; what was read is cached per wheel, so a later run only
+reads new releases.
 """
 
 from __future__ import annotations
@@ -25,11 +28,14 @@ from hfscaffold.adapters.fs import user_cache, write_atomic
 from hfscaffold.adapters.index import releases
 from hfscaffold.adapters.site import dump_installed, load_installed, read_site
 from hfscaffold.adapters.uv import Uv
-from hfscaffold.deep import Installed, consumer_needs
+from hfscaffold.deep import Installed, consumer_needs, declared_names
 from hfscaffold.errors import ExternalError
-from hfscaffold.mining import Finding, mine_pair, pick_versions
+from hfscaffold.mining import Finding, mine_pair, mine_undeclared, pick_versions
+from hfscaffold.wheels import Listed, MissingWheels, missing_wheels
 
 Reporter = Callable[[str], None]
+Mined = Finding | MissingWheels
+_PYTHON_MINORS = range(10, 15)  # the Pythons wheels are looked for: 3.10 .. 3.14
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,7 @@ class MineRequest:
 
 @dataclass(frozen=True)
 class MineResult:
-    findings: list[Finding]
+    findings: list[Mined]
     new: list[str]
     gone: list[str]
     widened: list[str]
@@ -90,13 +96,44 @@ def mine(request: MineRequest, *, report: Reporter = lambda _: None) -> MineResu
     started = time.perf_counter()
     names: list[str] = list(dict.fromkeys(str(canonicalize_name(n)) for n in (*request.packages, *request.against)))
     wanted: list[tuple[str, Version, str | None]] = []
+    wheel_findings: list[MissingWheels] = []
     for name in names:
         listed = releases(name)
         picked = set(pick_versions(((r.version, r.uploaded) for r in listed), since=request.since))
         wanted += [(name, r.version, r.wheel_sha256) for r in listed if r.version in picked]
+        recent = [
+            Listed(r.version, r.wheels, r.sdist, r.requires_python)
+            for r in listed
+            if request.since is None or r.uploaded is None or r.uploaded >= request.since
+        ]
+        wheel_findings += missing_wheels(name, recent, minors=_PYTHON_MINORS)
         report(f"{name}: {len(picked)} releases to read")
-    read: dict[str, dict[Version, Installed]] = {name: {} for name in names}
-    with ProcessPoolExecutor(max_workers=max(1, request.jobs)) as pool:
+    read = _read_all(wanted, jobs=request.jobs, report=report)
+    providers = list(dict.fromkeys(canonicalize_name(n) for n in request.against))
+    tops_of = _dropped_distributions(read, providers, jobs=request.jobs, report=report)
+    findings: list[Finding] = []
+    for consumer in dict.fromkeys(canonicalize_name(n) for n in request.packages):
+        requires = {version: dist.requires for version, dist in read[consumer].items()}
+        needs = {version: consumer_needs(dist) for version, dist in read[consumer].items()}  # once, for every provider
+        for provider in providers:
+            if provider != consumer:
+                findings += mine_pair(read[consumer], requires, read[provider], provider, needs=needs)
+                findings += mine_undeclared(read[consumer], requires, read[provider], provider, tops_of, needs=needs)
+    found: list[Mined] = [*_unique(findings), *wheel_findings]
+    before = _previous(request.output)
+    after = {f.id: f.as_rule()["when"] for f in found}
+    new = sorted(set(after) - set(before))
+    gone = sorted(set(before) - set(after))
+    widened = sorted(rule_id for rule_id in set(after) & set(before) if after[rule_id] != before[rule_id])
+    _write(request.output, found)
+    return MineResult(found, new, gone, widened, sum(len(v) for v in read.values()), time.perf_counter() - started)
+
+
+def _read_all(
+    wanted: Sequence[tuple[str, Version, str | None]], *, jobs: int, report: Reporter
+) -> dict[str, dict[Version, Installed]]:
+    read: dict[str, dict[Version, Installed]] = {name: {} for name, _, _ in wanted}
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {
             pool.submit(read_release, name, str(version), digest): (name, version) for name, version, digest in wanted
         }
@@ -106,21 +143,37 @@ def mine(request: MineRequest, *, report: Reporter = lambda _: None) -> MineResu
             if installed is not None:
                 read[package][version] = installed
             report(f"[{done}/{len(futures)}] read {package} {version}")
-    findings: list[Finding] = []
-    for consumer in dict.fromkeys(canonicalize_name(n) for n in request.packages):
-        requires = {version: dist.requires for version, dist in read[consumer].items()}
-        needs = {version: consumer_needs(dist) for version, dist in read[consumer].items()}  # once, for every provider
-        for provider in dict.fromkeys(canonicalize_name(n) for n in request.against):
-            if provider != consumer:
-                findings += mine_pair(read[consumer], requires, read[provider], provider, needs=needs)
-    findings = _unique(findings)
-    before = _previous(request.output)
-    after = {f.id: f.as_rule()["when"] for f in findings}
-    new = sorted(set(after) - set(before))
-    gone = sorted(set(before) - set(after))
-    widened = sorted(rule_id for rule_id in set(after) & set(before) if after[rule_id] != before[rule_id])
-    _write(request.output, findings)
-    return MineResult(findings, new, gone, widened, sum(len(v) for v in read.values()), time.perf_counter() - started)
+    return read
+
+
+def _dropped_distributions(
+    read: dict[str, dict[Version, Installed]], providers: Sequence[str], *, jobs: int, report: Reporter
+) -> dict[str, frozenset[str]]:
+    """The top-level modules of every distribution some provider version requires and a later
+    one does not: read from the mined releases, else from the newest release on the index."""
+    dropped: set[str] = set()
+    for provider in providers:
+        versions = sorted(read.get(provider, {}))
+        for i, version in enumerate(versions):
+            required = declared_names(read[provider][version].requires)
+            for later in versions[i + 1 :]:
+                dropped |= required - declared_names(read[provider][later].requires)
+    tops: dict[str, frozenset[str]] = {}
+    missing: list[tuple[str, Version, str | None]] = []
+    for name in sorted(dropped):
+        if read.get(name):
+            tops[name] = read[name][max(read[name])].tops
+            continue
+        try:
+            listed = releases(name)
+        except ExternalError:
+            continue
+        if listed:
+            missing.append((name, listed[-1].version, listed[-1].wheel_sha256))
+    for name, newest in _read_all(missing, jobs=jobs, report=report).items():
+        if newest:
+            tops[name] = newest[max(newest)].tops
+    return tops
 
 
 def _unique(findings: Sequence[Finding]) -> list[Finding]:
@@ -142,7 +195,7 @@ def _previous(path: Path) -> dict[str, object]:
     )
 
 
-def _write(path: Path, findings: Sequence[Finding]) -> None:
+def _write(path: Path, findings: Sequence[Mined]) -> None:
     import tomlkit
 
     document = tomlkit.document()
