@@ -31,9 +31,12 @@ def project(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, uv_cache: 
     index = FakeIndex(tmp_path_factory.mktemp("code-index") / "simple").add(
         [
             FakeDist(
-                "hubby", "1.0.0", module_source="def HfFolder(): pass\ndef login(): pass\ndef gone_before(): pass\n"
+                "hubby",
+                "1.0.0",
+                module_source="def HfFolder(): pass\ndef login(token=None, use_auth_token=None): pass\n"
+                "def gone_before(): pass\n",
             ),
-            FakeDist("hubby", "1.0.1", module_source="def login(): pass\n"),
+            FakeDist("hubby", "1.0.1", module_source="def login(token=None): pass\n"),
             FakeDist("other", "1.0.0"),
             FakeDist("other", "1.0.1"),
         ]
@@ -45,7 +48,9 @@ def project(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, uv_cache: 
     (root / "tests").mkdir()
     (root / "pyproject.toml").write_text(PYPROJECT)
     (root / "src" / "app" / "__init__.py").write_text("")
-    (root / "src" / "app" / "auth.py").write_text("from hubby import HfFolder, login\n")
+    (root / "src" / "app" / "auth.py").write_text(
+        "from hubby import HfFolder, login\n\n\ndef sign_in():\n    login(token='t')\n    login(use_auth_token='t')\n"
+    )
     (root / "src" / "app" / "token.py").write_text("import hubby\n\n\ndef token():\n    return hubby.HfFolder()\n")
     (root / "src" / "app" / "late.py").write_text(
         "def go():\n    import hubby\n    from hubby import missing_everywhere\n"
@@ -71,6 +76,18 @@ def test_the_review_names_the_projects_file_that_imports_a_removed_name(project:
             "old": "1.0.0",
             "new": "1.0.1",
             "attribute": False,
+            "keyword": None,
+        },
+        {
+            "file": "src/app/auth.py",
+            "line": 6,
+            "module": "hubby",
+            "name": "login",
+            "package": "hubby",
+            "old": "1.0.0",
+            "new": "1.0.1",
+            "attribute": False,
+            "keyword": "use_auth_token",
         },
         {
             "file": "src/app/token.py",
@@ -81,9 +98,10 @@ def test_the_review_names_the_projects_file_that_imports_a_removed_name(project:
             "old": "1.0.0",
             "new": "1.0.1",
             "attribute": True,
+            "keyword": None,
         },
     ]  # the guarded test import and the name missing in both versions are not the upgrade's doing
-    assert "2 imports in your code break" in review["summary"]
+    assert "3 lines of your code break" in review["summary"]
     markdown = run_cli("upgrade", "--project", str(project), "--format", "md").stdout
     assert (
         "### Your code" in markdown
@@ -93,6 +111,7 @@ def test_the_review_names_the_projects_file_that_imports_a_removed_name(project:
     assert "your code: src/app/auth.py:1 imports HfFolder from hubby; removed in hubby 1.0.1 (present in 1.0.0)" in text
     assert "your code: src/app/token.py:5 uses hubby.HfFolder; removed in hubby 1.0.1 (present in 1.0.0)" in text
     assert "`src/app/token.py:5` uses `hubby.HfFolder`; removed in hubby 1.0.1" in markdown
+    assert "your code: src/app/auth.py:6 passes use_auth_token= to login; removed in hubby 1.0.1" in text
 
 
 def test_the_projects_sources_skip_environments_and_hidden_folders(tmp_path: Path) -> None:
@@ -120,6 +139,7 @@ def test_diff_reviews_a_changed_lock_against_the_projects_code(project: Path, tm
     review = json_data(run_cli("diff", str(old), str(new), "--project", str(project), "--format", "json").stdout)
     assert [(b["file"], b["name"]) for b in review["code_breaks"]] == [
         ("src/app/auth.py", "HfFolder"),
+        ("src/app/auth.py", "login"),
         ("src/app/token.py", "HfFolder"),
     ]
     elsewhere = json_data(run_cli("diff", str(old), str(new), "--project", str(tmp_path), "--format", "json").stdout)

@@ -527,3 +527,88 @@ def test_an_import_of_a_distribution_it_does_not_require_is_a_warning(tmp_path: 
     ]
     assert gaps[0].at == "import app"
     assert find_gaps(read_site([site], cache=False), undeclared=False) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "keywords"),
+    [
+        ("def f(a, b=1, *args, c, d=2): pass\n", {"a", "b", "c", "d"}),
+        ("def f(a, /, b): pass\n", {"b"}),  # positional-only: never a keyword
+        ("def f(a, **kwargs): pass\n", None),  # takes any keyword
+        ("@deprecate_kwarg('old', new_name='new')\ndef f(new): pass\n", None),  # a decorator may accept more
+        ("class f:\n    def __init__(self, x, *, y=1): pass\n", {"x", "y"}),
+        ("class f(Base):\n    def __init__(self, x): pass\n", {"x"}),  # its own __init__ decides
+        ("class f(Base):\n    pass\n", None),  # the base's __init__: not read here
+        ("class f:\n    def __new__(cls, *a): pass\n    def __init__(self, x): pass\n", None),
+        ("class f(metaclass=Meta):\n    def __init__(self, x): pass\n", None),
+        ("@dataclass\nclass f:\n    x: int\n    y: str = ''\n    z: ClassVar[int] = 0\n", {"x", "y"}),
+        ("@dataclass(frozen=True)\nclass f:\n    x: int\n", {"x"}),
+        ("@dataclass(init=False)\nclass f:\n    x: int\n", None),
+        ("@dataclass\nclass f(Base):\n    x: int\n", None),  # the base's fields too
+        ("def f(a): pass\nif flag:\n    def f(a, b): pass\n", None),  # defined twice
+        ("def f(a): pass\nf = wrap(f)\n", None),
+        ("def _f(a): pass\n", None),  # private: not recorded
+    ],
+)
+def test_which_signatures_are_known_for_certain(source: str, keywords: set[str] | None) -> None:
+    found = facts(source).signatures.get("_f" if "_f" in source else "f")
+    assert (found.keywords if found else None) == (frozenset(keywords) if keywords is not None else None)
+
+
+def test_re_exported_names_know_the_module_that_defines_them() -> None:
+    found = facts(
+        "from .training_args import TrainingArguments\nfrom .x import y as renamed\n"
+        "_import_structure = {'trainer': ['Trainer']}\n_import_structure['models.bert'] = ['BertModel']\n",
+        "tf",
+        own=frozenset({"tf"}),
+    )
+    assert dict(found.origins) == {
+        "TrainingArguments": "tf.training_args",
+        "Trainer": "tf.trainer",
+        "BertModel": "tf.models.bert",
+    }
+
+
+KEYWORD_PROVIDER = {
+    "kprov/__init__.py": "_import_structure = {'args': ['Args']}\nfrom .api import login\n",
+    "kprov/api.py": "def login(token=None): pass\ndef open_call(**kwargs): pass\n",
+    "kprov/args.py": "@dataclass\nclass Args:\n    eval_strategy: str = 'no'\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ("from kprov import login\nlogin(token='t')\n", None),
+        (
+            "from kprov import login\nlogin(use_auth_token='t')\n",
+            ("error", "kprov 2.0: login() takes no keyword use_auth_token"),
+        ),
+        (
+            "from kprov import login\ndef f():\n    login(use_auth_token='t')\n",
+            ("warning", "kprov 2.0: login() takes no keyword use_auth_token"),
+        ),
+        (
+            "import kprov\nkprov.Args(evaluation_strategy='epoch')\n",
+            ("error", "kprov 2.0: Args() takes no keyword evaluation_strategy"),
+        ),
+        ("from kprov import Args\nArgs(eval_strategy='epoch')\n", None),
+        ("from kprov.api import open_call\nopen_call(anything=1)\n", None),  # **kwargs
+        ("from kprov import login\nlogin = other\nlogin(use_auth_token='t')\n", None),  # rebound
+        (
+            "from kprov import login\ntry:\n    login(use_auth_token='t')\nexcept TypeError:\n    pass\n",
+            None,  # guarded
+        ),
+    ],
+)
+def test_keyword_arguments_a_known_signature_does_not_take(
+    tmp_path: Path, source: str, found: tuple[str, str] | None
+) -> None:
+    site = tmp_path / "site"
+    write_site(site, "kprov", "2.0", KEYWORD_PROVIDER)
+    write_site(site, "app", "1.0", {"app/__init__.py": source}, ("kprov",))
+    gaps = [g for g in find_gaps(read_site([site], cache=False)) if g.consumer.name == "app"]
+    assert [(g.severity, g.reason) for g in gaps] == ([found] if found else [])
+    if found:
+        assert gaps[0].text().startswith("app 1.0: app/__init__.py:")
+        assert " passes " in gaps[0].text()

@@ -309,3 +309,28 @@ def test_an_undeclared_import_is_checked_like_any_rule(tmp_path: Path) -> None:
     without = evaluate(rules, read_requirements("cons==1.0\nprov==2.0\n"))
     with_it = evaluate(rules, read_requirements("cons==1.0\nprov==2.0\nreqs==2.1\n"))
     assert [v.rule.id for v in without] == [finding.id] and with_it == []
+
+
+def test_a_keyword_argument_a_provider_stopped_accepting(tmp_path: Path) -> None:
+    old = "class Args:\n    def __init__(self, evaluation_strategy=None, eval_strategy=None): pass\n"
+    new = "class Args:\n    def __init__(self, eval_strategy=None): pass\n"
+    provider = {
+        Version("1.0"): installed(tmp_path, "prov", "1.0", {"prov/__init__.py": old}),
+        Version("2.0"): installed(tmp_path, "prov", "2.0", {"prov/__init__.py": new}),
+    }
+    sources = {
+        "1.0": "from prov import Args\ndef f():\n    Args(evaluation_strategy='x')\n",
+        "1.1": "from prov import Args\ndef f():\n    Args(eval_strategy='x')\n",
+    }
+    dists, requires = consumers(tmp_path, "prov", sources)
+    (finding,) = mine_pair(dists, requires, provider, "prov")
+    assert finding.id == "mined-cons-prov-args-evaluation-strategy-on-use"
+    rule = parse_rules(_toml_of([finding.as_rule()]), source="mined.toml").get(finding.id)
+    assert rule.symptom == "TypeError: Args.__init__() got an unexpected keyword argument 'evaluation_strategy'"
+    assert rule.when == {"cons": ">=1.0,<1.1", "prov": ">=2.0"} and rule.severity == "warning"
+    assert rule.mined is not None and (rule.mined.kind, rule.mined.keyword, rule.mined.line) == (
+        "keyword",
+        "evaluation_strategy",
+        3,
+    )
+    assert "passes evaluation_strategy= to Args from prov; prov 1.0 accepts it, 2.0 does not" in rule.fix.evidence

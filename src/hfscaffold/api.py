@@ -14,7 +14,8 @@ Consumer side: every ``from P.x import Y``, ``import P.x``, ``importlib.import_m
 attribute chain off an imported module (``P.x.Y``), with where it stands: at module level (runs at
 import) or inside a function (runs when called), and whether a guard around it (``try/except
 ImportError`` and its fallback, any ``if``: a platform, availability, version or ``hasattr``
-check) means it runs only on some condition.
+check) means it runs only on some condition; and the keyword arguments its calls of another
+package's functions and classes pass, where the callee is bound by an import.
 
 The standard library's ast is used rather than griffe: consumers need each import's statement
 context (function scope, the try/except or if around it), which an API model drops, and the
@@ -27,13 +28,14 @@ import ast
 import bisect
 import sys
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal, cast
 
 When = Literal["import", "call"]
 _TRY: tuple[type[ast.stmt], ...] = tuple({ast.Try, getattr(ast, "TryStar", ast.Try)})  # try/except* from 3.11
 _LAZY_TABLES = ("_SUBMOD_ATTRS", "_import_structure")
-_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException", "AttributeError"}
+# What a missing module, name or keyword raises (or a handler broad enough to catch it).
+_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException", "AttributeError", "TypeError"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Need:
     when: When
     guarded: bool
     attribute: bool = False  # an attribute chain (``P.x.Y``): where ``P.x`` is no module, ``x`` is a name
+    keyword: str | None = None  # a call of the name passing this keyword argument
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,16 @@ class ModuleFacts:
     own_imports: tuple[str, ...]  # modules of the same package imported at module level, unguarded
     exports: frozenset[str] | None = None  # its literal ``__all__``, None: none declared
     refers: tuple[str, ...] = ()  # "star:M", "hint:M", "names:M", "tree:P": other modules' names it serves
+    # The keyword arguments its functions and classes accept, where they are known for certain:
+    # defined once, undecorated (a decorator may rename or swallow arguments), without **kwargs.
+    signatures: Mapping[str, Signature] = field(default_factory=dict)
+    origins: Mapping[str, str] = field(default_factory=dict)  # a re-exported name -> its own module
+
+
+@dataclass(frozen=True)
+class Signature:
+    kind: Literal["def", "class"]
+    keywords: frozenset[str]
 
 
 def read_module(source: str, *, module: str, is_package: bool, own: frozenset[str]) -> ModuleFacts:
@@ -73,6 +86,10 @@ def read_module(source: str, *, module: str, is_package: bool, own: frozenset[st
     tables: list[ast.AST] = []
     refers: list[str] = []
     bound: dict[str, str] = {}  # local name -> the own module it was imported as
+    origins: dict[str, str] = {}
+    defined: dict[str, int] = {}
+    signatures: dict[str, Signature] = {}
+    rebound: set[str] = set()  # names also bound by an assignment or import
     typing_only = {
         id(n)
         for node in tree.body
@@ -83,6 +100,10 @@ def read_module(source: str, *, module: str, is_package: bool, own: frozenset[st
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             names.add(node.name)
             lazy |= node.name == "__getattr__"
+            defined[node.name] = defined.get(node.name, 0) + 1
+            signature = _signature(node)
+            if signature is not None and not node.name.startswith("_"):
+                signatures[node.name] = signature
             if any("requires" in ast.unparse(d) for d in node.decorator_list):  # transformers' @requires export
                 exports = (exports or set()) | {node.name}
         elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
@@ -90,6 +111,7 @@ def read_module(source: str, *, module: str, is_package: bool, own: frozenset[st
             for target in targets:
                 for name in _target_names(target):
                     names.add(name)
+                    rebound.add(name)
                     lazy |= name == "__getattr__"
                     if name in _LAZY_TABLES:
                         tables.append(node)
@@ -103,6 +125,7 @@ def read_module(source: str, *, module: str, is_package: bool, own: frozenset[st
                     exports = (exports or set()) | declared
         elif isinstance(node, ast.Import):
             names |= {alias.asname or alias.name.split(".")[0] for alias in node.names}
+            rebound |= {alias.asname or alias.name.split(".")[0] for alias in node.names}
             bound |= {a.asname: a.name for a in node.names if a.asname and a.name.split(".")[0] in own}
         elif isinstance(node, ast.ImportFrom):
             base = _absolute(node, package)
@@ -113,8 +136,14 @@ def read_module(source: str, *, module: str, is_package: bool, own: frozenset[st
                 elif id(node) not in typing_only:
                     unresolved = True  # another distribution's names are not read here
             names |= {alias.asname or alias.name for alias in node.names if alias.name != "*"}
+            rebound |= {alias.asname or alias.name for alias in node.names}
             if base is not None and base.split(".")[0] in own:
                 bound |= {alias.asname or alias.name: f"{base}.{alias.name}" for alias in node.names}
+                origins |= {
+                    alias.asname or alias.name: base
+                    for alias in node.names
+                    if alias.name == (alias.asname or alias.name)
+                }
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             call = node.value
             if isinstance(call.func, ast.Attribute) and _root_name(call.func.value) in _LAZY_TABLES:
@@ -126,6 +155,11 @@ def read_module(source: str, *, module: str, is_package: bool, own: frozenset[st
             unresolved = True
         else:
             refers.append(f"tree:{folder}")
+    for table in tables:
+        origins |= {name: f"{package}.{key}" for key, name in _table_origins(table) if package}
+    for name in list(signatures):  # bound twice (two branches, a reassignment): not known for certain
+        if defined.get(name, 0) != 1 or name in rebound:
+            del signatures[name]
     literal = True
     for table in tables:
         found, complete, dirs = _table_names(table)
@@ -141,8 +175,9 @@ def read_module(source: str, *, module: str, is_package: bool, own: frozenset[st
     needs, own_imports = _imports(tree, module=module, is_package=is_package, own=own)
     frozen_exports = frozenset(exports) if exports is not None else None
     return ModuleFacts(
-        frozenset(names), is_open, tuple(needs), tuple(own_imports), frozen_exports, tuple(dict.fromkeys(refers))
-    )
+        frozenset(names), is_open, tuple(needs), tuple(own_imports), frozen_exports, tuple(dict.fromkeys(refers)),
+        signatures, {name: origin for name, origin in origins.items() if name not in defined},
+    )  # fmt: skip
 
 
 def resolve(facts: Mapping[str, ModuleFacts], packages: Collection[str]) -> dict[str, ModuleFacts]:
@@ -267,6 +302,63 @@ def _table_names(node: ast.AST) -> tuple[set[str], bool, list[str]]:
     return set(), False, []
 
 
+def _table_origins(node: ast.AST) -> Iterator[tuple[str, str]]:
+    """(submodule, name) pairs of a lazy table: where each name it serves is defined."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        key, values = _subscript_key(node.func.value), list(node.args)
+        values = list(values[0].elts) if len(values) == 1 and isinstance(values[0], ast.List | ast.Tuple) else values
+    elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+        target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+        if isinstance(node.value, ast.Dict):
+            for item_key, item in zip(node.value.keys, node.value.values, strict=True):
+                if isinstance(item_key, ast.Constant) and isinstance(item_key.value, str):
+                    yield from ((item_key.value, name) for name in sorted(_strings(item)))
+            return
+        key, values = _subscript_key(target), (list(node.value.elts) if isinstance(node.value, ast.List) else [])
+    else:
+        return
+    if key is not None:
+        yield from ((key, v.value) for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+
+
+def _subscript_key(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        return node.slice.value
+    return None
+
+
+def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> Signature | None:
+    """The keywords a call accepts, when the source shows all of them: an undecorated function
+    without ``**kwargs``; a class with such an ``__init__`` of its own, or a ``@dataclass``
+    without bases (its fields). Anything else (a base's ``__init__``, ``__new__``, a metaclass, a
+    decorator) may accept more, so it is not known."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        if node.decorator_list or node.args.kwarg is not None:
+            return None
+        return Signature("def", frozenset(a.arg for a in (*node.args.args, *node.args.kwonlyargs)))
+    if node.keywords:  # a metaclass, or class arguments for __init_subclass__
+        return None
+    methods = [n for n in node.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    if any(m.name == "__new__" for m in methods):
+        return None
+    inits = [m for m in methods if m.name == "__init__"]
+    decorators = [ast.unparse(d) for d in node.decorator_list]
+    if len(inits) == 1 and not decorators:
+        own = _signature(inits[0])
+        return Signature("class", own.keywords - {"self"}) if own is not None else None
+    plain_dataclass = len(decorators) == 1 and decorators[0].split("(")[0] in ("dataclass", "dataclasses.dataclass")
+    if not inits and not node.bases and plain_dataclass and "init=False" not in decorators[0]:
+        fields = {
+            n.target.id
+            for n in node.body
+            if isinstance(n, ast.AnnAssign)
+            and isinstance(n.target, ast.Name)
+            and "ClassVar" not in ast.unparse(n.annotation)
+        }
+        return Signature("class", frozenset(fields))
+    return None
+
+
 def _dir_listing(node: ast.AST | None) -> str | None:
     """``X`` of ``[name for name in dir(X) if ...]``: a table of another module's names."""
     if isinstance(node, ast.ListComp | ast.SetComp) and len(node.generators) == 1:
@@ -334,10 +426,12 @@ def _imports(tree: ast.Module, *, module: str, is_package: bool, own: frozenset[
     needs: list[Need] = []
     own_imports: list[str] = []
     package = module if is_package else module.rpartition(".")[0]
-    modules, annotated = _bound_modules(tree, own)
+    bindings = _bound_modules(tree, own, package)
+    modules = bindings.modules
     # Annotations are never run (or not by the caller): no attribute chain is read in them.
-    annotations = {id(n) for a in annotated for n in ast.walk(a)} if modules else set()
+    annotations = {id(n) for a in bindings.annotations for n in ast.walk(a)} if modules else set()
     chains: set[tuple[str, str, When, bool]] = set()
+    calls: set[tuple[str, str, str, When, bool]] = set()
 
     def visit(node: ast.AST, *, in_function: bool, guarded: bool, typing_only: bool) -> None:
         for child in ast.iter_child_nodes(node):
@@ -371,10 +465,11 @@ def _imports(tree: ast.Module, *, module: str, is_package: bool, own: frozenset[
                 if chain(child, in_function=child_function, guarded=child_guarded):
                     continue  # its inner links are part of the chain just recorded
             elif isinstance(child, ast.Call):
+                when: When = "call" if child_function else "import"
                 dynamic = _imported_by_name(child)
                 if dynamic is not None and dynamic.split(".")[0] not in own:
-                    when: When = "call" if child_function else "import"
                     needs.append(Need(child.lineno, dynamic, None, when, child_guarded))
+                keywords(child, when=when, guarded=child_guarded)
             visit(child, in_function=child_function, guarded=child_guarded, typing_only=child_typing)
 
     def visit_block(block: list[ast.stmt], **context: bool) -> None:
@@ -397,6 +492,26 @@ def _imports(tree: ast.Module, *, module: str, is_package: bool, own: frozenset[
             chains.add(key)
             needs.append(Need(node.lineno, key[0], key[1], when, guarded, attribute=True))
         return True
+
+    def keywords(call: ast.Call, *, when: When, guarded: bool) -> None:
+        """``Y(k=...)`` or ``mod.Y(k=...)`` of an imported callee: each keyword it passes."""
+        passed = [k.arg for k in call.keywords if k.arg]
+        if not passed:
+            return
+        func = call.func
+        if isinstance(func, ast.Name) and func.id in bindings.names:
+            module, name = bindings.names[func.id]
+            attribute = False
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in modules:
+            module, name = modules[func.value.id], func.attr
+            attribute = True
+        else:
+            return
+        for keyword in passed:
+            key = (module, name, keyword, when, guarded)
+            if key not in calls:  # the first call passing it stands for all
+                calls.add(key)
+                needs.append(Need(call.lineno, module, name, when, guarded, attribute, keyword))
 
     def record(node: ast.Import | ast.ImportFrom, *, in_function: bool, guarded: bool) -> None:
         when: When = "call" if in_function else "import"
@@ -425,12 +540,21 @@ def _imports(tree: ast.Module, *, module: str, is_package: bool, own: frozenset[
     return needs, own_imports
 
 
-def _bound_modules(tree: ast.Module, own: frozenset[str]) -> tuple[dict[str, str], list[ast.expr]]:
+@dataclass(frozen=True)
+class _Bindings:
+    modules: dict[str, str]  # local name -> another distribution's module (``import P.x as y``)
+    names: dict[str, tuple[str, str]]  # local name -> (module, name) (``from P.x import Y``)
+    annotations: list[ast.expr]
+
+
+def _bound_modules(tree: ast.Module, own: frozenset[str], package: str) -> _Bindings:
     """Local names bound to another distribution's module by ``import P.x`` (binds ``P``) or
-    ``import P.x as y``, except names the module also binds otherwise (a parameter, an
-    assignment, a loop variable): there an attribute may be anything's, so none is read. Also
-    the module's annotations, gathered in the same walk."""
+    ``import P.x as y``, or to one of its names by ``from P.x import Y``, except names the module
+    also binds otherwise (a parameter, an assignment, a loop variable, a second import): there an
+    attribute or a call may be anything's, so none is read. Also the module's annotations,
+    gathered in the same walk."""
     bound: dict[str, str] = {}
+    imported: dict[str, tuple[str, str]] = {}
     rebound: set[str] = set()
     annotations: list[ast.expr] = []
     for node in ast.walk(tree):
@@ -443,11 +567,17 @@ def _bound_modules(tree: ast.Module, own: frozenset[str]) -> tuple[dict[str, str
                 if top in own or top in sys.stdlib_module_names or top.startswith("_"):
                     continue
                 local, target = (alias.asname, alias.name) if alias.asname else (top, top)
-                if bound.get(local, target) != target:
+                if bound.get(local, target) != target or local in imported:
                     rebound.add(local)
                 bound[local] = target
         elif isinstance(node, ast.ImportFrom):
-            rebound |= {alias.asname or alias.name for alias in node.names}
+            base = _absolute(node, package)
+            for alias in node.names:
+                local = alias.asname or alias.name
+                if local in imported or local in bound or base is None or base.split(".")[0] in own:
+                    rebound.add(local)
+                elif alias.name != "*":
+                    imported[local] = (base, alias.name)
         elif isinstance(node, ast.arg):
             rebound.add(node.arg)
             if node.annotation is not None:
@@ -460,7 +590,11 @@ def _bound_modules(tree: ast.Module, own: frozenset[str]) -> tuple[dict[str, str
             annotations.append(node.annotation)
         elif isinstance(node, ast.Global | ast.Nonlocal):
             rebound |= set(node.names)
-    return {name: target for name, target in bound.items() if name not in rebound}, annotations
+    return _Bindings(
+        {name: target for name, target in bound.items() if name not in rebound and name not in imported},
+        {name: target for name, target in imported.items() if name not in rebound and name not in bound},
+        annotations,
+    )
 
 
 def _imported_by_name(call: ast.Call) -> str | None:

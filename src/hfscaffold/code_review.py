@@ -79,15 +79,15 @@ def code_breaks(root: Path, changes: Sequence[Change], *, uv: Uv, scratch: Path)
         except ExternalError:
             continue  # a version without a wheel for this machine: its names stay unknown
         old_gaps = {
-            (g.module.path, g.need.line, g.need.name)
+            (g.module.path, g.need.line, g.need.name, g.need.keyword)
             for g in find_gaps([project, *read_site([before], cache=False)], consumers=[project], undeclared=False)
         }
         for gap in find_gaps([project, *read_site([after], cache=False)], consumers=[project], undeclared=False):
             if gap.consumer is not project or gap.provider is None or gap.need.guarded:
                 continue
-            if (gap.module.path, gap.need.line, gap.need.name) in old_gaps:
+            if (gap.module.path, gap.need.line, gap.need.name, gap.need.keyword) in old_gaps:
                 continue  # broken before the upgrade too: not this proposal's doing
             need = gap.need
             found = CodeBreak(gap.module.path, need.line, need.module, need.name, change.name, change.old, change.new)
-            breaks.append(replace(found, attribute=need.attribute))
+            breaks.append(replace(found, attribute=need.attribute, keyword=need.keyword))
     return sorted(breaks, key=lambda b: (b.file, b.line))

@@ -16,7 +16,7 @@ from typing import Literal
 
 from packaging.utils import canonicalize_name
 
-from hfscaffold.api import ModuleFacts, Need
+from hfscaffold.api import ModuleFacts, Need, Signature
 
 Kind = Literal["source", "stub", "compiled"]
 _NAME = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -77,6 +77,8 @@ class Gap:
 
     @property
     def what(self) -> str:
+        if self.need.keyword is not None:
+            return f"passes {self.need.keyword}= to {self.need.name} (from {self.need.module})"
         if self.need.attribute:
             return f"uses {self.need.module}.{self.need.name}"
         return f"imports {self.need.name} from {self.need.module}" if self.need.name else f"imports {self.need.module}"
@@ -155,6 +157,8 @@ def unmet(need: Need, owner: Mapping[str, Installed], consumer: Installed) -> tu
         return f"no installed distribution provides {top}", None
     if provider is consumer:
         return None, provider
+    if need.keyword is not None:
+        return _unmet_keyword(need, provider), provider
     if need.attribute:
         return _unmet_attribute(need, provider), provider
     module = provider.modules.get(need.module)
@@ -174,6 +178,32 @@ def unmet(need: Need, owner: Mapping[str, Installed], consumer: Installed) -> tu
     if need.name in facts.names or f"{need.module}.{need.name}" in provider.modules:
         return None, provider
     return f"{provider.name} {provider.version} does not define it", provider
+
+
+def signature_of(provider: Installed, module: str, name: str) -> Signature | None:
+    """The signature of ``module.name`` in ``provider``, following re-exports to where it is
+    defined; None where it is not known for certain."""
+    for _ in range(8):
+        facts = provider.facts.get(module)
+        if facts is None:
+            return None
+        if name in facts.signatures:
+            return facts.signatures[name]
+        origin = facts.origins.get(name)
+        if origin is None or origin == module:
+            return None
+        module = origin
+    return None
+
+
+def _unmet_keyword(need: Need, provider: Installed) -> str | None:
+    """A keyword the call passes that the callee's known signature does not accept (a callee
+    that is missing altogether is its import's finding, not this one's)."""
+    assert need.name is not None and need.keyword is not None
+    signature = signature_of(provider, need.module, need.name)
+    if signature is None or need.keyword in signature.keywords:
+        return None
+    return f"{provider.name} {provider.version}: {need.name}() takes no keyword {need.keyword}"
 
 
 def _unmet_attribute(need: Need, provider: Installed) -> str | None:

@@ -109,14 +109,16 @@ class Verified(BaseModel):
 
 class Mined(BaseModel):
     """The mechanical evidence of a mined rule. ``import``: where the consumer imports the name,
-    and the provider versions between which it went missing. ``undeclared``: where the consumer
+    and the provider versions between which it went missing. ``keyword``: where the consumer
+    calls ``name`` with a keyword argument, and the provider versions between which the callee
+    stopped accepting it. ``undeclared``: where the consumer
     imports a module of a distribution it does not require (``requires``), and the provider
     versions between which the provider stopped requiring it. ``wheels``: the sdist a target is
     left with, the first release without a wheel for it and the first with one again."""
 
     model_config = _FROZEN
 
-    kind: Literal["import", "undeclared", "wheels"] = "import"
+    kind: Literal["import", "keyword", "undeclared", "wheels"] = "import"
     file: str
     line: int = Field(0, ge=0)
     module: str
@@ -125,6 +127,7 @@ class Mined(BaseModel):
     first_missing: str
     allowed: str = ""  # the consumer's Requires-Dist range of the provider
     requires: str = ""  # undeclared: the distribution the consumer imports but does not require
+    keyword: str = ""  # keyword: the argument the consumer passes to ``name`` that went missing
 
 
 class Rule(BaseModel):

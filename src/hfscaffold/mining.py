@@ -19,7 +19,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from hfscaffold.api import Need
-from hfscaffold.deep import Gap, Installed, Module, consumer_needs, declared_names, unmet
+from hfscaffold.deep import Gap, Installed, Module, consumer_needs, declared_names, signature_of, unmet
 
 
 def pick_versions(released: Iterable[tuple[Version, datetime | None]], *, since: datetime | None) -> list[Version]:
@@ -66,12 +66,17 @@ class Finding:
     # An undeclared import: the distribution of ``module`` that the consumer does not require and
     # the provider stopped requiring (provider_present requires it, provider_missing does not).
     undeclared: str | None = None
+    keyword: str | None = None  # a keyword argument the consumer passes to ``name``, dropped
+    callee: str = "def"  # "class": the keyword went missing from a class's __init__
 
     @property
     def id(self) -> str:
         if self.undeclared:
             return f"mined-{self.consumer}-{self.provider}-undeclared-{self.undeclared}"
-        what = re.sub(r"[^a-z0-9]+", "-", (self.name or self.module.rsplit(".", 1)[-1]).lower()).strip("-") or "module"
+        named = self.name or self.module.rsplit(".", 1)[-1]
+        if self.keyword:
+            named = f"{named}-{self.keyword}"
+        what = re.sub(r"[^a-z0-9]+", "-", named.lower()).strip("-") or "module"
         late = "-on-use" if self.severity == "warning" else ""  # a submodule or a call, not `import C`
         return f"mined-{self.consumer}-{self.provider}-{what}{late}"
 
@@ -87,11 +92,16 @@ class Finding:
             if self.name
             else f"ModuleNotFoundError: No module named '{self.module}'"
         )
+        if self.keyword:
+            what = f"passes {self.keyword}= to {self.name} from {self.module}"
+            called = f"{self.name}.__init__" if self.callee == "class" else self.name
+            symptom = f"TypeError: {called}() got an unexpected keyword argument '{self.keyword}'"
         fix: dict[str, object] = {"prefer": {self.provider: f"<{self.provider_missing}"}}
         if self.consumer_fixed:
             fix["alternative"] = {self.consumer: f">={self.consumer_fixed}"}
         fix["evidence"] = (
-            f"{self.consumer} {last} {self.file}:{self.line} {what}; {self.provider} {self.provider_present} has it, "
+            f"{self.consumer} {last} {self.file}:{self.line} {what}; {self.provider} {self.provider_present} "
+            f"{'accepts' if self.keyword else 'has'} it, "
             f"{self.provider_missing} does not; {self.consumer} {last} allows {self.provider}{self.allowed or ' (any)'}."
         )
         return {
@@ -109,7 +119,7 @@ class Finding:
             "mined": {
                 "file": self.file, "line": self.line, "module": self.module, "name": self.name or "",
                 "last_present": str(self.provider_present), "first_missing": str(self.provider_missing),
-                "allowed": self.allowed,
+                "allowed": self.allowed, **({"kind": "keyword", "keyword": self.keyword} if self.keyword else {}),
             },
         }  # fmt: skip
 
@@ -239,7 +249,7 @@ def mine_pair(
     """The findings of one consumer against one provider, over the mined versions of each.
     ``needs`` (each version's ``consumer_needs``) spares reading them again for every provider."""
     provider_versions = sorted(provider)
-    affected: dict[tuple[str, str | None], list[tuple[Version, Gap, Version, Version, str]]] = {}
+    affected: dict[tuple[str, str | None, str | None], list[tuple[Version, Gap, Version, Version, str]]] = {}
     consumer_versions = sorted(consumer)
     for version in consumer_versions:
         allowed = allowed_range(requires.get(version, ()), provider_name)
@@ -248,7 +258,7 @@ def mine_pair(
         candidates = [p for p in provider_versions if allowed.contains(p, prereleases=True)]
         if len(candidates) < 2:
             continue
-        lacking: dict[tuple[str, int, str | None], dict[Version, Gap]] = {}
+        lacking: dict[tuple[str, int, str | None, str | None], dict[Version, Gap]] = {}
         tops = {name.split(".")[0] for p in candidates for name in provider[p].modules}
         relevant = [
             n
@@ -261,8 +271,8 @@ def mine_pair(
                 reason, found = unmet(need, owner, consumer[version])
                 if reason is not None and found is provider[provided]:
                     gap = Gap(consumer[version], importer, need, found, reason, severity, at)  # type: ignore[arg-type]
-                    lacking.setdefault((need.module, need.line, need.name), {})[provided] = gap
-        for (module, _, name), gaps in lacking.items():
+                    lacking.setdefault((need.module, need.line, need.name, need.keyword), {})[provided] = gap
+        for (module, _, name, keyword), gaps in lacking.items():
             present = [p for p in candidates if p not in gaps]
             missing = [p for p in candidates if p in gaps]
             if not present or not missing:
@@ -275,9 +285,11 @@ def mine_pair(
             last_present = max(p for p in present if p < first_missing)
             gap = gaps[first_missing]
             entry = (version, gap, last_present, first_missing, str(allowed))
-            affected.setdefault((module, name), []).append(entry)
+            affected.setdefault((module, name, keyword), []).append(entry)
     findings = []
-    for (module, name), entries in sorted(affected.items(), key=lambda item: (item[0][0], item[0][1] or "")):
+    for (module, name, keyword), entries in sorted(
+        affected.items(), key=lambda i: (i[0][0], i[0][1] or "", i[0][2] or "")
+    ):
         needing = {e[0] for e in entries}
         # Per consumer version, the line that bites hardest; versions where it breaks `import C`
         # and versions where it breaks only a submodule or a call are findings of their own.
@@ -292,11 +304,13 @@ def mine_pair(
             versions = tuple(e[0] for e in group)
             _, newest_gap, has_it, lacks_it, metadata_range = group[-1]
             later = [v for v in consumer_versions if v > versions[-1] and v not in needing]
+            callee = signature_of(provider[has_it], module, name) if keyword and name else None
             finding = Finding(
                 consumer=canonicalize_name(newest_gap.consumer.name), provider=canonicalize_name(provider_name),
                 module=module, name=name, file=newest_gap.module.path, line=newest_gap.need.line,
                 severity=severity, consumer_versions=versions, consumer_fixed=later[0] if later else None,
-                provider_present=has_it, provider_missing=lacks_it, allowed=metadata_range,
+                provider_present=has_it, provider_missing=lacks_it, allowed=metadata_range, keyword=keyword,
+                callee=callee.kind if callee else "def",
             )  # fmt: skip
             findings.append(finding)
     return findings

@@ -87,12 +87,15 @@ class CodeBreak:
     old: str
     new: str
     attribute: bool = False  # ``module.name`` read off an imported module, not an import
+    keyword: str | None = None  # a keyword argument the code passes to ``name``
 
     def text(self) -> str:
         return f"{self.file}:{self.line} {self.what}; removed in {self.package} {self.new} (present in {self.old})"
 
     @property
     def what(self) -> str:
+        if self.keyword is not None:
+            return f"passes {self.keyword}= to {self.name}"
         if self.attribute:
             return f"uses {self.module}.{self.name}"
         return f"imports {self.name} from {self.module}" if self.name else f"imports {self.module}"
@@ -101,6 +104,7 @@ class CodeBreak:
         return {
             "file": self.file, "line": self.line, "module": self.module, "name": self.name,
             "package": self.package, "old": self.old, "new": self.new, "attribute": self.attribute,
+            "keyword": self.keyword,
         }  # fmt: skip
 
 
@@ -135,7 +139,7 @@ class Review:
         noun = "package changes" if len(self.changes) == 1 else "packages change"
         held = f"; {len(self.held_back)} held back" if self.held_back else ""
         count = len(self.code_breaks)
-        code = f"; {count} import{'s' * (count != 1)} in your code break{'s' * (count == 1)}" if count else ""
+        code = f"; {count} line{'s' * (count != 1)} of your code break{'s' * (count == 1)}" if count else ""
         return f"{len(self.changes)} {noun} ({parts}){held}{code}."
 
     def as_json(self) -> dict[str, object]:

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from hfscaffold.adapters.fs import user_cache, write_atomic
-from hfscaffold.api import ModuleFacts, Need, read_module, resolve
+from hfscaffold.api import ModuleFacts, Need, Signature, read_module, resolve
 from hfscaffold.deep import Installed, Kind, Module
 
 _MAX_SOURCE = 4_000_000  # bytes of one module read; generated giants are open
-_CACHE_FORMAT = 5
+_CACHE_FORMAT = 6
 _KINDS: dict[str, Kind] = {"py": "source", "pyi": "stub", "so": "compiled", "pyd": "compiled"}
 
 
@@ -163,6 +163,8 @@ def _load_facts(modules: Any) -> dict[str, ModuleFacts]:
             own_imports=tuple(entry["own"]),
             exports=frozenset(entry["exports"]) if entry.get("exports") is not None else None,
             refers=tuple(entry.get("refers", ())),
+            signatures={name: Signature(kind, frozenset(words)) for name, (kind, words) in entry["signatures"].items()},
+            origins=dict(entry["origins"]),
         )
         for module, entry in modules.items()
     }
@@ -172,11 +174,21 @@ def _dump_facts(facts: dict[str, ModuleFacts]) -> dict[str, object]:
     return {
         module: {
             "names": sorted(f.names), "open": f.open, "own": list(f.own_imports),
-            "needs": [[n.line, n.module, n.name, n.when, n.guarded, *([True] if n.attribute else [])] for n in f.needs],
+            "needs": [_dump_need(n) for n in f.needs],
             "exports": sorted(f.exports) if f.exports is not None else None, "refers": list(f.refers),
+            "signatures": {name: [sig.kind, sorted(sig.keywords)] for name, sig in f.signatures.items()},
+            "origins": dict(f.origins),
         }
         for module, f in facts.items()
     }  # fmt: skip
+
+
+def _dump_need(need: Need) -> list[object]:
+    """A need as a short list: its optional tail only where set, to keep the caches small."""
+    row: list[object] = [need.line, need.module, need.name, need.when, need.guarded]
+    if need.attribute or need.keyword is not None:
+        row += [need.attribute, *([need.keyword] if need.keyword is not None else [])]
+    return row
 
 
 def _save_cache(name: str, version: str, key: str, facts: dict[str, ModuleFacts]) -> None:

@@ -23,6 +23,8 @@ def _rows(changes: list[Change]) -> list[str]:
 
 
 def _what(b: CodeBreak) -> str:
+    if b.keyword is not None:
+        return f"passes `{b.keyword}=` to `{b.name}`"
     if b.attribute:
         return f"uses `{b.module}.{b.name}`"
     return f"imports `{b.name}` from `{b.module}`" if b.name else f"imports `{b.module}`"
