@@ -4,9 +4,11 @@ import of a name the installed provider does not have; what it cannot decide it 
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from expect import json_data
 from fakeindex import FakeDist, FakeIndex
 
 from hfscaffold.adapters.site import read_site
@@ -150,6 +152,17 @@ def test_a_name_the_provider_dropped_is_found_where_it_is_imported(tmp_path: Pat
     assert eager.as_json()["provider_version"] == "2.0"
 
 
+def test_reading_on_every_core_finds_what_reading_here_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hfscaffold.adapters.site as site_adapter
+
+    site = site_with(tmp_path, PROVIDER_2, "2.0")
+    monkeypatch.setattr(site_adapter, "_POOL_FROM", 1000)
+    here = [g.text() for g in find_gaps(read_site([site], cache=False))]
+    monkeypatch.setattr(site_adapter, "_POOL_FROM", 1)
+    monkeypatch.setattr(site_adapter.os, "cpu_count", lambda: 2)
+    assert [g.text() for g in find_gaps(read_site([site], cache=False))] == here and here
+
+
 def test_a_consistent_environment_has_no_gaps(tmp_path: Path) -> None:
     gaps = find_gaps(read_site([site_with(tmp_path, PROVIDER_1, "1.0")], cache=False))
     assert [(g.consumer.name, g.reason) for g in gaps] == [
@@ -163,6 +176,7 @@ def test_facts_are_cached_per_distribution_until_a_file_changes(
     import hfscaffold.adapters.site as site_adapter
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(site_adapter, "_POOL_FROM", 1000)  # read here, where the reads are counted
     site = site_with(tmp_path, PROVIDER_2, "2.0")
     reads: list[str] = []
     real = site_adapter.read_module
@@ -612,3 +626,27 @@ def test_keyword_arguments_a_known_signature_does_not_take(
     if found:
         assert gaps[0].text().startswith("app 1.0: app/__init__.py:")
         assert " passes " in gaps[0].text()
+
+
+@pytest.mark.network
+def test_a_real_torch_free_environment_with_a_known_drift(
+    tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in ("UV_DEFAULT_INDEX", "UV_INDEX_URL"):
+        monkeypatch.delenv(key, raising=False)
+    uv = find_uv()
+    venv = tmp_path / "venv"
+    subprocess.run([uv, "venv", "-q", "-p", sys.executable, str(venv)], check=True)
+    python = venv / "bin" / "python"
+    install = [uv, "pip", "install", "-q", "-p", str(python)]
+    subprocess.run([*install, "diffusers==0.27.2", "huggingface-hub==0.26.0"], check=True)
+    result = run_cli("check", "--python", str(python), "--deep", "--format", "json")
+    assert result.exit_code == 1, result.stdout + result.stderr
+    errors = [g for g in json_data(result.stdout)["deep"] if g["severity"] == "error"]
+    assert [(g["consumer"], g["file"], g["name"], g["provider_version"]) for g in errors] == [
+        ("diffusers", "diffusers/utils/dynamic_modules_utils.py", "cached_download", "0.26.0")
+    ]
+    subprocess.run([*install, "huggingface-hub==0.25.2"], check=True)
+    result = run_cli("check", "--python", str(python), "--deep", "--format", "json")
+    assert result.exit_code == 0, result.stdout
+    assert [g for g in json_data(result.stdout)["deep"] if g["severity"] == "error"] == []

@@ -90,6 +90,8 @@ def read_module(source: str, *, module: str, is_package: bool, own: frozenset[st
     defined: dict[str, int] = {}
     signatures: dict[str, Signature] = {}
     rebound: set[str] = set()  # names also bound by an assignment or import
+    selves: set[str] = set()  # local names of this module's own object (``module = sys.modules[__name__]``)
+    computed_all = False
     typing_only = {
         id(n)
         for node in tree.body
@@ -123,6 +125,7 @@ def read_module(source: str, *, module: str, is_package: bool, own: frozenset[st
                     declared = _strings(node.value)
                     names |= declared
                     exports = (exports or set()) | declared
+                    computed_all |= not _is_literal_strings(node.value)
         elif isinstance(node, ast.Import):
             names |= {alias.asname or alias.name.split(".")[0] for alias in node.names}
             rebound |= {alias.asname or alias.name.split(".")[0] for alias in node.names}
@@ -148,6 +151,22 @@ def read_module(source: str, *, module: str, is_package: bool, own: frozenset[st
             call = node.value
             if isinstance(call.func, ast.Attribute) and _root_name(call.func.value) in _LAZY_TABLES:
                 tables.append(call)
+            set_here = _sets_own_attribute(call, selves)
+            if set_here is not None:
+                if set_here:
+                    names.add(set_here)
+                else:
+                    unresolved = True  # setattr(sys.modules[__name__], name, ...), globals().update(...)
+        if isinstance(node, ast.Assign):
+            if isinstance(node.value, ast.Subscript) and _is_this_module(node.value):
+                selves |= {name for target in node.targets for name in _target_names(target)}
+            for target in node.targets:
+                if isinstance(target, ast.Subscript) and _is_globals(target.value):
+                    key = target.slice
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        names.add(key.value)
+                    else:
+                        unresolved = True  # globals()[name] = ...
     structured = "define_import_structure" in source
     for call in _module_level_calls(tree.body, "define_import_structure") if structured else ():
         folder = _folder_of(call, package)
@@ -171,6 +190,16 @@ def read_module(source: str, *, module: str, is_package: bool, own: frozenset[st
             else:
                 literal = False
     served = bool(tables) or any(r.startswith("tree:") for r in refers)
+    added = _all_additions(tree) if "__all__." in source else set()  # the text first: walks are dear
+    if added is None:
+        unresolved = True  # names put into __all__ at run time
+    else:
+        names |= added
+        exports = (exports | added) if exports is not None else None
+    if "globals()" in source or "vars()" in source or "setattr" in source:
+        unresolved |= _defines_dynamically(tree)
+    if computed_all:
+        exports = None  # `from m import *` then takes what cannot be listed here: its names stand in
     is_open = unresolved or (lazy and not (served and literal))
     needs, own_imports = _imports(tree, module=module, is_package=is_package, own=own)
     frozen_exports = frozenset(exports) if exports is not None else None
@@ -300,6 +329,89 @@ def _table_names(node: ast.AST) -> tuple[set[str], bool, list[str]]:
         found = _strings(value)
         return found, len(found) == len(value.elts), []
     return set(), False, []
+
+
+def _is_literal_strings(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.List | ast.Tuple | ast.Set) and len(_strings(node)) == len(node.elts)
+
+
+def _all_additions(tree: ast.Module) -> set[str] | None:
+    """The names ``__all__.append/extend/insert`` calls anywhere add; None if one adds a name
+    computed at run time (numpy.dtypes fills ``__all__`` from a helper function)."""
+    added: set[str] = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("append", "extend", "insert")
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "__all__"
+        ):
+            value = node.args[-1] if node.args else None
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                added.add(value.value)
+            elif _is_literal_strings(value):
+                added |= _strings(value)
+            else:
+                return None
+    return added
+
+
+def _defines_dynamically(tree: ast.Module) -> bool:
+    """Whether the module puts names into its own namespace at run time, anywhere in it:
+    through ``globals()`` (stored into, updated, or kept in a variable, as pyarrow.compute
+    does) or ``setattr`` on ``sys.modules[...]`` inside a function."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and _is_globals(node.value):
+            return True
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and _is_globals(node.value):
+            return True
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and _is_globals(node.func.value)
+            and node.func.attr in ("update", "setdefault", "__setitem__")
+        ):
+            return True
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "setattr"
+            and node.args
+            and "sys.modules" in ast.unparse(node.args[0])
+            and not (len(node.args) > 1 and isinstance(node.args[1], ast.Constant))
+        ):
+            return True
+    return False
+
+
+def _is_this_module(node: ast.AST) -> bool:
+    """``sys.modules[__name__]``."""
+    return (
+        isinstance(node, ast.Subscript)
+        and ast.unparse(node.value) == "sys.modules"
+        and isinstance(node.slice, ast.Name)
+        and node.slice.id == "__name__"
+    )
+
+
+def _is_globals(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("globals", "vars")
+
+
+def _sets_own_attribute(call: ast.Call, selves: set[str]) -> str | None:
+    """The name a module-level call defines on the module itself: ``setattr(module, "X", v)``
+    gives "X"; a name computed at run time (``setattr(sys.modules[__name__], item.name, v)``,
+    ``globals().update(...)``) gives "" (the module is then open); None: no such call."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "update" and _is_globals(func.value):
+        return ""
+    if not (isinstance(func, ast.Name) and func.id == "setattr" and len(call.args) >= 2):
+        return None
+    target, name = call.args[0], call.args[1]
+    if not (_is_this_module(target) or (isinstance(target, ast.Name) and target.id in selves)):
+        return None
+    return name.value if isinstance(name, ast.Constant) and isinstance(name.value, str) else ""
 
 
 def _table_origins(node: ast.AST) -> Iterator[tuple[str, str]]:
@@ -432,6 +544,7 @@ def _imports(tree: ast.Module, *, module: str, is_package: bool, own: frozenset[
     annotations = {id(n) for a in bindings.annotations for n in ast.walk(a)} if modules else set()
     chains: set[tuple[str, str, When, bool]] = set()
     calls: set[tuple[str, str, str, When, bool]] = set()
+    optional: set[str] = set()  # names bound by a guarded import
 
     def visit(node: ast.AST, *, in_function: bool, guarded: bool, typing_only: bool) -> None:
         for child in ast.iter_child_nodes(node):
@@ -451,11 +564,13 @@ def _imports(tree: ast.Module, *, module: str, is_package: bool, own: frozenset[
                 tried = cast(ast.Try, child)  # try/except* has the same fields
                 catches = any(_catches_import_error(h) for h in tried.handlers)
                 visit_block(tried.body, in_function=child_function, guarded=guarded or catches, typing_only=typing_only)
-                for handler in tried.handlers:  # a fallback runs only when the import above failed
-                    fallback = guarded or _catches_import_error(handler)
-                    visit_block(handler.body, in_function=child_function, guarded=fallback, typing_only=typing_only)
-                for block in (tried.orelse, tried.finalbody):
-                    visit_block(block, in_function=child_function, guarded=guarded, typing_only=typing_only)
+                for handler in tried.handlers:  # a handler runs only when something above failed
+                    visit_block(handler.body, in_function=child_function, guarded=True, typing_only=typing_only)
+                # `else:` runs only when the guarded import worked: an availability check.
+                visit_block(
+                    tried.orelse, in_function=child_function, guarded=guarded or catches, typing_only=typing_only
+                )
+                visit_block(tried.finalbody, in_function=child_function, guarded=guarded, typing_only=typing_only)
                 continue
             if child_typing:
                 pass
@@ -485,8 +600,11 @@ def _imports(tree: ast.Module, *, module: str, is_package: bool, own: frozenset[
             current = current.value
         if not (isinstance(current, ast.Name) and current.id in modules):
             return False
+        if any(part.startswith("_") for part in parts):
+            return True  # dunders every module has, private names (often patched in by others): unknown
         path = [*modules[current.id].split("."), *parts]
         when: When = "call" if in_function else "import"
+        guarded = guarded or current.id in optional  # bound by an import that may have failed
         key = (".".join(path[:-1]), path[-1], when, guarded)
         if key not in chains:  # the first use of each chain stands for all
             chains.add(key)
@@ -502,9 +620,11 @@ def _imports(tree: ast.Module, *, module: str, is_package: bool, own: frozenset[
         if isinstance(func, ast.Name) and func.id in bindings.names:
             module, name = bindings.names[func.id]
             attribute = False
+            guarded = guarded or func.id in optional
         elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in modules:
             module, name = modules[func.value.id], func.attr
             attribute = True
+            guarded = guarded or func.value.id in optional
         else:
             return
         for keyword in passed:
@@ -518,6 +638,8 @@ def _imports(tree: ast.Module, *, module: str, is_package: bool, own: frozenset[
         if isinstance(node, ast.Import):
             for alias in node.names:
                 top = alias.name.split(".")[0]
+                if guarded:
+                    optional.add(alias.asname or top)
                 if top in own:
                     if when == "import" and not guarded:
                         own_imports.append(alias.name)
@@ -535,6 +657,8 @@ def _imports(tree: ast.Module, *, module: str, is_package: bool, own: frozenset[
         for alias in node.names:
             if alias.name != "*":
                 needs.append(Need(node.lineno, base, alias.name, when, guarded))
+                if guarded:
+                    optional.add(alias.asname or alias.name)
 
     visit(tree, in_function=False, guarded=False, typing_only=False)
     return needs, own_imports

@@ -18,7 +18,7 @@ from packaging.utils import canonicalize_name
 
 from hfscaffold.api import ModuleFacts, Need, Signature
 
-Kind = Literal["source", "stub", "compiled"]
+Kind = Literal["source", "stub", "compiled", "namespace"]  # namespace: a folder other distributions may share
 _NAME = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
@@ -148,9 +148,10 @@ def consumer_needs(dist: Installed) -> list[tuple[Module, Need, str, str]]:
 def unmet(need: Need, owner: Mapping[str, Installed], consumer: Installed) -> tuple[str | None, Installed | None]:
     top = need.module.split(".")[0]
     parts = need.module.split(".")
-    provider = next(
-        (owner[".".join(parts[:i])] for i in range(len(parts), 0, -1) if ".".join(parts[:i]) in owner), None
-    )
+    matched = next((".".join(parts[:i]) for i in range(len(parts), 0, -1) if ".".join(parts[:i]) in owner), None)
+    provider = owner[matched] if matched is not None else None
+    if matched is not None and matched != need.module and owner[matched].modules[matched].kind == "namespace":
+        provider = None  # a namespace package's other portions may come from any distribution
     if provider is None:
         if top in sys.stdlib_module_names or top.startswith("_") or need.when == "call":
             return None, None

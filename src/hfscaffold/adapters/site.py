@@ -8,7 +8,9 @@ import csv
 import hashlib
 import io
 import json
+import os
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from email.parser import HeaderParser
 from pathlib import Path
 from typing import Any
@@ -17,27 +19,42 @@ from hfscaffold.adapters.fs import user_cache, write_atomic
 from hfscaffold.api import ModuleFacts, Need, Signature, read_module, resolve
 from hfscaffold.deep import Installed, Kind, Module
 
+_POOL_FROM = 4  # distributions to read before a process pool pays for its start
 _MAX_SOURCE = 4_000_000  # bytes of one module read; generated giants are open
-_CACHE_FORMAT = 6
+_CACHE_FORMAT = 7
 _KINDS: dict[str, Kind] = {"py": "source", "pyi": "stub", "so": "compiled", "pyd": "compiled"}
 
 
 def read_site(folders: Iterable[Path], *, cache: bool = True) -> list[Installed]:
-    """The distributions installed in ``folders`` (site-packages), with their modules' facts."""
+    """The distributions installed in ``folders`` (site-packages), with their modules' facts.
+    Distributions not in the cache are read on every core: parsing is the deep check's cost."""
+    infos = [(folder, info) for folder in folders if folder.is_dir() for info in sorted(folder.glob("*.dist-info"))]
     found: list[Installed] = []
     seen: set[str] = set()
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for info in sorted(folder.glob("*.dist-info")):
-            dist = _read_distribution(folder, info, cache=cache)
-            if dist is not None and dist.name not in seen:
-                seen.add(dist.name)
-                found.append(dist)
+    for dist in _read_all(infos, cache=cache):
+        if dist is not None and dist.name not in seen:
+            seen.add(dist.name)
+            found.append(dist)
     return found
 
 
-def _read_distribution(site: Path, info: Path, *, cache: bool) -> Installed | None:
+def _read_all(infos: list[tuple[Path, Path]], *, cache: bool) -> list[Installed | None]:
+    read = [_read_distribution(site, info, cache=cache, cached_only=True) for site, info in infos]
+    missing = [i for i, dist in enumerate(read) if dist is None]
+    workers = min(os.cpu_count() or 1, len(missing))
+    if workers > 1 and len(missing) >= _POOL_FROM:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {i: pool.submit(_read_distribution, *infos[i], cache=cache) for i in missing}
+            for i, future in futures.items():
+                read[i] = future.result()
+    else:
+        for i in missing:
+            read[i] = _read_distribution(*infos[i], cache=cache)
+    return read
+
+
+def _read_distribution(site: Path, info: Path, *, cache: bool, cached_only: bool = False) -> Installed | None:
+    """One distribution, from the cache when it holds it (``cached_only``: None otherwise)."""
     try:
         metadata = HeaderParser().parsestr((info / "METADATA").read_text(encoding="utf-8", errors="replace"))
         record = (info / "RECORD").read_bytes()
@@ -50,6 +67,8 @@ def _read_distribution(site: Path, info: Path, *, cache: bool) -> Installed | No
     requires = tuple(metadata.get_all("Requires-Dist") or ())
     key = _key(site, record, modules)
     cached = _load_cache(name, version, key) if cache else None
+    if cached is None and cached_only:
+        return None
     if cached is None:
         tops = frozenset(m.split(".")[0] for m in modules)
         cached = {
@@ -99,8 +118,14 @@ def _modules(record: str) -> dict[str, Module]:
             continue
         name = ".".join(parts)
         existing = modules.get(name)
-        if existing is None or existing.kind != "source":  # source wins over a stub or binary
+        if existing is None or existing.kind in ("stub", "compiled", "namespace"):  # source wins
             modules[name] = Module(name=name, path=path, kind=kind)
+    for name in list(modules):  # a folder without __init__ is a namespace package (PEP 420)
+        parts = name.split(".")
+        for cut in range(1, len(parts)):
+            parent = ".".join(parts[:cut])
+            if parent not in modules:
+                modules[parent] = Module(name=parent, path="/".join(parts[:cut]), kind="namespace")
     return modules
 
 
