@@ -650,3 +650,71 @@ def test_a_real_torch_free_environment_with_a_known_drift(
     result = run_cli("check", "--python", str(python), "--deep", "--format", "json")
     assert result.exit_code == 0, result.stdout
     assert [g for g in json_data(result.stdout)["deep"] if g["severity"] == "error"] == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "module = sys.modules[__name__]\nfor item in Enum:\n    setattr(module, item.name, item.value)\n",  # Pillow
+        "def _make():\n    g = globals()\n    for name in names:\n        g[name] = make(name)\n_make()\n",  # pyarrow
+        "globals().update(table)\n",
+        "globals()[name] = 1\n",
+        "__all__ = []\ndef _add(t):\n    __all__.append(t.__name__)\n",  # numpy.dtypes
+        "def f():\n    setattr(sys.modules[__name__], name, value)\n",
+    ],
+)
+def test_names_defined_at_run_time_leave_the_module_open(source: str) -> None:
+    assert facts(source).open
+
+
+def test_names_set_by_literal_leave_it_closed() -> None:
+    found = facts(
+        "setattr(sys.modules[__name__], 'EXTRA', 1)\nglobals()['OTHER'] = 2\n__all__ = ['a']\n__all__.append('b')\n"
+        "__all__.extend(['c'])\n"
+    )
+    assert not found.open and {"EXTRA", "OTHER", "b", "c"} <= found.names and found.exports == {"a", "b", "c"}
+
+
+def test_a_star_import_of_a_computed_all_takes_the_names_it_can_see() -> None:
+    found = resolved_site(
+        {
+            "pkg/__init__.py": "from .dists import *\n",
+            "pkg/dists.py": "beta = make('beta')\nchi2 = make('chi2')\n__all__ = _names + ['histogram']\n",
+        }
+    )
+    assert {"beta", "chi2"} <= found["pkg"].names and not found["pkg"].open  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("source", "guarded"),
+    [
+        ("try:\n    set\nexcept NameError:\n    from hub import Set\n", True),  # a handler runs only on failure
+        ("try:\n    import hub\nexcept ImportError:\n    ok = False\nelse:\n    from hub import extra\n", True),
+        ("try:\n    import hub\nexcept ImportError:\n    ok = False\nelse:\n    hub.packb\n", True),
+        ("try:\n    import hub\nexcept ImportError:\n    ok = False\ndef f():\n    return hub.packb\n", True),
+        ("try:\n    from hub import call\nexcept ImportError:\n    pass\ndef f():\n    call(k=1)\n", True),
+        ("try:\n    x = 1\nfinally:\n    from hub import always\n", False),
+    ],
+)
+def test_what_runs_only_when_an_import_failed_or_worked_is_guarded(source: str, guarded: bool) -> None:
+    found = [n for n in facts(source).needs if n.module == "hub"]
+    assert found and all(n.guarded is guarded for n in found)
+
+
+def test_private_and_dunder_attributes_are_not_read() -> None:
+    found = facts("import hub\nhub.__path__\nhub._patched\nhub.public\n")
+    assert [(n.module, n.name) for n in found.needs if n.attribute] == [("hub", "public")]
+
+
+def test_a_namespace_package_is_shared_by_its_distributions(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    write_site(site, "otel-api", "1.0", {"otel/context/__init__.py": "X = 1\n", "otel/trace/__init__.py": ""})
+    write_site(
+        site,
+        "app",
+        "1.0",
+        {"app/__init__.py": "from otel import context, trace\nfrom otel.context import X\nimport otel.sdk\n"},
+        ("otel-api",),
+    )
+    gaps = [g for g in find_gaps(read_site([site], cache=False)) if g.consumer.name == "app"]
+    assert [(g.need.module, g.reason) for g in gaps] == [("otel.sdk", "no installed distribution provides otel")]

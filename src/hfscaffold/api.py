@@ -364,7 +364,12 @@ def _defines_dynamically(tree: ast.Module) -> bool:
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and _is_globals(node.value):
             return True
-        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and _is_globals(node.value):
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Store)
+            and _is_globals(node.value)
+            and not (isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str))
+        ):
             return True
         if (
             isinstance(node, ast.Call)
