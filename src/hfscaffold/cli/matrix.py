@@ -127,11 +127,14 @@ def matrix_verify(
 def matrix_mine(
     packages: tuple[str, ...], against: tuple[str, ...], since: str, output: Path, jobs: int, output_format: str
 ) -> None:
-    """Mine the wheels: consumer versions that import a name an allowed provider version lacks.
+    """Mine the wheels: what consumer versions need that an allowed provider version lacks.
 
     Reads the first and last release of every minor since --since of each PACKAGE (default: the
-    catalog's stack), checks each consumer against each provider its metadata allows, writes the
-    findings as rules with their evidence, and prints what changed since the file's last run.
+    catalog's stack) and checks each consumer against each provider its metadata allows: names,
+    modules and keyword arguments it uses that the provider dropped, and modules it imports
+    without requiring them that the provider stopped bringing. Also lists releases that leave a
+    Python and platform without a wheel. Writes the findings as rules with their evidence and
+    prints what changed since the file's last run.
     """
     from datetime import datetime, timezone
 
