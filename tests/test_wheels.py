@@ -32,6 +32,11 @@ WIN_312 = "tok-{v}-cp312-cp312-win_amd64.whl"
         ("tok-1.0-py3-none-any.whl", "win32", 14, True),
         ("tok-1.0-cp312-cp312-manylinux_2_17_aarch64.whl", "linux", 12, False),  # another machine
         ("not a wheel.whl", "linux", 12, False),
+        ("tok-1.0-cp312-cp312-manylinux_2_5_x86_64.whl", "linux", 12, True),  # the oldest glibc tag
+        ("tok-1.0-cp312-cp312-manylinux_2_40_x86_64.whl", "linux", 12, True),
+        ("tok-1.0-cp312-cp312-manylinux_2_41_x86_64.whl", "linux", 12, False),  # newer than any counted here
+        ("tok-1.0-cp312-cp312-macosx_15_0_arm64.whl", "darwin", 12, True),
+        ("tok-1.0-cp312-cp312-macosx_15_1_arm64.whl", "darwin", 12, False),  # macOS 11+ tags are MAJOR_0
     ],
 )
 def test_which_targets_a_wheel_serves(wheel: str, platform: str, minor: int, expected: bool) -> None:
@@ -109,3 +114,20 @@ def _toml_of(rules: list[dict]) -> str:  # type: ignore[type-arg]
     table = tomlkit.document()
     table["rule"] = rules
     return tomlkit.dumps(table)
+
+
+@pytest.mark.parametrize("python", [None, "", "not a specifier"])
+def test_a_missing_or_unreadable_requires_python_allows_every_python(python: str | None) -> None:
+    history = [listed("1.0", LINUX_311, python=python), listed("1.1", LINUX_312)]
+    assert [f.versions for f in missing_wheels("tok", history, minors=[12], platforms=["linux"])] == [(Version("1.0"),)]
+
+
+def test_findings_and_listings_are_frozen() -> None:
+    import dataclasses
+
+    history = [listed("1.0", LINUX_311), listed("1.1", LINUX_312)]
+    (found,) = missing_wheels("tok", history, minors=[12], platforms=["linux"])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        found.fixed = Version("9")  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        history[0].sdist = None  # type: ignore[misc]
