@@ -718,3 +718,9 @@ def test_a_namespace_package_is_shared_by_its_distributions(tmp_path: Path) -> N
     )
     gaps = [g for g in find_gaps(read_site([site], cache=False)) if g.consumer.name == "app"]
     assert [(g.need.module, g.reason) for g in gaps] == [("otel.sdk", "no installed distribution provides otel")]
+
+
+def test_a_decorated_export_counts_only_beside_an_all() -> None:
+    assert facts("@requires(backends=('torch',))\nclass A: pass\nclass B: pass\n").exports is None
+    found = facts("__all__ = ['B']\n@requires(backends=('torch',))\nclass A: pass\nclass B: pass\n")
+    assert found.exports == {"A", "B"}

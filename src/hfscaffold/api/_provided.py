@@ -53,6 +53,7 @@ def read_provided(tree: ast.Module, source: str, *, package: str, own: frozenset
     rebound: set[str] = set()  # names also bound by an assignment or import
     selves: set[str] = set()  # local names of this module's own object (``module = sys.modules[__name__]``)
     computed_all = False
+    decorated: set[str] = set()  # exported besides __all__, where a module has one
     typing_only = {
         id(n)
         for node in tree.body
@@ -68,7 +69,7 @@ def read_provided(tree: ast.Module, source: str, *, package: str, own: frozenset
             if signature is not None and not node.name.startswith("_"):
                 signatures[node.name] = signature
             if any("requires" in ast.unparse(d) for d in node.decorator_list):  # transformers' @requires export
-                exports = (exports or set()) | {node.name}
+                decorated.add(node.name)
         elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
@@ -159,6 +160,8 @@ def read_provided(tree: ast.Module, source: str, *, package: str, own: frozenset
         exports = (exports | added) if exports is not None else None
     if "globals()" in source or "vars()" in source or "setattr" in source:
         unresolved |= defines_dynamically(tree)
+    if exports is not None:
+        exports |= decorated
     if computed_all:
         exports = None  # `from m import *` then takes what cannot be listed here: its names stand in
     is_open = unresolved or (lazy and not (served and literal))
