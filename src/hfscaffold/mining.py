@@ -163,15 +163,17 @@ class Finding:
         return self.consumer.replace("-", "_")
 
 
-def _requires_unconditionally(requires: Sequence[str], wanted: str) -> bool:
+def unconditional_names(requires: Sequence[str]) -> frozenset[str]:
+    """The canonical names of the Requires-Dist lines without a marker (no extra, no platform)."""
+    names = set()
     for line in requires:
         try:
             requirement = Requirement(line)
         except InvalidRequirement:
             continue
-        if canonicalize_name(requirement.name) == wanted and requirement.marker is None:
-            return True
-    return False
+        if requirement.marker is None:
+            names.add(canonicalize_name(requirement.name))
+    return frozenset(names)
 
 
 def mine_undeclared(
@@ -209,7 +211,7 @@ def mine_undeclared(
             top = next((t for t in sorted(tops) if t in imported and t not in own), None)
             if top is None:
                 continue
-            requiring = [p for p in candidates if _requires_unconditionally(provider[p].requires, dist)]
+            requiring = [p for p in candidates if dist in unconditional_names(provider[p].requires)]
             lacking = [p for p in candidates if dist not in declared_names(provider[p].requires)]
             first_missing = min((m for m in lacking if requiring and m > min(requiring)), default=None)
             if first_missing is None:

@@ -30,7 +30,7 @@ from hfscaffold.adapters.site import dump_installed, load_installed, read_site
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.deep import Installed, consumer_needs, declared_names
 from hfscaffold.errors import ExternalError
-from hfscaffold.mining import Finding, mine_pair, mine_undeclared, pick_versions
+from hfscaffold.mining import Finding, mine_pair, mine_undeclared, pick_versions, unconditional_names
 from hfscaffold.wheels import Listed, MissingWheels, missing_wheels
 
 Reporter = Callable[[str], None]
@@ -155,7 +155,7 @@ def _dropped_distributions(
     for provider in providers:
         versions = sorted(read.get(provider, {}))
         for i, version in enumerate(versions):
-            required = declared_names(read[provider][version].requires)
+            required = unconditional_names(read[provider][version].requires)  # what every install brings
             for later in versions[i + 1 :]:
                 dropped |= required - declared_names(read[provider][later].requires)
     tops: dict[str, frozenset[str]] = {}
