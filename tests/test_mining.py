@@ -138,7 +138,9 @@ def test_matrix_mine_writes_rules_that_check_evaluates(tmp_path: Path, fake_inde
     )
     assert result.exit_code == 0, result.stderr
     data = json_data(result.stdout)
-    assert data["new"] == ["mined-conslib-provlib-old-api"] and data["releases_read"] == 4
+    # 1.0 loses old_api in provlib 2.0; 1.1 needs new_api, which provlib 1.0 does not have yet
+    assert data["new"] == ["mined-conslib-provlib-new-api", "mined-conslib-provlib-old-api"]
+    assert data["releases_read"] == 4
     again = json_data(
         run_cli("matrix", "mine", "conslib", "--against", "provlib", "--output", str(output), "--format", "json").stdout
     )
@@ -334,3 +336,40 @@ def test_a_keyword_argument_a_provider_stopped_accepting(tmp_path: Path) -> None
         3,
     )
     assert "passes evaluation_strategy= to Args from prov; prov 1.0 accepts it, 2.0 does not" in rule.fix.evidence
+
+
+def _judged(tmp_path: Path, sources: dict[str, str]) -> dict[Version, Installed]:
+    return {Version(v): installed(tmp_path, "prov", v, {"prov/__init__.py": src}) for v, src in sources.items()}
+
+
+def test_a_name_a_provider_gained_is_a_floor_the_consumer_never_declared(tmp_path: Path) -> None:
+    provider = _judged(tmp_path, {"1.0": "X = 1\n", "1.5": "X = 1\n", "2.0": "X = 1\ndef new_api(): pass\n"})
+    dists, requires = consumers(tmp_path, "prov", {"1.0": "from prov import new_api\n"})
+    (finding,) = mine_pair(dists, requires, provider, "prov")
+    rule = parse_rules(_toml_of([finding.as_rule()]), source="mined.toml").get(finding.id)
+    assert rule.when == {"cons": ">=1.0,<=1.0", "prov": ">=1.0,<2.0"}
+    assert rule.fix.options() == [{"prov": ">=2.0"}]
+    assert rule.mined is not None and rule.mined.floor and rule.mined.last_present == "2.0"
+    assert "prov 1.0 does not have it, 2.0 has it" in rule.fix.evidence
+
+
+def test_a_name_that_comes_back_bounds_the_bad_range(tmp_path: Path) -> None:
+    provider = _judged(
+        tmp_path, {"1.0": "def api(): pass\n", "2.0": "X = 1\n", "2.1": "X = 1\n", "3.0": "def api(): pass\n"}
+    )
+    dists, requires = consumers(tmp_path, "prov", {"1.0": "from prov import api\n"})
+    (finding,) = mine_pair(dists, requires, provider, "prov")
+    rule = parse_rules(_toml_of([finding.as_rule()]), source="mined.toml").get(finding.id)
+    assert rule.when["prov"] == ">=2.0,<3.0"  # 3.0 has it again: not flagged
+    assert rule.fix.options() == [{"prov": "<2.0"}]
+
+
+def test_a_provider_version_that_cannot_be_read_is_neither_present_nor_missing(tmp_path: Path) -> None:
+    lazy = "def __getattr__(name):\n    raise AttributeError(name)\n"
+    provider = _judged(tmp_path, {"1.0": lazy, "1.5": "X = 1\n", "2.0": "X = 1\ndef new_api(): pass\n"})
+    dists, requires = consumers(tmp_path, "prov", {"1.0": "from prov import new_api\n"})
+    (finding,) = mine_pair(dists, requires, provider, "prov")
+    # 1.0 is open (unknown): the finding speaks of 1.5 only, and never claims 1.0 has or lacks it
+    assert (finding.provider_missing, finding.provider_present, finding.floor) == (Version("1.5"), Version("2.0"), True)
+    only_open = _judged(tmp_path / "o", {"1.0": lazy, "2.0": "X = 1\n"})
+    assert mine_pair(dists, requires, only_open, "prov") == []  # missing where seen, never seen present

@@ -145,7 +145,22 @@ def consumer_needs(dist: Installed) -> list[tuple[Module, Need, str, str]]:
     return found
 
 
+Verdict = Literal["met", "missing", "unknown"]
+_MET: tuple[Verdict, None] = ("met", None)
+_UNKNOWN: tuple[Verdict, None] = ("unknown", None)
+
+
 def unmet(need: Need, owner: Mapping[str, Installed], consumer: Installed) -> tuple[str | None, Installed | None]:
+    """Why the installed providers do not meet ``need`` (None: they do, or it cannot be told)."""
+    verdict, reason, provider = judge(need, owner, consumer)
+    return (reason if verdict == "missing" else None), provider
+
+
+def judge(
+    need: Need, owner: Mapping[str, Installed], consumer: Installed
+) -> tuple[Verdict, str | None, Installed | None]:
+    """Whether the installed providers meet ``need``: met, missing (with the reason), or unknown
+    (an open, compiled or shared module, a signature that is not known for certain)."""
     top = need.module.split(".")[0]
     parts = need.module.split(".")
     matched = next((".".join(parts[:i]) for i in range(len(parts), 0, -1) if ".".join(parts[:i]) in owner), None)
@@ -154,31 +169,43 @@ def unmet(need: Need, owner: Mapping[str, Installed], consumer: Installed) -> tu
         provider = None  # a namespace package's other portions may come from any distribution
     if provider is None:
         if top in sys.stdlib_module_names or top.startswith("_") or need.when == "call":
-            return None, None
-        return f"no installed distribution provides {top}", None
+            return "unknown", None, None
+        return "missing", f"no installed distribution provides {top}", None
     if provider is consumer:
-        return None, provider
+        return "met", None, provider
     if need.keyword is not None:
-        return _unmet_keyword(need, provider), provider
-    if need.attribute:
-        return _unmet_attribute(need, provider), provider
+        verdict, reason = _judge_keyword(need, provider)
+    elif need.attribute:
+        verdict, reason = _judge_attribute(need, provider)
+    else:
+        verdict, reason = _judge_import(need, provider)
+    return verdict, reason, provider
+
+
+def _judge_import(need: Need, provider: Installed) -> tuple[Verdict, str | None]:
     module = provider.modules.get(need.module)
     if module is None:
         parent = provider.facts.get(need.module.rpartition(".")[0])
         leaf = need.module.rpartition(".")[2]
-        if parent is not None and (parent.open or leaf in parent.names):
-            return None, provider  # served by its parent (lazily, or as an attribute)
+        if parent is not None and leaf in parent.names:
+            return _MET  # served by its parent as an attribute
+        if parent is not None and parent.open:
+            return _UNKNOWN  # perhaps served lazily
         if any(m.kind == "compiled" for m in provider.modules.values() if need.module.startswith(m.name + ".")):
-            return None, provider
-        return f"{provider.name} {provider.version} has no module {need.module}", provider
-    if need.name is None or module.kind == "compiled":
-        return None, provider
+            return _UNKNOWN
+        return "missing", f"{provider.name} {provider.version} has no module {need.module}"
+    if need.name is None:
+        return _MET
+    if module.kind != "source":
+        return _UNKNOWN
     facts = provider.facts.get(need.module)
     if facts is None or facts.open:
-        return None, provider
+        if facts is not None and need.name in facts.names:
+            return _MET
+        return _UNKNOWN
     if need.name in facts.names or f"{need.module}.{need.name}" in provider.modules:
-        return None, provider
-    return f"{provider.name} {provider.version} does not define it", provider
+        return _MET
+    return "missing", f"{provider.name} {provider.version} does not define it"
 
 
 def signature_of(provider: Installed, module: str, name: str) -> Signature | None:
@@ -197,17 +224,19 @@ def signature_of(provider: Installed, module: str, name: str) -> Signature | Non
     return None
 
 
-def _unmet_keyword(need: Need, provider: Installed) -> str | None:
+def _judge_keyword(need: Need, provider: Installed) -> tuple[Verdict, str | None]:
     """A keyword the call passes that the callee's known signature does not accept (a callee
     that is missing altogether is its import's finding, not this one's)."""
     assert need.name is not None and need.keyword is not None
     signature = signature_of(provider, need.module, need.name)
-    if signature is None or need.keyword in signature.keywords:
-        return None
-    return f"{provider.name} {provider.version}: {need.name}() takes no keyword {need.keyword}"
+    if signature is None:
+        return _UNKNOWN
+    if need.keyword in signature.keywords:
+        return _MET
+    return "missing", f"{provider.name} {provider.version}: {need.name}() takes no keyword {need.keyword}"
 
 
-def _unmet_attribute(need: Need, provider: Installed) -> str | None:
+def _judge_attribute(need: Need, provider: Installed) -> tuple[Verdict, str | None]:
     """``P.x.Y`` read off a module: the first link after the longest part that is a module must be
     one of its names (or a submodule); what lies beyond that link is not known here."""
     assert need.name is not None
@@ -217,14 +246,14 @@ def _unmet_attribute(need: Need, provider: Installed) -> str | None:
         if prefix in provider.modules:
             break
     else:
-        return None
+        return _UNKNOWN
     link = parts[cut]
     facts = provider.facts.get(prefix)
+    if facts is not None and (link in facts.names or f"{prefix}.{link}" in provider.modules):
+        return _MET
     if provider.modules[prefix].kind != "source" or facts is None or facts.open:
-        return None
-    if link in facts.names or f"{prefix}.{link}" in provider.modules:
-        return None
-    return f"{provider.name} {provider.version} has no {link} in {prefix}"
+        return _UNKNOWN
+    return "missing", f"{provider.name} {provider.version} has no {link} in {prefix}"
 
 
 def _reached_at_import(dist: Installed) -> set[str]:

@@ -128,6 +128,7 @@ class Mined(BaseModel):
     allowed: str = ""  # the consumer's Requires-Dist range of the provider
     requires: str = ""  # undeclared: the distribution the consumer imports but does not require
     keyword: str = ""  # keyword: the argument the consumer passes to ``name`` that went missing
+    floor: bool = False  # the provider gained the name at last_present (first_missing lacks it)
 
 
 class Rule(BaseModel):

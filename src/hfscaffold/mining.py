@@ -19,7 +19,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from hfscaffold.api import Need
-from hfscaffold.deep import Gap, Installed, Module, consumer_needs, declared_names, signature_of, unmet
+from hfscaffold.deep import Gap, Installed, Module, Verdict, consumer_needs, declared_names, judge, signature_of
 
 
 def pick_versions(released: Iterable[tuple[Version, datetime | None]], *, since: datetime | None) -> list[Version]:
@@ -68,6 +68,8 @@ class Finding:
     undeclared: str | None = None
     keyword: str | None = None  # a keyword argument the consumer passes to ``name``, dropped
     callee: str = "def"  # "class": the keyword went missing from a class's __init__
+    provider_until: Version | None = None  # the first provider version after the gap that does not lack it
+    floor: bool = False  # the provider gained it (provider_present, the first with it): a floor never declared
 
     @property
     def id(self) -> str:
@@ -96,17 +98,28 @@ class Finding:
             what = f"passes {self.keyword}= to {self.name} from {self.module}"
             called = f"{self.name}.__init__" if self.callee == "class" else self.name
             symptom = f"TypeError: {called}() got an unexpected keyword argument '{self.keyword}'"
-        fix: dict[str, object] = {"prefer": {self.provider: f"<{self.provider_missing}"}}
+        bad = f">={self.provider_missing}" + (f",<{self.provider_until}" if self.provider_until else "")
+        avoid = f">={self.provider_present}" if self.floor else f"<{self.provider_missing}"
+        fix: dict[str, object] = {"prefer": {self.provider: avoid}}
         if self.consumer_fixed:
             fix["alternative"] = {self.consumer: f">={self.consumer_fixed}"}
+        has, have = ("accepts", "accept") if self.keyword else ("has", "have")
+        if self.floor:  # the provider gained it: the consumer needs a floor it never declared
+            change = f"{self.provider} {self.provider_missing} does not {have} it, {self.provider_present} {has} it"
+            gone = f"which {self.provider} {has} only from {self.provider_present}"
+        else:
+            change = f"{self.provider} {self.provider_present} {has} it, {self.provider_missing} does not"
+            gone = f"which {self.provider} {self.provider_missing} no longer {has}"
+            if self.provider_until:
+                change += f" (nor any release before {self.provider_until})"
         fix["evidence"] = (
-            f"{self.consumer} {last} {self.file}:{self.line} {what}; {self.provider} {self.provider_present} "
-            f"{'accepts' if self.keyword else 'has'} it, "
-            f"{self.provider_missing} does not; {self.consumer} {last} allows {self.provider}{self.allowed or ' (any)'}."
+            f"{self.consumer} {last} {self.file}:{self.line} {what}; {change}; "
+            f"{self.consumer} {last} allows {self.provider}{self.allowed or ' (any)'}."
         )
+        kind = {"kind": "keyword", "keyword": self.keyword} if self.keyword else {}
         return {
             "id": self.id,
-            "summary": f"{self.consumer} {first}-{last} {what}, which {self.provider} {self.provider_missing} no longer has",
+            "summary": f"{self.consumer} {first}-{last} {what}, {gone}",
             "severity": self.severity,
             "symptom": symptom,
             "probe": f"import {self.consumer_module}",
@@ -114,12 +127,12 @@ class Finding:
                 f"https://pypi.org/project/{self.consumer}/{last}/",
                 f"https://pypi.org/project/{self.provider}/{self.provider_missing}/",
             ],
-            "when": {self.consumer: consumer_range, self.provider: f">={self.provider_missing}"},
+            "when": {self.consumer: consumer_range, self.provider: bad},
             "fix": fix,
             "mined": {
                 "file": self.file, "line": self.line, "module": self.module, "name": self.name or "",
                 "last_present": str(self.provider_present), "first_missing": str(self.provider_missing),
-                "allowed": self.allowed, **({"kind": "keyword", "keyword": self.keyword} if self.keyword else {}),
+                "allowed": self.allowed, **kind, **({"floor": True} if self.floor else {}),
             },
         }  # fmt: skip
 
@@ -251,7 +264,7 @@ def mine_pair(
     """The findings of one consumer against one provider, over the mined versions of each.
     ``needs`` (each version's ``consumer_needs``) spares reading them again for every provider."""
     provider_versions = sorted(provider)
-    affected: dict[tuple[str, str | None, str | None], list[tuple[Version, Gap, Version, Version, str]]] = {}
+    affected: dict[tuple[str, str | None, str | None, bool], list[_Entry]] = {}
     consumer_versions = sorted(consumer)
     for version in consumer_versions:
         allowed = allowed_range(requires.get(version, ()), provider_name)
@@ -260,7 +273,7 @@ def mine_pair(
         candidates = [p for p in provider_versions if allowed.contains(p, prereleases=True)]
         if len(candidates) < 2:
             continue
-        lacking: dict[tuple[str, int, str | None, str | None], dict[Version, Gap]] = {}
+        judged: dict[tuple[str, int, str | None, str | None], dict[Version, tuple[Verdict, Gap | None]]] = {}
         tops = {name.split(".")[0] for p in candidates for name in provider[p].modules}
         relevant = [
             n
@@ -270,49 +283,82 @@ def mine_pair(
         for provided in candidates:
             owner = {name: provider[provided] for name in provider[provided].modules}
             for importer, need, severity, at in relevant:
-                reason, found = unmet(need, owner, consumer[version])
-                if reason is not None and found is provider[provided]:
-                    gap = Gap(consumer[version], importer, need, found, reason, severity, at)  # type: ignore[arg-type]
-                    lacking.setdefault((need.module, need.line, need.name, need.keyword), {})[provided] = gap
-        for (module, _, name, keyword), gaps in lacking.items():
-            present = [p for p in candidates if p not in gaps]
-            missing = [p for p in candidates if p in gaps]
-            if not present or not missing:
-                continue  # never there (not this pair's doing), or missing from every allowed version
-            first_missing = (
-                min(m for m in missing if m > min(present)) if any(m > min(present) for m in missing) else None
-            )
-            if first_missing is None:
-                continue  # only old providers lack it: a floor the consumer never declared, not a removal
-            last_present = max(p for p in present if p < first_missing)
-            gap = gaps[first_missing]
-            entry = (version, gap, last_present, first_missing, str(allowed))
-            affected.setdefault((module, name, keyword), []).append(entry)
+                verdict, reason, found = judge(need, owner, consumer[version])
+                if found is not provider[provided]:
+                    continue
+                gap = Gap(consumer[version], importer, need, found, reason or "", severity, at) if reason else None  # type: ignore[arg-type]
+                judged.setdefault((need.module, need.line, need.name, need.keyword), {})[provided] = (verdict, gap)
+        for (module, _, name, keyword), verdicts in judged.items():
+            bad = _bad_range(candidates, {v: verdict for v, (verdict, _) in verdicts.items()})
+            if bad is None:
+                continue
+            has_it, first_missing, until, floor = bad
+            gap = verdicts[first_missing][1]
+            assert gap is not None
+            entry = _Entry(version, gap, has_it, first_missing, until, str(allowed))
+            affected.setdefault((module, name, keyword, floor), []).append(entry)
     findings = []
-    for (module, name, keyword), entries in sorted(
-        affected.items(), key=lambda i: (i[0][0], i[0][1] or "", i[0][2] or "")
+    for (module, name, keyword, floor), entries in sorted(
+        affected.items(), key=lambda i: (i[0][0], i[0][1] or "", i[0][2] or "", i[0][3])
     ):
-        needing = {e[0] for e in entries}
+        needing = {e.version for e in entries}
         # Per consumer version, the line that bites hardest; versions where it breaks `import C`
         # and versions where it breaks only a submodule or a call are findings of their own.
-        worst: dict[Version, tuple[Version, Gap, Version, Version, str]] = {}
+        worst: dict[Version, _Entry] = {}
         for entry in entries:
-            if entry[0] not in worst or (entry[1].severity == "error" and worst[entry[0]][1].severity != "error"):
-                worst[entry[0]] = entry
+            if entry.version not in worst or (
+                entry.gap.severity == "error" and worst[entry.version].gap.severity != "error"
+            ):
+                worst[entry.version] = entry
         for severity in ("error", "warning"):
-            group = [worst[v] for v in sorted(worst) if worst[v][1].severity == severity]
+            group = [worst[v] for v in sorted(worst) if worst[v].gap.severity == severity]
             if not group:
                 continue
-            versions = tuple(e[0] for e in group)
-            _, newest_gap, has_it, lacks_it, metadata_range = group[-1]
+            versions = tuple(e.version for e in group)
+            newest = group[-1]
             later = [v for v in consumer_versions if v > versions[-1] and v not in needing]
-            callee = signature_of(provider[has_it], module, name) if keyword and name else None
+            callee = signature_of(provider[newest.has_it], module, name) if keyword and name else None
             finding = Finding(
-                consumer=canonicalize_name(newest_gap.consumer.name), provider=canonicalize_name(provider_name),
-                module=module, name=name, file=newest_gap.module.path, line=newest_gap.need.line,
+                consumer=canonicalize_name(newest.gap.consumer.name), provider=canonicalize_name(provider_name),
+                module=module, name=name, file=newest.gap.module.path, line=newest.gap.need.line,
                 severity=severity, consumer_versions=versions, consumer_fixed=later[0] if later else None,
-                provider_present=has_it, provider_missing=lacks_it, allowed=metadata_range, keyword=keyword,
-                callee=callee.kind if callee else "def",
+                provider_present=newest.has_it, provider_missing=newest.first_missing, allowed=newest.allowed,
+                keyword=keyword, callee=callee.kind if callee else "def", provider_until=newest.until, floor=floor,
             )  # fmt: skip
             findings.append(finding)
     return findings
+
+
+@dataclass(frozen=True)
+class _Entry:
+    version: Version  # of the consumer
+    gap: Gap  # at the first provider version that lacks it
+    has_it: Version
+    first_missing: Version
+    until: Version | None
+    allowed: str
+
+
+def _bad_range(
+    candidates: Sequence[Version], verdicts: Mapping[Version, Verdict]
+) -> tuple[Version, Version, Version | None, bool] | None:
+    """Where the allowed provider versions known to lack a need lie, next to one known to have it
+    (unknown versions count as neither): (the version that has it, the first lacking it, the end
+    of the run of versions lacking it or None, whether it is a floor). A removal: a run after a
+    version that has it, up to the next version not known to lack it. A floor the consumer never
+    declared: the run just before the first version that has it."""
+    ordered = sorted(candidates)
+    met = [v for v in ordered if verdicts.get(v) == "met"]
+    if not met or not any(verdicts.get(v) == "missing" for v in ordered):
+        return None  # never seen there (not this pair's doing), or missing from every allowed version
+    for i, version in enumerate(ordered):
+        if verdicts.get(version) == "missing" and version > met[0]:
+            end = next((v for v in ordered[i:] if verdicts.get(v) != "missing"), None)
+            return max(v for v in met if v < version), version, end, False
+    first_met = ordered.index(met[0])
+    start = first_met
+    while start > 0 and verdicts.get(ordered[start - 1]) == "missing":
+        start -= 1
+    if start == first_met:
+        return None
+    return met[0], ordered[start], met[0], True
