@@ -724,3 +724,10 @@ def test_a_decorated_export_counts_only_beside_an_all() -> None:
     assert facts("@requires(backends=('torch',))\nclass A: pass\nclass B: pass\n").exports is None
     found = facts("__all__ = ['B']\n@requires(backends=('torch',))\nclass A: pass\nclass B: pass\n")
     assert found.exports == {"A", "B"}
+
+
+def test_a_table_that_lists_a_name_twice_is_still_literal() -> None:
+    found = facts(
+        "import sys\n_import_structure = {'cache': ['Cache', 'Cache', 'Hybrid']}\nsys.modules[__name__] = Lazy()\n"
+    )
+    assert not found.open and {"Cache", "Hybrid"} <= found.names

@@ -9,7 +9,10 @@ from hfscaffold.api._ast import strings
 
 
 def is_literal_strings(node: ast.AST | None) -> bool:
-    return isinstance(node, ast.List | ast.Tuple | ast.Set) and len(strings(node)) == len(node.elts)
+    """A list, tuple or set of string constants only (repeats allowed: transformers has some)."""
+    return isinstance(node, ast.List | ast.Tuple | ast.Set) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts
+    )
 
 
 def all_additions(tree: ast.Module) -> set[str] | None:

@@ -203,7 +203,7 @@ def _table_names(node: ast.AST) -> tuple[set[str], bool, list[str]]:
                 dirs.append(listed)
                 continue
             found = strings(item)
-            literal &= isinstance(item, ast.List | ast.Tuple | ast.Set) and len(found) == len(item.elts)
+            literal &= is_literal_strings(item)
             names |= found
         return names, literal, dirs
     listed = _dir_listing(value)
@@ -211,7 +211,7 @@ def _table_names(node: ast.AST) -> tuple[set[str], bool, list[str]]:
         return set(), True, [listed]
     if isinstance(value, ast.List | ast.Tuple | ast.Set):
         found = strings(value)
-        return found, len(found) == len(value.elts), []
+        return found, is_literal_strings(value), []
     return set(), False, []
 
 
