@@ -139,7 +139,7 @@ def test_matrix_mine_writes_rules_that_check_evaluates(tmp_path: Path, fake_inde
     assert result.exit_code == 0, result.stderr
     data = json_data(result.stdout)
     # 1.0 loses old_api in provlib 2.0; 1.1 needs new_api, which provlib 1.0 does not have yet
-    assert data["new"] == ["mined-conslib-provlib-new-api", "mined-conslib-provlib-old-api"]
+    assert data["new"] == ["mined-conslib-provlib-new-api-floor", "mined-conslib-provlib-old-api"]
     assert data["releases_read"] == 4
     again = json_data(
         run_cli("matrix", "mine", "conslib", "--against", "provlib", "--output", str(output), "--format", "json").stdout
@@ -373,3 +373,14 @@ def test_a_provider_version_that_cannot_be_read_is_neither_present_nor_missing(t
     assert (finding.provider_missing, finding.provider_present, finding.floor) == (Version("1.5"), Version("2.0"), True)
     only_open = _judged(tmp_path / "o", {"1.0": lazy, "2.0": "X = 1\n"})
     assert mine_pair(dists, requires, only_open, "prov") == []  # missing where seen, never seen present
+
+
+def test_a_name_gained_and_later_removed_is_a_floor_and_a_removal(tmp_path: Path) -> None:
+    provider = _judged(tmp_path, {"1.0": "X = 1\n", "2.0": "def api(): pass\n", "3.0": "X = 1\n"})
+    dists, requires = consumers(tmp_path, "prov", {"1.0": "from prov import api\n"})
+    found = mine_pair(dists, requires, provider, "prov")
+    assert [(f.floor, str(f.provider_missing), str(f.provider_until)) for f in found] == [
+        (False, "3.0", "None"),
+        (True, "1.0", "2.0"),
+    ]
+    assert [f.id for f in found] == ["mined-cons-prov-api", "mined-cons-prov-api-floor"]

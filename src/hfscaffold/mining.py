@@ -79,8 +79,9 @@ class Finding:
         if self.keyword:
             named = f"{named}-{self.keyword}"
         what = re.sub(r"[^a-z0-9]+", "-", named.lower()).strip("-") or "module"
+        floor = "-floor" if self.floor else ""  # a name the provider gained, not one it dropped
         late = "-on-use" if self.severity == "warning" else ""  # a submodule or a call, not `import C`
-        return f"mined-{self.consumer}-{self.provider}-{what}{late}"
+        return f"mined-{self.consumer}-{self.provider}-{what}{floor}{late}"
 
     def as_rule(self) -> dict[str, object]:
         """The finding as a [[rule]] table of the matrix's own schema."""
@@ -289,14 +290,11 @@ def mine_pair(
                 gap = Gap(consumer[version], importer, need, found, reason or "", severity, at) if reason else None  # type: ignore[arg-type]
                 judged.setdefault((need.module, need.line, need.name, need.keyword), {})[provided] = (verdict, gap)
         for (module, _, name, keyword), verdicts in judged.items():
-            bad = _bad_range(candidates, {v: verdict for v, (verdict, _) in verdicts.items()})
-            if bad is None:
-                continue
-            has_it, first_missing, until, floor = bad
-            gap = verdicts[first_missing][1]
-            assert gap is not None
-            entry = _Entry(version, gap, has_it, first_missing, until, str(allowed))
-            affected.setdefault((module, name, keyword, floor), []).append(entry)
+            for has_it, first_missing, until, floor in _bad_ranges(candidates, {v: j[0] for v, j in verdicts.items()}):
+                gap = verdicts[first_missing][1]
+                assert gap is not None
+                entry = _Entry(version, gap, has_it, first_missing, until, str(allowed))
+                affected.setdefault((module, name, keyword, floor), []).append(entry)
     findings = []
     for (module, name, keyword, floor), entries in sorted(
         affected.items(), key=lambda i: (i[0][0], i[0][1] or "", i[0][2] or "", i[0][3])
@@ -339,26 +337,28 @@ class _Entry:
     allowed: str
 
 
-def _bad_range(
+def _bad_ranges(
     candidates: Sequence[Version], verdicts: Mapping[Version, Verdict]
-) -> tuple[Version, Version, Version | None, bool] | None:
+) -> list[tuple[Version, Version, Version | None, bool]]:
     """Where the allowed provider versions known to lack a need lie, next to one known to have it
-    (unknown versions count as neither): (the version that has it, the first lacking it, the end
-    of the run of versions lacking it or None, whether it is a floor). A removal: a run after a
-    version that has it, up to the next version not known to lack it. A floor the consumer never
-    declared: the run just before the first version that has it."""
+    (unknown versions count as neither), as (the version that has it, the first lacking it, the
+    end of the run of versions lacking it or None, whether it is a floor). A removal: the first
+    run after a version that has it, up to the next version not known to lack it. A floor the
+    consumer never declared: the run just before the first version that has it."""
     ordered = sorted(candidates)
     met = [v for v in ordered if verdicts.get(v) == "met"]
-    if not met or not any(verdicts.get(v) == "missing" for v in ordered):
-        return None  # never seen there (not this pair's doing), or missing from every allowed version
-    for i, version in enumerate(ordered):
-        if verdicts.get(version) == "missing" and version > met[0]:
-            end = next((v for v in ordered[i:] if verdicts.get(v) != "missing"), None)
-            return max(v for v in met if v < version), version, end, False
+    if not met:
+        return []  # never seen there: not this pair's doing
+    found: list[tuple[Version, Version, Version | None, bool]] = []
     first_met = ordered.index(met[0])
     start = first_met
     while start > 0 and verdicts.get(ordered[start - 1]) == "missing":
         start -= 1
-    if start == first_met:
-        return None
-    return met[0], ordered[start], met[0], True
+    if start < first_met:
+        found.append((met[0], ordered[start], met[0], True))
+    for i in range(first_met, len(ordered)):
+        if verdicts.get(ordered[i]) == "missing":
+            end = next((v for v in ordered[i:] if verdicts.get(v) != "missing"), None)
+            found.append((max(v for v in met if v < ordered[i]), ordered[i], end, False))
+            break
+    return found
