@@ -50,7 +50,7 @@ def test_sync_builds_each_projects_own_stamped_environment(two_projects: tuple[P
 
 
 @pytest.mark.parametrize("variable", ["VIRTUAL_ENV", "CONDA_PREFIX", "UV_PROJECT_ENVIRONMENT"])
-def test_sync_refuses_another_projects_environment_and_leaves_it_untouched(
+def test_sync_ignores_a_variable_naming_another_environment_and_writes_only_its_own(
     two_projects: tuple[Path, Path], run_cli, monkeypatch: pytest.MonkeyPatch, variable: str
 ) -> None:
     first, second = two_projects
@@ -58,11 +58,13 @@ def test_sync_refuses_another_projects_environment_and_leaves_it_untouched(
     before = listing(second / ".venv")
     monkeypatch.setenv(variable, str(second / ".venv"))
     result = run_cli("sync", "--project", str(first))
-    assert result.exit_code == 1
-    assert "refusing to use an environment that is not this project's own" in result.stderr
-    assert "nothing was installed" in result.stderr
-    assert not (first / ".venv").exists()
+    assert result.exit_code == 0, result.stderr
+    assert f"warning: {variable}={second / '.venv'} is not this project's environment and is ignored" in result.stderr
+    assert json.loads((first / ".venv" / "hfscaffold.json").read_text())["project"] == str(first)
     assert listing(second / ".venv") == before
+    monkeypatch.setenv(variable, str(first / ".venv"))  # naming the project's own: nothing to say
+    result = run_cli("sync", "--project", str(first))
+    assert result.exit_code == 0 and "warning" not in result.stderr
 
 
 def test_sync_refuses_a_venv_that_links_elsewhere_or_belongs_to_another_project(
@@ -177,7 +179,9 @@ def test_doctor_deep_finds_an_import_the_installed_provider_lacks(
     assert run_cli("sync", "--project", str(project)).exit_code == 0
     assert run_cli("doctor", "--project", str(project), "--deep").exit_code == 0
     (module,) = (project / ".venv").glob("lib/python*/site-packages/transformers/__init__.py")
-    module.write_text(module.read_text() + "from huggingface_hub import gone_in_this_version\n")  # patched in place
+    text = module.read_text()
+    module.unlink()  # uv installs by hard link from its cache: a new file, so the cache keeps the old one
+    module.write_text(text + "from huggingface_hub import gone_in_this_version\n")
     result = run_cli("doctor", "--project", str(project), "--deep")
     assert result.exit_code == 1
     assert "deep: transformers 4.45.0: transformers/__init__.py:" in result.stdout

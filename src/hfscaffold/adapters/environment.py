@@ -107,10 +107,13 @@ def read_stamp(venv: Path) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
-def write_stamp(venv: Path, *, project: Path, lock: str | None, python: str) -> dict[str, object]:
+def write_stamp(
+    venv: Path, *, project: Path, lock: str | None, pyproject: str | None, python: str
+) -> dict[str, object]:
     record: dict[str, object] = {
         "project": str(real(project)),
         "lock": lock,
+        "pyproject": pyproject,
         "python": python,
         "synced": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "hfscaffold": __version__,

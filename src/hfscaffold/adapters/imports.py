@@ -66,11 +66,14 @@ def verify_imports(project: Project) -> ImportCheck:
 def verify_and_record(project: Project) -> ImportCheck:
     """Verify the imports and record the outcome with the lock hash in ``[tool.hfscaffold] verified``."""
     from hfscaffold.adapters.fs import write_atomic
+    from hfscaffold.adapters.venv import carry_stamp
     from hfscaffold.pyproject import set_tool_setting
 
     result = verify_imports(project)
+    before = project.pyproject_hash()
     text = set_tool_setting(project.pyproject.read_text(encoding="utf-8"), "verified", result.record())
     write_atomic(project.pyproject, text)
+    carry_stamp(project, before)  # the record changes no dependency: the environment is still in step
     return result
 
 

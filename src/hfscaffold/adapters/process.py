@@ -32,3 +32,25 @@ def _log(command: Sequence[str], cwd: Path | None, outcome: str, started: float)
         where = f" (in {cwd})" if cwd is not None else ""
         seconds = time.perf_counter() - started
         logger.debug("$ %s%s: %s, %.2fs", shlex.join(str(part) for part in command), where, outcome, seconds)
+
+
+def run_attached(command: Sequence[str], *, env: dict[str, str], cwd: Path | None = None) -> int:
+    """Run ``command`` on the caller's terminal (its stdin, stdout and stderr) and return its exit
+    status, as a shell would report it (128 + N for a command killed by signal N).
+
+    While it runs, hfscaffold ignores Ctrl-C: the terminal sends SIGINT to the command too, and the
+    command decides what it means (as ``uv run`` does). SIGTERM sent to hfscaffold is passed on.
+    """
+    import signal
+
+    started = time.perf_counter()
+    child = subprocess.Popen(list(command), cwd=cwd, env=env)
+    previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous_term = signal.signal(signal.SIGTERM, lambda number, _frame: child.send_signal(number))
+    try:
+        code = child.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous_int)
+        signal.signal(signal.SIGTERM, previous_term)
+    _log(command, cwd, f"exit {code}", started)
+    return 128 - code if code < 0 else code

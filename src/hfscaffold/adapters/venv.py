@@ -2,22 +2,33 @@
 from the lock with uv, and the stamp that says so. Shared by ``sync``, ``new``, ``lock --verify``
 and ``doctor``.
 
-One project, one environment: an environment that belongs elsewhere (an active virtualenv or
-conda env, UV_PROJECT_ENVIRONMENT, a .venv that links away, was stamped for another place or came
-with a clone) is refused before anything is installed anywhere.
+One project, one environment: a .venv that belongs elsewhere (it links away, was stamped for
+another place or came with a clone) is refused before anything is installed anywhere. Variables
+that name another environment (an active virtualenv or conda env, UV_PROJECT_ENVIRONMENT) never
+reach uv (see :mod:`hfscaffold.adapters.uv`), so they cannot make it write elsewhere: they are
+ignored with a warning, as uv ignores a VIRTUAL_ENV that is not the project's.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from hfscaffold.adapters.environment import layout_problem, python_version, stamped_elsewhere, write_stamp
-from hfscaffold.adapters.fs import real, sweep_temp_files
+from hfscaffold.adapters.environment import (
+    STAMP,
+    layout_problem,
+    python_version,
+    read_stamp,
+    stamped_elsewhere,
+    write_stamp,
+)
+from hfscaffold.adapters.fs import real, sweep_temp_files, write_atomic
 from hfscaffold.adapters.git import tracks_anything_under
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.errors import FindingsError
@@ -28,20 +39,19 @@ def _same(a: Path, b: Path) -> bool:
     return real(a.absolute()) == real(b.absolute())
 
 
-def variables_problem(project: Project, environ: Mapping[str, str] | None = None) -> str | None:
-    """Why the variables of the caller's shell would select an environment not the project's own."""
+def ignored_variables(project: Project, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Warnings for the caller's variables that name an environment other than the project's own:
+    hfscaffold ignores them (uv never sees them), and says so."""
     environ = os.environ if environ is None else environ
     venv = project.venv
-    active = environ.get("VIRTUAL_ENV")
-    if active and not _same(Path(active), venv):
-        return f"VIRTUAL_ENV points at {active}, another environment than this project's {venv}"
-    conda = environ.get("CONDA_PREFIX")
-    if conda and not _same(Path(conda), venv):
-        return f"the conda environment {conda} is active"
-    chosen = environ.get("UV_PROJECT_ENVIRONMENT")
-    if chosen and not _same(project.root / chosen, venv):
-        return f"UV_PROJECT_ENVIRONMENT points at {chosen}, outside this project's {venv}"
-    return None
+    warnings = []
+    for variable, base in (("VIRTUAL_ENV", None), ("CONDA_PREFIX", None), ("UV_PROJECT_ENVIRONMENT", project.root)):
+        value = environ.get(variable)
+        if value and not _same((base / value) if base is not None else Path(value), venv):
+            warnings.append(
+                f"{variable}={value} is not this project's environment and is ignored: hfscaffold uses {venv}"
+            )
+    return warnings
 
 
 def venv_problem(project: Project) -> str | None:
@@ -60,22 +70,42 @@ def venv_problem(project: Project) -> str | None:
     return None
 
 
-def foreign_environment(project: Project, environ: Mapping[str, str] | None = None) -> str | None:
-    """Why the environment that would be used is not this project's own, or None when it is."""
-    return variables_problem(project, environ) or venv_problem(project)
-
-
-def refuse_foreign_environment(project: Project, *, check_variables: bool = True) -> None:
-    reason = foreign_environment(project) if check_variables else venv_problem(project)
+def refuse_foreign_environment(project: Project) -> None:
+    reason = venv_problem(project)
     if reason:
         raise FindingsError(
             f"refusing to use an environment that is not this project's own: {reason}; nothing was installed",
-            hint="deactivate it (or unset the variable, or remove what is in the way) and rerun; each project gets its own .venv",
+            hint="remove what is in the way (or move the project) and rerun; each project gets its own .venv",
         )
 
 
 def stamp(project: Project, python: str) -> dict[str, object]:
-    return write_stamp(project.venv, project=project.root, lock=project.lock_hash(), python=python)
+    return write_stamp(
+        project.venv, project=project.root, lock=project.lock_hash(), pyproject=project.pyproject_hash(), python=python
+    )
+
+
+def carry_stamp(project: Project, before: str | None) -> None:
+    """After hfscaffold itself rewrote pyproject.toml without touching a dependency (a record in
+    [tool.hfscaffold]), keep a stamp that was in step with the file as it was."""
+    recorded = read_stamp(project.venv)
+    if recorded is not None and before is not None and recorded.get("pyproject") == before:
+        write_atomic(
+            project.venv / STAMP, json.dumps({**recorded, "pyproject": project.pyproject_hash()}, indent=2) + "\n"
+        )
+
+
+def in_step(project: Project) -> bool:
+    """Whether .venv is the project's own and was synced from the current uv.lock and
+    pyproject.toml: then nothing needs installing before a command runs in it."""
+    if venv_problem(project) or not (project.venv / "bin" / "python").exists():
+        return False
+    recorded = read_stamp(project.venv)
+    return (
+        recorded is not None
+        and recorded.get("lock") == project.lock_hash()
+        and recorded.get("pyproject") == project.pyproject_hash()
+    )
 
 
 @dataclass(frozen=True)
@@ -85,12 +115,29 @@ class SyncResult:
     seconds: float
 
 
+def running_python_fits(project: Project) -> str | None:
+    """The interpreter running hfscaffold, when the project accepts it (requires-python and
+    .python-version): given to uv, it needs no search of PATH (which may not have one, and where
+    a pyenv shim costs uv half a second)."""
+    version = platform.python_version()
+    if project.requires_python is not None and not project.requires_python.contains(version, prereleases=True):
+        return None
+    pinned = project.root / ".python-version"
+    if pinned.is_file() and not pinned.is_symlink():
+        wanted = (pinned.read_text(encoding="utf-8", errors="replace").split() or [""])[0]
+        if not (version == wanted or version.startswith(f"{wanted}.")):
+            return None
+    return sys.executable
+
+
 def sync_environment(project: Project, *, uv: Uv, python: str | None = None) -> SyncResult:
     """``uv sync --locked`` into the project's .venv, then stamp it (caller holds the project lock)."""
     refuse_foreign_environment(project)
     start = time.perf_counter()
     if project.venv.is_dir():
         sweep_temp_files(project.venv)  # a stamp a killed sync was writing
+    elif python is None:
+        python = running_python_fits(project)
     uv.sync(project.root, python=python)
     interpreter = project.venv / "bin" / "python"
     version = python_version(interpreter) if interpreter.exists() else platform.python_version()

@@ -31,6 +31,10 @@ class Output:
         if not self.quiet:
             click.echo(message, err=True)
 
+    def warn(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(f"warning: {message}", err=True)
+
     @contextmanager
     def working(self, message: str) -> Iterator[None]:
         if self.quiet or not sys.stderr.isatty():
