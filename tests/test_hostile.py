@@ -376,6 +376,13 @@ def test_doctor_runs_no_interpreter_of_an_environment_hfscaffold_did_not_build(
     result = run_cli("doctor", "--project", str(project))
     assert result.exit_code == 1 and "not stamped" in result.stdout
     assert not marker.exists()
+    # Checking the lock asks uv, which would run the folder's .venv to learn its Python: never here.
+    assert run_cli("lock", "--check", "--project", str(project)).exit_code == 0
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"transformers==4.45.0"', '"transformers==4.44.2"'))
+    assert run_cli("lock", "--check", "--project", str(project)).exit_code == 1
+    assert "lock: uv.lock is stale" in run_cli("doctor", "--project", str(project)).stdout
+    assert not marker.exists()
 
 
 @pytest.mark.parametrize(
@@ -400,6 +407,28 @@ def test_update_takes_no_path_from_the_answers(project: Path, tmp_path: Path, ru
     answers.write_text(answers.read_text().replace("hfscaffold_version: 0.1.0", f"hfscaffold_version: {tmp_path}"))
     result = run_cli("update", "--project", str(project))
     assert result.exit_code == 2 and "is not bundled" in one_line_error(result.stderr)
+
+
+@pytest.mark.parametrize("place", ["absolute", "~/templates/x", "../not-a-template"])
+def test_update_follows_no_template_place_the_answers_make_up(
+    project: Path, tmp_path: Path, run_cli, victim: Path, place: str
+) -> None:
+    import subprocess
+
+    (tmp_path / "not-a-template").mkdir(exist_ok=True)
+    recorded = str(victim) if place == "absolute" else place
+    answers = project / ".copier-answers.yml"
+    answers.write_text(
+        answers.read_text().replace("_src_path: hfscaffold:project", f"_src_path: {recorded}\n_commit: v1")
+    )
+    identity = ["-c", "user.name=t", "-c", "user.email=t@localhost", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", *identity, "commit", "-qam", "answers"], cwd=project, check=True)
+    before = snapshot(victim)
+    result = run_cli("update", "--project", str(project))
+    assert result.exit_code == 2, result.stderr
+    assert ("not followed" in result.stderr) == (place != "../not-a-template")
+    assert "--from-template" in result.stderr
+    assert snapshot(victim) == before
 
 
 def test_a_template_that_trips_copier_itself_is_bad_input(tmp_path: Path, run_cli, victim: Path) -> None:

@@ -31,7 +31,11 @@ def leftovers(folder: Path) -> list[str]:
             "Invalid value for '--torch': 'cuda' is not a torch backend",
             "cu128",
         ),
-        (["demo", "--with", "datasets", "--python", "3"], "--python '3' is not a Python minor version", "X.Y"),
+        (
+            ["demo", "--with", "datasets", "--python", "3"],
+            "--python '3' is neither a Python version nor an interpreter's path",
+            "X.Y",
+        ),
         (["demo", "--with", "datasets", "--python", "3.8"], "needs Python 3.10 or newer", "--python"),
         (["demo"], "no components chosen", "--with"),
     ],
@@ -68,7 +72,7 @@ def test_conflicting_pins_exit_3_with_uvs_reason_and_leave_nothing(tmp_path: Pat
     error = next(line for line in result.stderr.splitlines() if line.startswith("error: "))
     assert "uv could not resolve the dependencies" in error
     assert "tokenizers" in error and "unsatisfiable" in error
-    assert "hint: loosen or change the --with versions" in result.stderr
+    assert "hint: loosen or change the versions that conflict (--with" in result.stderr
     assert leftovers(tmp_path) == []
 
 

@@ -89,6 +89,31 @@ class Project:
         lines = project.get("dependencies", []) if isinstance(project, dict) else []
         return [str(line) for line in lines] if isinstance(lines, list) else []
 
+    def direct_requirements(self) -> list[tuple[str, Requirement]]:
+        """Every direct requirement with where it is written (``dependencies``,
+        ``optional-dependencies.X``, ``dependency-groups.X``); checked when the project was read."""
+        project = self.data.get("project", {})
+        places: list[tuple[str, object]] = []
+        if isinstance(project, dict):
+            places.append(("dependencies", project.get("dependencies", [])))
+            extras = project.get("optional-dependencies", {})
+            places += [(f"optional-dependencies.{k}", v) for k, v in extras.items()] if isinstance(extras, dict) else []
+        groups = self.data.get("dependency-groups", {})
+        places += [(f"dependency-groups.{k}", v) for k, v in groups.items()] if isinstance(groups, dict) else []
+        found = []
+        for where, items in places:
+            for item in items if isinstance(items, list) else []:
+                if isinstance(item, str):
+                    found.append((where, Requirement(item)))
+        return found
+
+    def inexact_requirements(self) -> list[tuple[str, Requirement]]:
+        """Direct requirements not pinned to one version (``six>=1.0``, ``numpy``, ``torch==2.*``);
+        none when the project opts out with ``[tool.hfscaffold] exact = false``."""
+        if not self.settings.exact:
+            return []
+        return [(where, r) for where, r in self.direct_requirements() if not _exact(r)]
+
     def constraints(self) -> dict[str, SpecifierSet]:
         """The project's own requirements (its pins): what matrix repair must not override."""
         constraints: dict[str, SpecifierSet] = {}
@@ -112,10 +137,41 @@ class Project:
                 f"{self.lock_file}: not UTF-8 text, so not a uv.lock", hint="regenerate it with `hfscaffold lock`"
             ) from None
 
+    @property
+    def name(self) -> str | None:
+        """The project's own distribution name (canonical), installed in its environment when it
+        is a package."""
+        table = self.data.get("project")
+        name = table.get("name") if isinstance(table, dict) else None
+        return canonicalize_name(name) if isinstance(name, str) else None
+
     def lock_hash(self) -> str | None:
-        if not self.lock_file.is_file():
-            return None
-        return "sha256:" + hashlib.sha256(self.lock_file.read_bytes()).hexdigest()
+        return _file_hash(self.lock_file)
+
+    def pyproject_hash(self) -> str | None:
+        return _file_hash(self.pyproject)
+
+
+def inexact_text(where: str, requirement: Requirement) -> str:
+    """A finding for a direct requirement that is not pinned exactly, with the command that pins it."""
+    group = where.removeprefix("dependency-groups.")
+    option = "" if where == "dependencies" else " --dev" if group == "dev" else f" --group {group}"
+    if where.startswith("optional-dependencies."):
+        return f"{requirement} in {where} is not pinned exactly: pin it `==` in pyproject.toml, then `hfscaffold lock`"
+    return f"{requirement} in {where} is not pinned exactly: run `hfscaffold add{option} {requirement.name}`"
+
+
+def _exact(requirement: Requirement) -> bool:
+    if requirement.url:
+        return True  # one artifact: as exact as it gets, and not the index's to pin
+    specs = list(requirement.specifier)
+    return any(s.operator == "===" or (s.operator == "==" and not s.version.endswith(".*")) for s in specs)
+
+
+def _file_hash(path: Path) -> str | None:
+    if not path.is_file():
+        return None
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # The files of a project that hfscaffold reads or replaces: none may lead outside it.

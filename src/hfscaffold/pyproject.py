@@ -91,3 +91,67 @@ def read_matrix_constraints(text: str) -> dict[str, dict[str, str]]:
             continue
         found.setdefault(match.group(2), {})[canonicalize_name(requirement.name)] = str(requirement.specifier)
     return found
+
+
+def _requirement_array(document: tomlkit.TOMLDocument, group: str | None, *, create: bool) -> Array | None:
+    """``project.dependencies``, or the dependency group ``group``."""
+    if group is None:
+        project = document["project"]
+        if "dependencies" not in project:
+            if not create:
+                return None
+            project["dependencies"] = tomlkit.array()
+        array = project["dependencies"]
+    else:
+        groups = document.get("dependency-groups")
+        if groups is None or group not in groups:
+            if not create:
+                return None
+            if groups is None:
+                document["dependency-groups"] = groups = tomlkit.table()
+            groups[group] = tomlkit.array()
+        array = groups[group]
+    return array if isinstance(array, Array) else None
+
+
+def _same_name(item: object, name: str) -> bool:
+    from packaging.requirements import InvalidRequirement
+
+    try:
+        return canonicalize_name(Requirement(str(item)).name) == name
+    except InvalidRequirement:
+        return False
+
+
+def add_requirement(text: str, requirement: str, *, group: str | None = None) -> str:
+    """Put ``requirement`` in ``project.dependencies`` (or dependency group ``group``), in place
+    of an entry of the same name, else at the end."""
+    document = tomlkit.parse(text)
+    array = _requirement_array(document, group, create=True)
+    assert array is not None  # created when missing
+    name = canonicalize_name(Requirement(requirement).name)
+    for index, item in enumerate(array):
+        if _same_name(item, name):
+            array[index] = requirement
+            return tomlkit.dumps(document)
+    array.multiline(True)
+    array.append(requirement)
+    return tomlkit.dumps(document)
+
+
+def remove_requirement(text: str, name: str, *, group: str | None = None) -> str | None:
+    """``text`` without the entries named ``name`` in ``project.dependencies`` (or group
+    ``group``); None when there is none."""
+    document = tomlkit.parse(text)
+    array = _requirement_array(document, group, create=False)
+    if array is None:
+        return None
+    name = canonicalize_name(name)
+    kept = [item for item in array if not _same_name(item, name)]
+    if len(kept) == len(array):
+        return None
+    while len(array):
+        array.pop()
+    for item in kept:
+        array.append(item)
+    return tomlkit.dumps(document)

@@ -42,6 +42,7 @@ class Settings(BaseModel):
     cooldown: str | None = None  # how old a release must be before `upgrade` proposes it
     hold_x_y_0: Literal["until-patch", "cooldown"] = Field("until-patch", alias="hold-x-y-0")
     pylock: bool = False  # also write pylock.toml on every lock
+    exact: bool = True  # every direct requirement pinned `==`: `lock --check` and doctor say when one is not
 
     @property
     def rule_files(self) -> tuple[str, ...]:

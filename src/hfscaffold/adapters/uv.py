@@ -10,7 +10,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hfscaffold.adapters.process import run_process
-from hfscaffold.errors import ExternalError, UserError
+from hfscaffold.errors import ExternalError, FindingsError, UserError
+
+# What uv says when ``--locked`` finds uv.lock out of step with pyproject.toml.
+_STALE_LOCK = "needs to be updated, but `--locked` was provided"
 
 # Variables that would point uv at an environment other than the project's own.
 _FOREIGN_ENVIRONMENT_VARIABLES = ("VIRTUAL_ENV", "CONDA_PREFIX", "UV_PROJECT_ENVIRONMENT")
@@ -21,6 +24,13 @@ def find_uv() -> str:
     from uv import find_uv_bin  # imported here: tests and --help never need it
 
     return find_uv_bin()
+
+
+def uv_version() -> str:
+    """The version of the uv that hfscaffold runs (the ``uv`` package's, which ships the binary)."""
+    from importlib.metadata import version
+
+    return version("uv")
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,22 @@ class Uv:
             args += ["--python", python]
         return self.run(args, cwd=project, what="resolve the dependencies")
 
+    def is_stale(self, project: Path) -> bool:
+        """Whether uv.lock is out of step with pyproject.toml (``uv lock --check``), asked on a
+        copy of the project's own files: in the project, uv would run the interpreter of whatever
+        .venv is there to learn its Python, and a cloned repository's .venv is a stranger's."""
+        from hfscaffold.adapters.fs import copy_project_files, scratch_directory
+
+        with scratch_directory(project) as scratch:
+            copy_project_files(project, scratch)
+            try:
+                self.lock(scratch, check=True)
+            except ExternalError as exc:
+                if "needs to be updated" not in (exc.detail or ""):
+                    raise  # not staleness: resolution or the network failed
+                return True
+        return False
+
     def relock(self, project: Path, *, python: str | None = None) -> UvResult:
         """Lock again after pins were made exact: uv's cache holds every version the first lock
         fetched, so try it offline first (several times faster) and go online only if needed."""
@@ -66,11 +92,20 @@ class Uv:
         except ExternalError:
             return self.lock(project, python=python)
 
-    def sync(self, project: Path, *, python: str | None = None) -> UvResult:
-        args = ["sync", "--locked", "--project", str(project)]
+    def sync(self, project: Path, *, python: str | None = None, dry_run: bool = False) -> UvResult:
+        args = ["sync", "--locked", "--project", str(project), *(["--dry-run"] if dry_run else [])]
         if python:
             args += ["--python", python]
-        return self.run(args, cwd=project, what="build the project environment")
+        try:
+            return self.run(args, cwd=project, what="build the project environment")
+        except ExternalError as exc:
+            if _STALE_LOCK in (exc.detail or ""):
+                raise FindingsError(
+                    f"{project / 'uv.lock'} is stale: pyproject.toml changed since it was locked; nothing was installed",
+                    hint="run `hfscaffold lock`, review what moved, and rerun",
+                    detail=exc.detail,
+                ) from None
+            raise
 
     def compile(self, requirements: Sequence[str], *, python: str, cwd: Path) -> dict[str, str]:
         """``uv pip compile`` for this platform: name -> version of the full resolution."""
@@ -138,6 +173,7 @@ class Uv:
             completed = run_process(command, cwd=cwd, env=self._environment(), text=True, input=stdin)
         except OSError as exc:
             raise ExternalError(f"could not run uv to {what}: {exc}", hint="reinstall hfscaffold") from exc
+        _show_output(completed.stderr)
         if completed.returncode != 0:
             raise ExternalError(
                 f"uv could not {what}: {summarize_uv_error(completed.stderr)}",
@@ -152,6 +188,15 @@ class Uv:
         env.update(self.extra_env)
         env.setdefault("NO_COLOR", "1")
         return env
+
+
+def _show_output(stderr: str) -> None:
+    """uv's own report, under ``-v``: what it resolved, fetched, built and installed."""
+    import logging
+
+    logger = logging.getLogger("hfscaffold")
+    if stderr.strip() and logger.isEnabledFor(logging.DEBUG):
+        logger.debug("%s", "\n".join(f"  uv: {line}" for line in stderr.rstrip().splitlines()))
 
 
 _LABELS = ("error:", "cause:", "caused by:", "hint:", "help:", "warning:")
@@ -193,14 +238,15 @@ def summarize_uv_error(stderr: str) -> str:
 
 def _hint_for(stderr: str, offline: bool) -> str:
     lowered = stderr.lower()
-    if any(s in lowered for s in ("failed to fetch", "dns error", "connect", "timed out", "network")):
-        return "check your connection to the package index, or pass --offline to use uv's cache"
-    if offline and "offline" in lowered:
+    if offline and any(s in lowered for s in ("offline", "network was disabled", "not found in the cache")):
         return "the packages are not in uv's cache yet; run once without --offline"
+    if any(s in lowered for s in ("failed to fetch", "dns error", "connect", "timed out", "network")):
+        hint = "check your connection to the package index"
+        return hint if offline else f"{hint}, or pass --offline to use uv's cache"
     if "no interpreter found" in lowered or "no python" in lowered:
         return "install that Python version, or pass --python with one you have"
     if "unsatisfiable" in lowered or "no solution found" in lowered:
-        return "loosen or change the --with versions that conflict"
+        return "loosen or change the versions that conflict (--with, or the pins in pyproject.toml)"
     return "rerun with --debug for uv's full output"
 
 

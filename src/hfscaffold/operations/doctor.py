@@ -14,14 +14,14 @@ from hfscaffold.adapters.environment import EnvironmentReport, inspect_environme
 from hfscaffold.adapters.transaction import pending
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.adapters.venv import venv_problem
-from hfscaffold.errors import UserError
+from hfscaffold.errors import ExternalError, UserError
 from hfscaffold.evaluation import Violation, advisories, breakages, evaluate
-from hfscaffold.project import Project, load_project
+from hfscaffold.project import Project, inexact_text, load_project
 
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # drift | stamp | python | matrix | torch | environment
+    kind: str  # lock | exact | drift | stamp | python | matrix | torch | environment
     message: str
 
     def as_json(self) -> dict[str, str]:
@@ -80,6 +80,15 @@ def expected_packages(project: Project, uv: Uv, environment: EnvironmentReport) 
     return expected
 
 
+def _stale(project: Project) -> bool:
+    """Whether uv.lock is out of step with pyproject.toml, asked of uv's cache only: doctor needs
+    no index, and a check uv cannot make there (a package not in its cache) is no finding."""
+    try:
+        return Uv(offline=True).is_stale(project.root)
+    except ExternalError:
+        return False
+
+
 def _local_tag(version: str) -> str | None:
     return Version(version).local
 
@@ -91,6 +100,11 @@ def diagnose(root: Path, *, offline: bool = False, deep: bool = False) -> Doctor
         problems.append(Problem("lock", "an interrupted write is pending: run `hfscaffold lock` to finish it"))
     if not project.lock_file.is_file():
         return DoctorReport(project.root, [Problem("lock", "the project has no uv.lock: run `hfscaffold lock`")])
+    if _stale(project):
+        problems.append(
+            Problem("lock", "uv.lock is stale: pyproject.toml changed since it was locked; run `hfscaffold lock`")
+        )
+    problems += [Problem("exact", inexact_text(where, r)) for where, r in project.inexact_requirements()]
     foreign = venv_problem(project)
     if foreign:
         # Never run an interpreter from an environment that is not the project's own.
@@ -101,7 +115,7 @@ def diagnose(root: Path, *, offline: bool = False, deep: bool = False) -> Doctor
         interpreter = interpreter_of(project.venv)
     except UserError:
         return DoctorReport(
-            project.root, [Problem("environment", "the project has no environment: run `hfscaffold sync`")]
+            project.root, [*problems, Problem("environment", "the project has no environment: run `hfscaffold sync`")]
         )
     stamp = read_stamp(project.venv)
     if stamp is None:
@@ -119,6 +133,7 @@ def diagnose(root: Path, *, offline: bool = False, deep: bool = False) -> Doctor
         )
     environment = inspect_environment_fully(interpreter, torch=True)
     installed = environment.pins.as_strings()
+    installed.pop(project.name or "", None)  # the project's own package: uv.lock has it as "editable"
 
     if stamp.get("lock") != project.lock_hash():
         problems.append(Problem("stamp", f"{project.venv} was built from an older uv.lock: run `hfscaffold sync`"))

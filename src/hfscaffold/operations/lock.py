@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 from hfscaffold.adapters.fs import copy_project_files, scratch_directory
 from hfscaffold.adapters.transaction import Transaction, pending, project_lock, recover, sweep
 from hfscaffold.adapters.uv import Uv
-from hfscaffold.errors import ExternalError, FindingsError
+from hfscaffold.errors import FindingsError
 from hfscaffold.evaluation import Violation, breakages, evaluate
 from hfscaffold.pins import read_uv_lock
-from hfscaffold.project import load_project, locked_project
+from hfscaffold.project import inexact_text, load_project, locked_project
 from hfscaffold.pyproject import set_tool_setting
 from hfscaffold.resolution import Resolution, resolve
+from hfscaffold.review import Change, diff
 
 if TYPE_CHECKING:
     from hfscaffold.adapters.imports import ImportCheck
@@ -36,6 +37,7 @@ class LockRequest:
     pylock: bool = False
     verify: bool = False
     rule_files: tuple[Path, ...] = ()
+    dry_run: bool = False  # resolve and say what would change; write nothing
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class LockResult:
     recovered: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     imports: ImportCheck | None = None
+    moved: list[Change] = field(default_factory=list)  # what changes in uv.lock
 
 
 def matrix_rules_in(pyproject_text: str) -> list[str]:
@@ -81,17 +84,22 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
                     cwd=scratch,
                     what="export pylock.toml",
                 )
-            transaction = Transaction(root)
-            changed: list[str] = []
-            for name in ("pyproject.toml", "uv.lock", "pylock.toml"):
-                new = scratch / name
-                if new.is_file() and (not (root / name).is_file() or (root / name).read_bytes() != new.read_bytes()):
-                    transaction.stage(name, new.read_bytes())
-                    changed.append(name)
-            transaction.commit()
+            changed = [
+                name
+                for name in ("pyproject.toml", "uv.lock", "pylock.toml")
+                if (scratch / name).is_file()
+                and (not (root / name).is_file() or (root / name).read_bytes() != (scratch / name).read_bytes())
+            ]
+            before = read_uv_lock(project.lock_text()) if project.lock_file.is_file() else None
+            moved = diff(before, resolution.pins) if before is not None else []
+            if not request.dry_run:
+                transaction = Transaction(root)
+                for name in changed:
+                    transaction.stage(name, (scratch / name).read_bytes())
+                transaction.commit()
         elapsed = time.perf_counter() - start
         imports = None
-        if request.verify:
+        if request.verify and not request.dry_run:
             # Imported here: the catalog and the environment machinery cost start-up time.
             from hfscaffold.adapters.imports import import_failure, verify_and_record
             from hfscaffold.adapters.venv import sync_environment
@@ -108,6 +116,7 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
         recovered=recovered,
         timings={"lock": elapsed},
         imports=imports,
+        moved=moved,
     )
 
 
@@ -117,10 +126,11 @@ class LockCheck:
     stale: str | None  # uv's reason when the lock does not match pyproject.toml
     violations: list[Violation]
     allowed: list[Violation]
+    inexact: list[str] = field(default_factory=list)  # direct requirements not pinned `==`
 
     @property
     def ok(self) -> bool:
-        return self.stale is None and not [v for v in self.violations if v.severity == "error"]
+        return self.stale is None and not self.inexact and not [v for v in self.violations if v.severity == "error"]
 
 
 def check_lock(request: LockRequest) -> LockCheck:
@@ -136,13 +146,7 @@ def check_lock(request: LockRequest) -> LockCheck:
     if not project.lock_file.is_file():
         raise FindingsError(f"{root} has no uv.lock", hint="run `hfscaffold lock`")
     pins = read_uv_lock(project.lock_text(), source=str(project.lock_file))
-    stale = None
-    try:
-        Uv(offline=request.offline).lock(root, check=True)
-    except ExternalError as exc:
-        if "needs to be updated" not in (exc.detail or ""):
-            raise  # not staleness: resolution or the network failed
-        stale = "uv.lock does not match pyproject.toml"
+    stale = "uv.lock does not match pyproject.toml" if Uv(offline=request.offline).is_stale(root) else None
     found = breakages(evaluate(project.rules(request.rule_files), pins))
     allow = project.allowed_rules()
     return LockCheck(
@@ -150,4 +154,5 @@ def check_lock(request: LockRequest) -> LockCheck:
         stale=stale,
         violations=[v for v in found if v.rule.id not in allow],
         allowed=[v for v in found if v.rule.id in allow],
+        inexact=[inexact_text(where, r) for where, r in project.inexact_requirements()],
     )
