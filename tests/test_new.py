@@ -134,3 +134,20 @@ def test_cpu_backend_takes_torch_from_the_cpu_index(tmp_path: Path, run_cli) -> 
     pyproject = tomllib.loads((dest / "pyproject.toml").read_text())
     assert pyproject["tool"]["uv"]["sources"] == {"torch": [{"index": "pytorch-cpu"}]}
     assert pyproject["tool"]["hfscaffold"]["torch-backend"] == "cpu"
+
+
+@pytest.mark.usefixtures("offline_uv")
+@pytest.mark.parametrize("how", ["path", "patch version"])
+def test_python_is_a_version_or_an_interpreters_path(tmp_path: Path, run_cli, how: str) -> None:
+    import platform
+
+    request = sys.executable if how == "path" else platform.python_version()
+    dest = tmp_path / "p"
+    result = run_cli("new", "p", "--with", "datasets", "--python", request, "--dest", str(dest), "--no-sync")
+    assert result.exit_code == 0, result.stderr
+    minor = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert f'requires-python = "=={minor}.*"' in (dest / "pyproject.toml").read_text()
+    result = run_cli(
+        "new", "q", "--with", "datasets", "--python", str(tmp_path / "nope" / "python"), "--dest", str(tmp_path / "q")
+    )
+    assert result.exit_code == 2 and "no such interpreter" in result.stderr

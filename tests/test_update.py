@@ -41,7 +41,9 @@ def old_project(old_template: Path, tmp_path: Path) -> Path:
     }  # fmt: skip
     render.render(old_template, project, answers)
     pyproject = project / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('"datasets",', '"datasets==3.0.0",'))
+    pyproject.write_text(
+        pyproject.read_text().replace('"datasets",', '"datasets==3.0.0",').replace('"pytest"', '"pytest==8.3.3"')
+    )
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
     subprocess.run([*GIT, "add", "-A"], cwd=project, check=True)
     subprocess.run([*GIT, "commit", "-qm", "made by hfscaffold 0.0.9"], cwd=project, check=True)
@@ -115,7 +117,7 @@ def test_a_current_project_is_up_to_date_and_update_then_locks(
     dest = tmp_path / "fresh"
     assert run_cli("new", "fresh", "--with", "datasets", "--dest", str(dest), "--no-sync").exit_code == 0
     result = run_cli("update", "--project", str(dest))
-    assert result.exit_code == 0 and "Already on the template" in result.stderr
+    assert result.exit_code == 0 and "Already on the newest template" in result.stderr
 
     assert json_data(run_cli("update", "--project", str(dest), "--format", "json").stdout)["up_to_date"] is True
 
@@ -217,3 +219,81 @@ def test_a_project_in_a_folder_of_a_larger_repository_updates(old_template: Path
     assert not (project / ".git").exists()
     exclude = (repository / ".git" / "info" / "exclude").read_text()
     assert "hfscaffold" not in exclude
+
+
+def their_template(root: Path) -> Path:
+    """A template of the user's own, under git with a tag per version (as Copier expects)."""
+    template = root / "tpl"
+    template.mkdir()
+    (template / "copier.yml").write_text("project_name:\n  type: str\ncomponents:\n  type: yaml\n  default: '[]'\n")
+    (template / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers|to_nice_yaml }}")
+    (template / "pyproject.toml.jinja").write_text(
+        '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\nrequires-python = ">=3.10,<3.14"\n'
+        'dependencies = [{% for c in components %}"{{ c }}", {% endfor %}]\n\n[tool.uv]\npackage = false\n'
+    )
+    filler = "".join(f"Line {n} of the template's README.\n" for n in range(6))
+    (template / "README.md.jinja").write_text("# {{ project_name }}\n\nMade from our template.\n\n" + filler)
+    (template / "OLD.txt").write_text("a file version 1 makes\n")
+    subprocess.run(["git", "init", "-q"], cwd=template, check=True)
+    subprocess.run([*GIT, "add", "-A"], cwd=template, check=True)
+    subprocess.run([*GIT, "commit", "-qm", "v1"], cwd=template, check=True)
+    subprocess.run(["git", "tag", "v1"], cwd=template, check=True)
+    return template
+
+
+def second_version(template: Path) -> None:
+    readme = template / "README.md.jinja"
+    readme.write_text(readme.read_text().replace("Made from our template.", "Made from our template, version 2."))
+    (template / "OLD.txt").unlink()
+    subprocess.run([*GIT, "add", "-A"], cwd=template, check=True)
+    subprocess.run([*GIT, "commit", "-qm", "v2"], cwd=template, check=True)
+    subprocess.run(["git", "tag", "v2"], cwd=template, check=True)
+
+
+@pytest.fixture
+def their_project(tmp_path: Path, run_cli, offline_uv) -> tuple[Path, Path]:
+    template = their_template(tmp_path)
+    project = tmp_path / "theirs"
+    result = run_cli("new", "theirs", "--with", "datasets", "--template", str(template), "--dest", str(project))
+    assert result.exit_code == 0, result.stderr
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_src_path"] == "../tpl" and answers["_commit"] == "v1"  # the real source and version
+    (project / "MYFILE.txt").write_text("my own notes\n")
+    readme = project / "README.md"
+    readme.write_text(readme.read_text() + "\nOur own section.\n")
+    subprocess.run([*GIT, "add", "-A"], cwd=project, check=True)
+    commit(project, "our notes")
+    return project, template
+
+
+def test_update_follows_the_users_own_template_and_deletes_nothing(their_project, run_cli) -> None:
+    project, template = their_project
+    result = run_cli("update", "--project", str(project))
+    assert result.exit_code == 0 and "Already on the newest template (v1)" in result.stderr
+    second_version(template)
+
+    result = run_cli("update", "--project", str(project))
+    assert result.exit_code == 0, result.stderr
+    readme = (project / "README.md").read_text()
+    assert "Made from our template, version 2." in readme and "Our own section." in readme
+    assert (project / "MYFILE.txt").read_text() == "my own notes\n"
+    assert (project / "OLD.txt").exists() and "Kept OLD.txt" in result.stderr
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_src_path"] == "../tpl" and answers["_commit"] == "v2"
+    assert "Locked again" in result.stderr
+    subprocess.run([*GIT, "add", "-A"], cwd=project, check=True)
+    commit(project, "update to v2")
+    assert "Already on the newest template (v2)" in run_cli("update", "--project", str(project)).stderr
+
+
+def test_update_dry_run_shows_the_change_and_writes_nothing(their_project, run_cli) -> None:
+    project, template = their_project
+    second_version(template)
+    before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file() and ".git" not in p.parts}
+    result = run_cli("update", "--project", str(project), "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert " ~ README.md" in result.stderr and "Would change" in result.stderr and "(v1 -> v2)" in result.stderr
+    after = {p: p.read_bytes() for p in project.rglob("*") if p.is_file() and ".git" not in p.parts}
+    assert after == before
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True, check=True)
+    assert status.stdout == ""

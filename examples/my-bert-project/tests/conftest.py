@@ -1,6 +1,6 @@
 """Guard: these tests run only in this project's own environment, exactly as pyproject.toml pins it.
 
-One project, one environment: run them with `uv run pytest` (or after `hfscaffold sync`).
+One project, one environment: run them with `hfscaffold run pytest` (or `uv run pytest`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _drift() -> list[str]:
 def pytest_sessionstart(session: pytest.Session) -> None:
     own = (ROOT / ".venv").resolve()
     if Path(sys.prefix).resolve() != own:
-        pytest.exit(f"these tests run only in this project's own environment ({own}), not {sys.prefix}: use `uv run pytest`", returncode=3)
+        pytest.exit(f"these tests run only in this project's own environment ({own}), not {sys.prefix}: use `hfscaffold run pytest`", returncode=3)
     drift = _drift()
     if drift:
         pytest.exit(f"the environment has drifted from the lock ({'; '.join(drift)}): run `hfscaffold sync`", returncode=3)

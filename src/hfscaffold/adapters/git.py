@@ -32,3 +32,28 @@ def tracks_anything_under(root: Path, relative: str) -> bool:
     except (OSError, subprocess.TimeoutExpired):
         return False
     return completed.returncode == 0 and bool(completed.stdout.strip(b"\0"))
+
+
+def inside_repository(folder: Path) -> bool:
+    """Whether ``folder`` is inside a git work tree (False when git is not installed)."""
+    try:
+        completed = run_process(
+            ["git", *_SAFE, "rev-parse", "--is-inside-work-tree"], cwd=folder, text=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return completed.returncode == 0 and completed.stdout.strip() == "true"
+
+
+def first_commit(folder: Path, message: str) -> bool:
+    """``git init`` in ``folder`` and commit everything not ignored; True when the commit was
+    made as the user's configured identity, False when git has none and hfscaffold's was used."""
+    git("init", "-q", cwd=folder)
+    try:
+        git("var", "GIT_COMMITTER_IDENT", cwd=folder)
+        identity: tuple[str, ...] = ()
+    except ExternalError:
+        identity = ("-c", "user.name=hfscaffold", "-c", "user.email=hfscaffold@localhost")
+    git("add", "-A", cwd=folder)
+    git(*identity, "-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", message, cwd=folder)
+    return not identity

@@ -66,9 +66,10 @@ def render(template: Path | str, dest: Path, answers: Mapping[str, Any], *, trus
         ) from None
 
 
-def update(project: Path, data: Mapping[str, Any], *, answers_file: str, to_ref: str) -> None:
-    """Copier's update of ``project`` to the template version ``to_ref``: a three-way merge with
-    conflicts shown inline. No template code runs (tasks and migrations are skipped)."""
+def update(project: Path, data: Mapping[str, Any], *, answers_file: str, to_ref: str | None) -> None:
+    """Copier's update of ``project`` to the template version ``to_ref`` (None: the template's
+    newest tag): a three-way merge with conflicts shown inline. No template code runs (tasks and
+    migrations are skipped)."""
     import copier  # lazy: only update renders
 
     try:
@@ -107,6 +108,35 @@ def check_rendered(folder: Path) -> None:
 
 ANSWERS = ".copier-answers.yml"
 _ANSWERS_LIMIT = 1024 * 1024
+_URL = ("https://", "http://", "git://", "ssh://", "git+", "git@", "gh:", "gl:", "file://")
+
+
+def is_url(source: str) -> bool:
+    return source.startswith(_URL)
+
+
+def source_to_record(template: str, dest: Path) -> str:
+    """How a project records its template, as Copier does: a URL as given; a local folder
+    relative to the project (``../templates/ours``), so the record holds wherever both move."""
+    if is_url(template):
+        return template
+    return os.path.relpath(Path(template).absolute(), dest)
+
+
+def record_source(folder: Path, template: str, dest: Path) -> None:
+    """Record a user's template in ``folder``'s answers as its real source (a template copied
+    from hfscaffold's own would name the bundled one), keeping the version Copier recorded."""
+    import yaml  # type: ignore[import-untyped, unused-ignore]
+
+    from hfscaffold.adapters.fs import write_atomic
+
+    path = folder / ANSWERS
+    if not path.is_file() or path.is_symlink():
+        return  # the template keeps no answers: Copier cannot update it, and update says so
+    answers = read_answers(path)
+    answers["_src_path"] = source_to_record(template, dest)
+    header = "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n"
+    write_atomic(path, header + yaml.safe_dump(answers, sort_keys=True, indent=4, default_flow_style=False))
 
 
 def read_answers(path: Path) -> dict[str, Any]:

@@ -23,7 +23,12 @@ from hfscaffold.cli._render import Output, emit_json, shown
 @click.option(
     "--task", "task", metavar="TASK", help="A task preset (e.g. text-classification): components and runnable code."
 )
-@click.option("--python", "python", metavar="X.Y", help="Python minor version [default: the running one].")
+@click.option(
+    "--python",
+    "python",
+    metavar="VERSION|PATH",
+    help="The project's Python: a version (3.12) or an interpreter's path [default: the running one].",
+)
 @click.option("--dest", type=click.Path(path_type=Path, file_okay=False), help="Folder to create [default: ./NAME].")
 @click.option(
     "--torch",
@@ -45,6 +50,14 @@ from hfscaffold.cli._render import Output, emit_json, shown
 @click.option(
     "--allow", "allow", multiple=True, metavar="RULE_ID", help="Accept a matrix rule your own pins hit (recorded)."
 )
+@click.option(
+    "--vcs",
+    type=click.Choice(["git", "none"]),
+    default="git",
+    show_default=True,
+    help="Make a git repository with a first commit (not inside an existing one).",
+)
+@click.option("--dry-run", is_flag=True, help="Render and resolve, print the pins; write nothing.")
 @rules_option
 @format_option("text", "json")
 def new(
@@ -61,6 +74,8 @@ def new(
     template: str | None,
     trust: bool,
     allow: tuple[str, ...],
+    vcs: str,
+    dry_run: bool,
     rule_files: tuple[Path, ...],
     output_format: str,
 ) -> None:
@@ -71,9 +86,10 @@ def new(
       hfscaffold new my-bert-project --with transformers,datasets,accelerate
       hfscaffold new demo --task text-classification
     """
+    from hfscaffold.adapters.interpreters import PythonChoice
     from hfscaffold.catalog import choose, load_tasks
     from hfscaffold.matrix import load_rules
-    from hfscaffold.operations.new import NewRequest, PythonChoice, create_project
+    from hfscaffold.operations.new import NewRequest, create_project
 
     out = Output(machine_readable=output_format == "json")
     preset = load_tasks().get(task) if task else None
@@ -92,6 +108,8 @@ def new(
         verify=not no_verify,
         template=template,
         trust=trust,
+        vcs=vcs,
+        dry_run=dry_run,
     )
     with out.working("Rendering, resolving with uv and checking the matrix"):
         result = create_project(request, report=out.step)
@@ -108,6 +126,7 @@ def new(
                 "steered": result.steered,
                 "warnings": [v.as_json() for v in result.warnings],
                 "allowed": [v.as_json() for v in result.allowed],
+                "dry_run": dry_run,
             }
         )
         return
@@ -121,5 +140,8 @@ def new(
         for component, version in result.pins.items():
             click.echo(f" + {component}=={version}")
         where = click.format_filename(shown(result.dest))
-        next_step = "uv run pytest" if result.synced else "uv sync --locked && uv run pytest"
+        if not result.published:
+            click.echo(f"Would create {where} (dry run: nothing was written)")
+            return
+        next_step = "hfscaffold run pytest"  # syncs first when the environment is not built yet
         click.echo(f"Created {where}. Next: cd {where} && {next_step}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sys
 import threading
@@ -25,7 +24,8 @@ from hfscaffold.adapters.fs import (
     write_new,
 )
 from hfscaffold.adapters.imports import ImportCheck, import_failure, verify_and_record
-from hfscaffold.adapters.uv import Uv
+from hfscaffold.adapters.interpreters import PythonChoice
+from hfscaffold.adapters.uv import Uv, uv_version
 from hfscaffold.adapters.venv import refuse_foreign_environment, stamp
 from hfscaffold.catalog import Choice, Task, parse_torch_backend
 from hfscaffold.errors import ExternalError, HfscaffoldError, UserError
@@ -38,25 +38,6 @@ from hfscaffold.resolution import Resolution, resolve
 from hfscaffold.trust import code_it_would_run
 
 StepReporter = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class PythonChoice:
-    """The project's Python minor, and what uv is given to find an interpreter for it."""
-
-    minor: str
-    interpreter: str
-
-    @classmethod
-    def from_request(cls, requested: str | None) -> PythonChoice:
-        running = f"{sys.version_info.major}.{sys.version_info.minor}"
-        minor = requested or running
-        if not re.fullmatch(r"3\.\d{1,2}", minor):
-            raise UserError(f"--python {minor!r} is not a Python minor version", hint="use X.Y, e.g. --python 3.11")
-        if tuple(map(int, minor.split("."))) < (3, 10):
-            raise UserError(f"--python {minor}: the HF stack needs Python 3.10 or newer", hint="use --python 3.11")
-        # The running interpreter is known to exist; other minors are found by uv.
-        return cls(minor=minor, interpreter=sys.executable if minor == running else minor)
 
 
 @dataclass(frozen=True)
@@ -75,6 +56,8 @@ class NewRequest:
     task: Task | None = None  # a task preset: its code is rendered too
     template: str | None = None  # a template of the user's (path or URL) instead of the bundled one
     trust: bool = False  # let that template run Copier tasks and Jinja extensions
+    vcs: str = "git"  # git: a repository with a first commit (unless inside one already); none
+    dry_run: bool = False  # render and resolve in staging; publish nothing
 
     def __post_init__(self) -> None:
         validate_project_name(self.name, dependencies={c.name for c in self.choices})
@@ -107,6 +90,7 @@ class NewResult:
     warnings: tuple[Violation, ...] = ()
     allowed: tuple[Violation, ...] = ()
     imports: ImportCheck | None = None
+    published: bool = True  # False on a dry run: nothing was written
 
 
 def answers_for(request: NewRequest) -> dict[str, object]:
@@ -122,6 +106,7 @@ def answers_for(request: NewRequest) -> dict[str, object]:
         "metrics": "torchmetrics" if any(c.name == "torchmetrics" for c in request.choices) else "evaluate",
         "ui": "streamlit" if any(c.name == "streamlit" for c in request.choices) else "gradio",
         "trainer": "lightning" if any(c.name == "lightning" for c in request.choices) else "transformers",
+        "uv_version": uv_version(),
         "hfscaffold_version": __version__,
     }
 
@@ -257,10 +242,13 @@ def create_project(request: NewRequest, *, uv: Uv | None = None, report: StepRep
     parents = make_parents(dest)
     try:
         sweep_scratch(dest.parent, dest.name)  # what a killed `new` of the same name left behind
-        return _create(request, uv or Uv(offline=request.offline), report)
+        result = _create(request, uv or Uv(offline=request.offline), report)
     except BaseException:
         remove_created(parents)
         raise
+    if request.dry_run:
+        remove_created(parents)
+    return result
 
 
 def _create(request: NewRequest, uv: Uv, report: StepReporter) -> NewResult:
@@ -300,6 +288,8 @@ def _create(request: NewRequest, uv: Uv, report: StepReporter) -> NewResult:
         else:
             render_adapter.render(template, staging, answers, trust=request.trust)
             render_adapter.check_rendered(staging)
+            if request.template is not None:
+                render_adapter.record_source(staging, request.template, request.dest)
             if request.lock and request.template is not None:
                 _check_template_project(request.template, staging, trusted=request.trust)
             report(f"Rendered the project template in {time.perf_counter() - start:.2f}s")
@@ -319,13 +309,15 @@ def _create(request: NewRequest, uv: Uv, report: StepReporter) -> NewResult:
             count = f"{resolved} packages" if resolved is not None else "the dependencies"
             noun = "component" if len(request.choices) == 1 else "components"
             report(f"Resolved {count} and pinned {len(request.choices)} {noun} in {timings['resolve']:.2f}s")
+        if request.dry_run:
+            return _result(request, resolution, timings, None, published=False)
         publish_directory(staging, request.dest)
     report(f"Wrote {request.dest.name}/")
 
     if request.sync:
         start = time.perf_counter()
         try:
-            refuse_foreign_environment(load_project(request.dest), check_variables=False)
+            refuse_foreign_environment(load_project(request.dest))
             uv.sync(request.dest, python=request.python.interpreter)
             stamp(load_project(request.dest), f"{request.python.minor}")
         except HfscaffoldError as exc:
@@ -344,20 +336,51 @@ def _create(request: NewRequest, uv: Uv, report: StepReporter) -> NewResult:
             if not imports.ok:
                 raise import_failure(imports, request.dest)
             report(f"Imported {len(imports.checked)} components and ran their smoke calls in {timings['verify']:.2f}s")
+    if request.vcs == "git":
+        _make_repository(request.dest, report)
 
+    return _result(request, resolution, timings, imports, published=True)
+
+
+def _result(
+    request: NewRequest,
+    resolution: Resolution | None,
+    timings: dict[str, float],
+    imports: ImportCheck | None,
+    *,
+    published: bool,
+) -> NewResult:
     return NewResult(
         dest=request.dest,
         package=package_name(request.name),
         pins=resolution.direct if resolution else {},
         resolved=resolution.uv.resolved_count if resolution else None,
-        locked=request.lock,
-        synced=request.sync,
+        locked=request.lock and published,
+        synced=request.sync and published,
         timings=timings,
         steered=resolution.applied if resolution else {},
         warnings=tuple(resolution.warnings) if resolution else (),
         allowed=tuple(resolution.allowed) if resolution else (),
         imports=imports,
+        published=published,
     )
+
+
+def _make_repository(dest: Path, report: StepReporter) -> None:
+    """A git repository with the project as its first commit, as ``uv init`` makes one (and not
+    inside an existing repository), so that ``update`` has a clean tree to merge into from day one."""
+    from hfscaffold.adapters.git import first_commit, inside_repository
+
+    if inside_repository(dest.parent):
+        report("Made no git repository: the project is inside one already")
+        return
+    try:
+        own = first_commit(dest, f"Create {dest.name} with hfscaffold {__version__}")
+    except ExternalError as exc:  # git missing or failing: the project itself is complete
+        report(f"Made no git repository ({exc.message}); pass --vcs none to skip this")
+        return
+    who = "" if own else " (as hfscaffold: git has no user.name/user.email configured)"
+    report(f"Made a git repository with a first commit{who}")
 
 
 def _remove_created(dest: Path, created: bool) -> None:

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml  # type: ignore[import-untyped, unused-ignore]
@@ -25,7 +25,8 @@ from hfscaffold.adapters import render
 from hfscaffold.adapters.fs import process_alive, staging_directory, sweep_scratch, write_atomic
 from hfscaffold.adapters.git import git
 from hfscaffold.adapters.render import ANSWERS, read_answers
-from hfscaffold.errors import ExternalError, FindingsError, UserError
+from hfscaffold.adapters.uv import uv_version
+from hfscaffold.errors import ExternalError, FindingsError, UserError, quoted
 
 BUNDLED = "hfscaffold:project"
 # Copier reads the old template's place from an answers file in the project: a scratch copy,
@@ -43,6 +44,7 @@ class UpdateResult:
     changed: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     up_to_date: bool = False
+    dry_run: bool = False  # made on a throwaway clone: the project is untouched
 
 
 def _template_repository(old: Path, new: Path, work: Path) -> Path:
@@ -143,13 +145,78 @@ def _temporary_files_in(folder: Path) -> Iterator[None]:
 
 
 def update_project(
-    root: Path, *, from_template: Path | None = None, report: Callable[[str], None] = lambda _: None
+    root: Path,
+    *,
+    from_template: Path | None = None,
+    dry_run: bool = False,
+    report: Callable[[str], None] = lambda _: None,
 ) -> UpdateResult:
     root = root.absolute()
     answers_file = root / ANSWERS
     if not answers_file.is_file():
         raise UserError(f"{root} has no {ANSWERS}", hint="update works on projects made by `hfscaffold new`")
     answers = read_answers(answers_file)
+    source = answers.get("_src_path", BUNDLED)
+    if source != BUNDLED and not isinstance(source, str):
+        raise UserError(f"{answers_file}: _src_path is not a template's place", hint="restore it from version control")
+    if source == BUNDLED and from_template is None and answers.get("hfscaffold_version") == __version__:
+        return UpdateResult(root, __version__, __version__, up_to_date=True)
+    if source == BUNDLED:
+        _bundled_old(answers, from_template)  # a version that is no version is refused first
+    sweep_update_leftovers(root)
+    if git("status", "--porcelain", cwd=root).strip():
+        raise UserError(
+            f"{root} has uncommitted changes",
+            hint="commit or stash them: the update is a merge, and git keeps your version safe",
+        )
+    if dry_run:
+        if source != BUNDLED and from_template is None and not render.is_url(str(source)):
+            from_template = Path(_template_place(str(source), root))  # relative to the project, not the clone
+        return _rehearse(root, from_template, report)
+    if source == BUNDLED:
+        result = _update_from_bundled(root, answers, from_template, report)
+    else:
+        result = _update_from_users_template(root, answers, str(source), from_template, report)
+    if result.up_to_date:
+        return result
+    kept = _keep_deleted_files(root)
+    for path in kept:
+        report(f"Kept {path}: the new template no longer makes it, and update never deletes your files")
+    return _with_changes(root, result)
+
+
+def _with_changes(root: Path, result: UpdateResult) -> UpdateResult:
+    prefix = git("rev-parse", "--show-prefix", cwd=root).strip()
+    # Porcelain paths are relative to the repository's top: make them the project's own.
+    changed = [line[3:].removeprefix(prefix) for line in git("status", "--porcelain", "--", ".", cwd=root).splitlines()]
+    conflicts = [path for path in changed if _has_conflict_markers(root / path)]
+    return replace(result, changed=sorted(changed), conflicts=sorted(conflicts))
+
+
+def _keep_deleted_files(root: Path) -> list[str]:
+    """Bring back what the merge deleted (a file the old template made and the new one does
+    not, which may hold the user's work): an update adds and changes, it never removes."""
+    deleted = git("ls-files", "--deleted", "-z", "--", ".", cwd=root).split("\0")
+    paths = [path for path in deleted if path]
+    if paths:
+        git("checkout", "HEAD", "--", *paths, cwd=root)
+    return sorted(paths)
+
+
+def _rehearse(root: Path, from_template: Path | None, report: Callable[[str], None]) -> UpdateResult:
+    """``--dry-run``: the update made on a throwaway clone of the project's repository (its last
+    commit, which is the project: the tree is clean), reported as what would change."""
+    top = Path(git("rev-parse", "--show-toplevel", cwd=root).strip())
+    prefix = git("rev-parse", "--show-prefix", cwd=root).strip()
+    with staging_directory(Path(tempfile.gettempdir()) / _WORK) as work:
+        clone = work / "rehearsal"
+        git("clone", "-q", "--local", "--no-hardlinks", str(top), str(clone), cwd=work)
+        result = update_project(clone / prefix, from_template=from_template, report=report)
+    return replace(result, project=root, dry_run=True)
+
+
+def _bundled_old(answers: dict[str, object], from_template: Path | None) -> tuple[str, Path]:
+    """The hfscaffold version that made the project, and its template."""
     made_with = str(answers.get("hfscaffold_version", "unknown"))[:40]
     old = from_template or bundled_template(made_with)
     if old is None:
@@ -157,46 +224,96 @@ def update_project(
             f"the template of hfscaffold {made_with} is not bundled with hfscaffold {__version__}",
             hint="pass --from-template with that template (e.g. from a checkout of that version)",
         )
+    return made_with, old
+
+
+def _update_from_bundled(
+    root: Path, answers: dict[str, object], from_template: Path | None, report: Callable[[str], None]
+) -> UpdateResult:
+    made_with, old = _bundled_old(answers, from_template)
     new = render.template_path("project")
     if old == new:
         return UpdateResult(root, made_with, __version__, up_to_date=True)
-    sweep_update_leftovers(root)
-    if git("status", "--porcelain", cwd=root).strip():
-        raise UserError(
-            f"{root} has uncommitted changes",
-            hint="commit or stash them: the update is a merge, and git keeps your version safe",
-        )
 
-    scratch_name = _scratch_answers_name()
-    scratch = root / scratch_name
-    with staging_directory(Path(tempfile.gettempdir()) / _WORK) as work, _excluded(root, scratch_name):
+    data = {key: value for key, value in answers.items() if not key.startswith("_")}
+    data["hfscaffold_version"] = __version__
+    data.setdefault("uv_version", uv_version())  # a project older than its package's build
+    report(f"Merging the template of hfscaffold {made_with} -> {__version__} into the project")
+    with staging_directory(Path(tempfile.gettempdir()) / _WORK) as work:
         repository = _template_repository(old, new, work)
-        data = {key: value for key, value in answers.items() if not key.startswith("_")}
-        data["hfscaffold_version"] = __version__
-        # Copier reads the old version from the answers; point a scratch copy of them (ignored by
-        # git, so the tree stays clean for Copier's check) at the assembled repository.
-        write_atomic(
-            scratch, yaml.safe_dump({**answers, "_src_path": str(repository), "_commit": "old"}, sort_keys=True)
-        )
-        try:
-            report(f"Merging the template of hfscaffold {made_with} -> {__version__} into the project")
-            with _temporary_files_in(work):
-                render.update(root, data, answers_file=scratch_name, to_ref="new")
-            recorded = read_answers(scratch)
-        finally:
-            scratch.unlink(missing_ok=True)
+        recorded = _merge(root, {**answers, "_src_path": str(repository), "_commit": "old"}, data, "new", work)
     # Record the bundled template again, never the scratch repository Copier saw.
     recorded.pop("_commit", None)
     recorded["_src_path"] = BUNDLED
     recorded["hfscaffold_version"] = __version__
-    header = "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n\n"
-    write_atomic(answers_file, header + yaml.safe_dump(recorded, sort_keys=True, indent=4, default_flow_style=False))
+    _write_answers(root / ANSWERS, recorded)
+    return UpdateResult(root, made_with, __version__)
 
-    prefix = git("rev-parse", "--show-prefix", cwd=root).strip()
-    # Porcelain paths are relative to the repository's top: make them the project's own.
-    changed = [line[3:].removeprefix(prefix) for line in git("status", "--porcelain", "--", ".", cwd=root).splitlines()]
-    conflicts = [path for path in changed if _has_conflict_markers(root / path)]
-    return UpdateResult(root, made_with, __version__, changed=sorted(changed), conflicts=sorted(conflicts))
+
+def _update_from_users_template(
+    root: Path, answers: dict[str, object], recorded: str, place: Path | None, report: Callable[[str], None]
+) -> UpdateResult:
+    """Copier's own update from the user's template: from the version recorded (``_commit``) to
+    the template's newest git tag. The template is read where it was recorded (a local folder
+    relative to the project), or at ``place`` when it moved; none of its code runs."""
+    source = str(place.absolute()) if place is not None else _template_place(recorded, root)
+    old = answers.get("_commit")
+    if not isinstance(old, str) or not old:
+        raise UserError(
+            f"{root / ANSWERS} records no template version (_commit): the template was not a git repository",
+            hint="Copier updates from a template under git with a tag per version (`git tag v1`); tag it, then update",
+        )
+    report(f"Merging the template {recorded} ({old} -> its newest tag) into the project")
+    with staging_directory(Path(tempfile.gettempdir()) / _WORK) as work:
+        merged = _merge(root, {**answers, "_src_path": source}, {}, None, work)
+    if merged.get("_commit") == old:
+        return UpdateResult(root, old, old, up_to_date=True)
+    merged["_src_path"] = recorded if place is None else render.source_to_record(source, root)
+    _write_answers(root / ANSWERS, merged)
+    return UpdateResult(root, old, str(merged.get("_commit", "?")))
+
+
+def _merge(
+    root: Path, answers: dict[str, object], data: dict[str, object], to_ref: str | None, work: Path
+) -> dict[str, object]:
+    """Copier's update with ``answers`` in place of the project's (they name the template's
+    place and version): a scratch copy of the answers, ignored by git so that the tree stays
+    clean for Copier's check. What Copier recorded is returned, for the caller to write."""
+    scratch_name = _scratch_answers_name()
+    scratch = root / scratch_name
+    with _excluded(root, scratch_name):
+        write_atomic(scratch, yaml.safe_dump(answers, sort_keys=True))
+        try:
+            with _temporary_files_in(work):
+                render.update(root, data, answers_file=scratch_name, to_ref=to_ref)
+            return read_answers(scratch)
+        finally:
+            scratch.unlink(missing_ok=True)
+
+
+def _template_place(recorded: str, root: Path) -> str:
+    """Where the recorded template is. The answers are the project's data, so a local place is
+    followed only when it is relative to the project, and holds a Copier template under git (a
+    URL is Copier's to clone); anything else takes ``--from-template``, which the user gives."""
+    if render.is_url(recorded):
+        return recorded
+    hint = "pass --from-template with the template's folder"
+    if Path(recorded).is_absolute() or recorded.startswith("~"):
+        raise UserError(f"{ANSWERS} records the template {quoted(recorded)}, an absolute path: not followed", hint=hint)
+    place = (root / recorded).resolve()
+    if not place.is_dir() or not any((place / name).is_file() for name in ("copier.yml", "copier.yaml")):
+        raise UserError(f"the project's template {quoted(recorded)} is not a Copier template here", hint=hint)
+    if not (place / ".git").exists():
+        raise UserError(
+            f"the project's template {quoted(recorded)} is not a git repository: Copier updates from tagged versions",
+            hint="tag the template's versions in git (`git tag v2`), then update",
+        )
+    return str(place)
+
+
+def _write_answers(path: Path, answers: dict[str, object]) -> None:
+    header = "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n\n"
+    write_atomic(path, header + yaml.safe_dump(answers, sort_keys=True, indent=4, default_flow_style=False))
 
 
 def _has_conflict_markers(path: Path) -> bool:
