@@ -63,18 +63,53 @@ def test_status_one_line_per_project(project: Path, run_cli, tmp_path: Path) -> 
     assert line.startswith(f"{project}: template ") and "pins with a newer patch release" in line
 
 
-def test_matrix_export_as_constraints_that_pip_and_uv_read(run_cli, tmp_path: Path) -> None:
+def constraint_lines(text: str) -> dict[str, tuple[Requirement, list[str]]]:
+    found = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            requirement, rules = line.split("  # ")
+            found[f"{Requirement(requirement).name};{Requirement(requirement).marker or ''}"] = (
+                Requirement(requirement),
+                rules.split(", "),
+            )
+    return found
+
+
+def test_matrix_export_forbids_only_what_is_bad_on_its_own(run_cli) -> None:
+    from hfscaffold.matrix import builtin_rules
+
     result = run_cli("matrix", "export")
     assert result.exit_code == 0
-    lines = [line.split("#")[0].strip() for line in result.stdout.splitlines() if line and not line.startswith("#")]
-    requirements = {Requirement(line).name: Requirement(line).specifier for line in lines}
-    assert requirements["diffusers"].contains("0.29.0") and not requirements["diffusers"].contains("0.27.2")
-    assert not any(line.startswith("# diffusers") for line in result.stdout.splitlines())
-    assert "diffusers-hub-cached-download" in result.stdout
+    lines = constraint_lines(result.stdout)
+    known = {rule.id: rule for rule in builtin_rules()}
+    for requirement, rule_ids in lines.values():
+        for rule_id in rule_ids:  # each constraint comes from a rule about that package alone
+            assert list(known[rule_id].when) == [requirement.name], rule_id
+    tokenizers, _ = lines['tokenizers;python_full_version >= "3.12"']
+    assert str(tokenizers.specifier) == ">=0.14.0"  # the complement of the bad range, for those Pythons only
+    assert not any(key.startswith(("diffusers;", "huggingface-hub;")) for key in lines)  # combinations
+    assert "diffusers-hub-cached-download" in result.stdout.split("combinations, which concern a pin set")[1]
+    assert "# left out: tokenizers-no-cp313-wheel: the good versions of tokenizers" in result.stdout
 
 
-def test_matrix_export_as_renovate_package_rules(run_cli) -> None:
+def test_matrix_export_for_a_pin_set_adds_the_combinations_it_concerns(run_cli, tmp_path: Path) -> None:
+    pins = tmp_path / "requirements.txt"
+    pins.write_text("huggingface-hub==0.26.0\n")
+    lines = constraint_lines(run_cli("matrix", "export", "--for", str(pins)).stdout)
+    diffusers, rules = lines["diffusers;"]
+    assert diffusers.specifier.contains("0.29.0") and not diffusers.specifier.contains("0.27.2")
+    assert rules == ["diffusers-hub-cached-download"]
+    pins.write_text("huggingface-hub==0.25.2\n")  # the other half of the combination is not there
+    assert "diffusers;" not in constraint_lines(run_cli("matrix", "export", "--for", str(pins)).stdout)
+
+
+def test_matrix_export_as_renovate_package_rules(run_cli, tmp_path: Path) -> None:
     rules = json.loads(run_cli("matrix", "export", "--format", "renovate").stdout)["packageRules"]
+    assert not any("diffusers-hub-cached-download" in r["description"] for r in rules)
+    assert not any("tokenizers-no-cp312-wheel" in r["description"] for r in rules)  # Renovate has no markers
+    pins = tmp_path / "requirements.txt"
+    pins.write_text("huggingface-hub==0.26.0\n")
+    rules = json.loads(run_cli("matrix", "export", "--format", "renovate", "--for", str(pins)).stdout)["packageRules"]
     hub = next(r for r in rules if "diffusers-hub-cached-download" in r["description"])
     assert (
         hub["matchDatasources"] == ["pypi"]

@@ -90,3 +90,16 @@ def test_what_users_got_in_each_era_raises_no_error(
     assert data["resolved"] is True and data["checked"] > 80
     assert [v["rule"] for v in data["violations"] if v["severity"] == "error"] == []
     assert result.exit_code == 0
+
+
+@pytest.mark.parametrize("package", ["transformers", "gradio", "diffusers", "peft"])
+def test_the_exported_constraints_change_no_plain_resolution(package: str, real_index: Uv, tmp_path: Path) -> None:
+    """`matrix export` only forbids what is bad on its own: what users get today stays."""
+    from hfscaffold.export import as_constraints, export
+
+    rules = builtin_rules()
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text(as_constraints(export(rules), version=rules.version, source=None))
+    plain = real_index.compile([package], python=sys.executable, cwd=tmp_path)
+    constrained = real_index.compile([package, "-c", str(constraints)], python=sys.executable, cwd=tmp_path)
+    assert constrained == plain

@@ -213,3 +213,21 @@ def test_cooldowns_and_upload_times() -> None:
         parse_cooldown("a while")
     lock = '[[package]]\nname = "X_y"\nversion = "1"\nsdist = { url = "u", upload-time = "2026-11-20T10:00:00.5Z" }\nwheels = [{ url = "w", upload-time = "2026-11-21T10:00:00Z" }]\n'
     assert upload_times(lock)["x-y"].isoformat() == "2026-11-21T10:00:00+00:00"
+
+
+@pytest.mark.usefixtures("offline_uv")
+def test_a_named_package_held_by_another_pin_says_which_and_how_to_move_both(new_project, run_cli) -> None:
+    project = new_project("held", "transformers==4.44.2,tokenizers==0.19.1")
+    pyproject = project / "pyproject.toml"  # the fake index's newer releases are all x.y.0: let them through
+    pyproject.write_text(
+        pyproject.read_text().replace("[tool.hfscaffold]\n", '[tool.hfscaffold]\nhold-x-y-0 = "cooldown"\n')
+    )
+    result = run_cli("upgrade", "transformers", "--policy", "minor", "--cooldown", "0 days", "--project", str(project))
+    assert result.exit_code == 0, result.stderr
+    assert "Nothing to upgrade within the policy; held back: transformers 4.45.0" in result.stdout
+    assert "held at 4.44.2 by the pin tokenizers==0.19.1" in result.stdout
+    command = "hfscaffold upgrade tokenizers transformers --policy minor"
+    assert f"`{command}` moves them together" in result.stdout
+    moved = run_cli(*command.split()[1:], "--cooldown", "0 days", "--project", str(project), "--format", "json")
+    changes = {c["name"]: c["new"] for c in json_data(moved.stdout)["changes"]}
+    assert changes["transformers"] == "4.45.0" and changes["tokenizers"] == "0.20.0"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -196,7 +196,9 @@ def propose(request: ProposalRequest, *, report: Callable[[str], None] = lambda 
                 held.append(
                     HeldBack(package, release, "a new x.y.0 of an HF package waits for its first patch release")
                 )
-        held += _held_by_cooldown(request, scratch, uv, current_text, targets, resolution, cooldown)
+        made = _Made(request, scratch, uv, current_text, targets, resolution, cooldown)
+        held += _held_by_cooldown(made)
+        held += _held_by_pins(made, project, holds)
         fixed, remaining = advisory_review(rules, current, resolution.pins)
         changes = diff(current, resolution.pins)
         breaks = code_breaks(root, changes, uv=uv, scratch=scratch / "code") if request.read_code else []
@@ -216,16 +218,24 @@ def propose(request: ProposalRequest, *, report: Callable[[str], None] = lambda 
         return Proposal(review=review, resolution=resolution, lock=(scratch / "uv.lock").read_text(encoding="utf-8"))
 
 
-def _held_by_cooldown(
-    request: ProposalRequest,
-    scratch: Path,
-    uv: Uv,
-    current_text: str,
-    targets: set[str],
-    resolution: Resolution,
-    cooldown: str | None,
-) -> list[HeldBack]:
+@dataclass(frozen=True)
+class _Made:
+    """A proposal as resolved, with what resolved it: what the probes for held-back releases need."""
+
+    request: ProposalRequest
+    scratch: Path
+    uv: Uv
+    current_text: str
+    targets: set[str]
+    resolution: Resolution
+    cooldown: str | None
+
+
+def _held_by_cooldown(made: _Made) -> list[HeldBack]:
     """What the proposal would move to without the cooldown: those releases are held back."""
+    request, scratch, uv, current_text, targets, resolution, cooldown = (
+        made.request, made.scratch, made.uv, made.current_text, made.targets, made.resolution, made.cooldown
+    )  # fmt: skip
     if not cooldown:
         return []
     probe = scratch / "cooldown-probe"
@@ -242,6 +252,43 @@ def _held_by_cooldown(
         newer, chosen = unbounded.version(package), resolution.pins.version(package)
         if newer is not None and chosen is not None and newer > chosen:
             held.append(HeldBack(package, str(newer), f"released less than {cooldown} ago (cooldown)"))
+    return held
+
+
+def _held_by_pins(made: _Made, project: Project, holds: dict[str, str]) -> list[HeldBack]:
+    """A package named for upgrade that did not move as far as the policy allows may be held by
+    another of the project's pins (transformers by ``tokenizers==0.19.1``): resolve once more with every pin opened to the
+    policy (with the same x.y.0 holds), and name the pins that move with it and the command that
+    moves them together."""
+    request, scratch, uv, current_text, targets, resolution, cooldown = (
+        made.request, made.scratch, made.uv, made.current_text, made.targets, made.resolution, made.cooldown
+    )  # fmt: skip
+    current = read_uv_lock(current_text)
+    named = sorted(targets) if request.packages else []
+    if not named:
+        return []
+    everything = set(project.constraints()) | targets
+    probe = scratch / "pin-probe"
+    probe.mkdir()
+    copy_project_files(scratch, probe)
+    text, _ = _scratch_pyproject(project, current, everything, request.policy, holds)
+    (probe / "pyproject.toml").write_text(text, encoding="utf-8")
+    (probe / "uv.lock").write_text(current_text, encoding="utf-8")
+    opened_request = replace(request, packages=tuple(sorted(everything)))
+    try:
+        uv.lock(probe, extra=_lock_args(opened_request, everything, cooldown, current_text))
+    except ExternalError:
+        return []  # even opened up it does not resolve: nothing to say about pins
+    opened = read_uv_lock((probe / "uv.lock").read_text(encoding="utf-8"))
+    held = []
+    for name in named:
+        chosen, newer = resolution.pins.version(name), opened.version(name)
+        holders = sorted(p for p in everything - targets if opened.version(p) != current.version(p))
+        if chosen is None or newer is None or newer <= chosen or not holders:
+            continue
+        pins = ", ".join(f"{h}=={current.version(h)}" for h in holders)
+        command = f"hfscaffold upgrade {' '.join(sorted({name, *holders}))} --policy {request.policy.value}"
+        held.append(HeldBack(name, str(newer), f"held at {chosen} by the pin {pins}: `{command}` moves them together"))
     return held
 
 

@@ -133,6 +133,12 @@ class Review:
     def summary(self) -> str:
         if self.blocked:
             return f"Blocked: {self.blocked[0]}"
+        if not self.changes and self.held_back:
+            first = self.held_back[0]
+            more = f" ({len(self.held_back) - 1} more held back)" if len(self.held_back) > 1 else ""
+            return (
+                f"Nothing to upgrade within the policy; held back: {first.name} {first.version} ({first.reason}){more}."
+            )
         if not self.changes:
             return "Nothing to upgrade: every package is at the newest version the policy allows."
         parts = ", ".join(f"{n} {level}" for level, n in sorted(self.counts.items(), key=lambda item: _ORDER[item[0]]))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hfscaffold.cli._options import Command, format_option, offline_option, project_option
+from hfscaffold.cli._options import Command, format_option, global_flags, offline_option, project_option
 from hfscaffold.cli._render import emit_json
 from hfscaffold.errors import ExitCode
 
@@ -44,9 +44,15 @@ def why(package: str, project: Path, output_format: str) -> None:
 @format_option("text", "json")
 def status(projects: tuple[Path, ...], offline: bool, no_index: bool, output_format: str) -> None:
     """One line per project: template lag, matrix findings, newer patch releases, lock age."""
-    from hfscaffold.operations.explain import status as project_status
+    import sys
 
-    rows = [project_status(p, offline=offline, look_up=not no_index) for p in (projects or (Path("."),))]
+    from hfscaffold.operations.explain import statuses
+
+    def progress(done: int, total: int) -> None:
+        if total > 1 and sys.stderr.isatty() and output_format == "text" and not global_flags().quiet:
+            click.echo(f"\rChecked {done}/{total} projects", err=True, nl=done == total)
+
+    rows = statuses(projects or (Path("."),), offline=offline, look_up=not no_index, done=progress)
     broken = [r for r in rows if r.error]
     if output_format == "json":
         emit_json({"projects": [r.as_json() for r in rows]})

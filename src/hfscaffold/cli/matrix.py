@@ -163,11 +163,31 @@ def matrix_mine(
 
 @matrix.command("export")
 @format_option("constraints", "renovate")
+@click.option(
+    "--for",
+    "for_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also export the combinations that concern this pin set (uv.lock, pylock.toml, requirements).",
+)
 @rules_option
-def matrix_export(output_format: str, rule_files: tuple[Path, ...]) -> None:
-    """The rules' fixes as pip/uv constraints or Renovate packageRules, for any project."""
+def matrix_export(output_format: str, for_file: Path | None, rule_files: tuple[Path, ...]) -> None:
+    """The rules as pip/uv constraints or Renovate packageRules: only what is bad on its own.
+
+    A constraint forbids only versions that break whatever else is installed (no wheel for a
+    Python, a published vulnerability), with the rule's Python and platform as a marker. A
+    combination (a transformers release with a huggingface-hub release) is exported only with
+    --for FILE, where the pins show the other half present; what cannot be exported exactly is
+    listed as left out.
+    """
+    from hfscaffold.export import as_constraints, as_renovate, export
     from hfscaffold.matrix import load_rules
-    from hfscaffold.operations.explain import export_constraints, export_renovate
+    from hfscaffold.pins import read_pins
 
     rules = load_rules(rule_files)
-    click.echo(export_constraints(rules) if output_format == "constraints" else export_renovate(rules), nl=False)
+    pins = read_pins(for_file) if for_file is not None else None
+    result = export(rules, pins)
+    if output_format == "constraints":
+        source = click.format_filename(for_file) if for_file is not None else None
+        click.echo(as_constraints(result, version=rules.version, source=source), nl=False)
+        return
+    click.echo(as_renovate(result, rules), nl=False)

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 @click.option(
     "--apply", "apply_", is_flag=True, help="Write the new pins and lock (atomically); without it nothing changes."
 )
+@click.option("--dry-run", is_flag=True, help="Only propose, even with --apply (the default without it).")
 @offline_option("Resolve from uv's cache only.")
 @rules_option
 def upgrade(
@@ -59,6 +60,7 @@ def upgrade(
     report_file: Path | None,
     output_format: str,
     apply_: bool,
+    dry_run: bool,
     offline: bool,
     rule_files: tuple[Path, ...],
 ) -> None:
@@ -72,6 +74,7 @@ def upgrade(
     from hfscaffold.operations.upgrade import upgrade as run_upgrade
 
     out = Output(machine_readable=output_format != "text")
+    apply_ = apply_ and not dry_run
     request = UpgradeRequest(
         project=project, packages=packages, policy=policy, apply=apply_, offline=offline,
         cooldown=cooldown, rule_files=rule_files,

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.requirements import Requirement
-from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from hfscaffold import __version__, _toml
 from hfscaffold.adapters.render import ANSWERS, read_answers
 from hfscaffold.errors import HfscaffoldError, UserError
 from hfscaffold.evaluation import advisories, breakages, evaluate
-from hfscaffold.matrix import ABSENT, RuleSet, specifiers_overlap
 from hfscaffold.pins import read_uv_lock
 from hfscaffold.policy import Policy
 from hfscaffold.project import load_project
@@ -111,6 +109,30 @@ def status(root: Path, *, offline: bool = False, look_up: bool = True) -> Status
         return Status(str(root), "?", 0, 0, None, None, error=exc.message)
 
 
+def statuses(
+    roots: Sequence[Path],
+    *,
+    offline: bool = False,
+    look_up: bool = True,
+    jobs: int | None = None,
+    done: Callable[[int, int], None] = lambda _n, _total: None,
+) -> list[Status]:
+    """Every project's line, in the order given. The lookups are uv resolutions that wait on the
+    index and on uv's own threads, so several run at once (bounded by ``jobs``, default the number
+    of cores, at least 2 and at most 8); ``done(n, total)`` is called as each finishes."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    workers = jobs or max(2, min(8, os.cpu_count() or 2))
+    results: dict[int, Status] = {}
+    with ThreadPoolExecutor(max_workers=min(workers, max(1, len(roots)))) as pool:
+        futures = {pool.submit(status, root, offline=offline, look_up=look_up): i for i, root in enumerate(roots)}
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            done(len(results), len(roots))
+    return [results[i] for i in range(len(roots))]
+
+
 def _status(root: Path, *, offline: bool, look_up: bool) -> Status:
     project = load_project(root)
     answers = project.root / ANSWERS
@@ -140,43 +162,3 @@ def _status(root: Path, *, offline: bool, look_up: bool) -> Status:
         except HfscaffoldError:
             newer = None
     return Status(str(project.root), template, len(violations), len(advisories(found)), round(age, 1), newer)
-
-
-def export_constraints(rules: RuleSet) -> str:
-    """The rules' preferred fixes as a pip/uv constraints file (a constraint only applies to a
-    package that is installed anyway, so the file is safe to pass to any install)."""
-    merged: dict[str, SpecifierSet] = {}
-    why_lines: dict[str, list[str]] = {}
-    skipped: list[str] = []
-    for rule in rules:
-        for name, spec in rule.fix.prefer.items():
-            candidate = merged.get(name, SpecifierSet()) & SpecifierSet(spec)
-            if name in merged and not specifiers_overlap(merged[name], SpecifierSet(spec)):
-                skipped.append(f"# {rule.id}: {name}{spec} conflicts with another rule's fix; left out")
-                continue
-            merged[name] = candidate
-            why_lines.setdefault(name, []).append(rule.id)
-    lines = [
-        f"# hfscaffold compatibility matrix {rules.version}: preferred fixes as constraints",
-        "# pip install -c this-file ... / uv pip install -c this-file ...",
-    ]
-    for name in sorted(merged):
-        lines.append(f"{name}{merged[name]}  # {', '.join(why_lines[name])}")
-    return "\n".join(lines + skipped) + "\n"
-
-
-def export_renovate(rules: RuleSet) -> str:
-    """Renovate packageRules that keep pypi packages inside each rule's preferred fix."""
-    package_rules = []
-    for rule in rules:
-        conditions = ", ".join(f"{n} {s}" for n, s in rule.when.items() if s != ABSENT)
-        for name, spec in rule.fix.prefer.items():
-            package_rules.append(
-                {
-                    "description": f"hfscaffold {rule.id}: {rule.summary} (when {conditions}; see {rule.references[0]})",
-                    "matchDatasources": ["pypi"],
-                    "matchPackageNames": [name],
-                    "allowedVersions": str(SpecifierSet(spec)),
-                }
-            )
-    return json.dumps({"packageRules": package_rules}, indent=2) + "\n"
