@@ -13,7 +13,7 @@ from itertools import pairwise
 import click
 
 from hfscaffold import __version__
-from hfscaffold.cli._options import GLOBAL_OPTIONS, GlobalFlags, hoist_global_flags
+from hfscaffold.cli._options import GLOBAL_OPTIONS, GlobalFlags, end_of_own_arguments, hoist_global_flags
 from hfscaffold.errors import ExitCode, HfscaffoldError
 
 CONTEXT_SETTINGS: dict[str, object] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -21,6 +21,7 @@ CONTEXT_SETTINGS: dict[str, object] = {"help_option_names": ["-h", "--help"], "m
 # name -> (the module in hfscaffold.cli that defines it, the command's function, the first
 # paragraph of its help); a test keeps the table equal to the commands' own help.
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "add": ("edit", "add", "Add PKGs from the index, each pinned `==` the version uv resolves, and lock again."),
     "check": (
         "check",
         "check",
@@ -40,6 +41,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "lock": ("lock", "lock", "Regenerate uv.lock from pyproject.toml, steered by the matrix, written atomically."),
     "matrix": ("matrix", "matrix", "The compatibility matrix: known-bad combinations of the HF stack, with evidence."),
     "new": ("new", "new", "Create project NAME with exact pins, a uv lock and its own environment."),
+    "remove": ("edit", "remove", "Remove PKGs from the project's requirements, and lock again with the matrix."),
+    "run": (
+        "run",
+        "run",
+        "Run COMMAND in the project's own environment, synced from uv.lock first when needed.",
+    ),
     "status": (
         "explain",
         "status",
@@ -157,7 +164,7 @@ def _command_name(args: list[str]) -> str:
 
 
 def _wants_json(args: list[str]) -> bool:
-    end = args.index("--") if "--" in args else len(args)
+    end = end_of_own_arguments(args)
     return "--format=json" in args[:end] or any(a == "--format" and b == "json" for a, b in pairwise(args[:end]))
 
 
@@ -182,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
     from hfscaffold.cli import _render
 
     args = hoist_global_flags(list(argv if argv is not None else sys.argv[1:]))
-    debug = "--debug" in args
+    debug = "--debug" in args[: end_of_own_arguments(args)]
     name = _command_name(args)
     json_for = name if _wants_json(args) else None
     _render.take_json()  # nothing left from an earlier run in this process
