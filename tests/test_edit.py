@@ -135,3 +135,16 @@ def test_doctor_finds_a_stale_lock(new_project, run_cli) -> None:
     result = run_cli("doctor", "--project", str(project))
     assert result.exit_code == 1
     assert "lock: uv.lock is stale: pyproject.toml changed since it was locked; run `hfscaffold lock`" in result.stdout
+
+
+def test_add_brings_an_environment_sync_built_in_step_unless_told_not_to(new_project, run_cli) -> None:
+    project = new_project("app")
+    assert run_cli("add", "--project", str(project), "tqdm").exit_code == 0
+    assert not (project / ".venv").exists()  # no environment yet: none is made
+    assert run_cli("sync", "--project", str(project)).exit_code == 0
+    result = run_cli("add", "--project", str(project), "datasets")
+    assert result.exit_code == 0 and "the environment is synced" in result.stderr
+    assert run_cli("doctor", "--project", str(project)).exit_code == 0
+    result = run_cli("add", "--project", str(project), "safetensors", "--no-sync")
+    assert result.exit_code == 0 and "`hfscaffold run` syncs the environment" in result.stderr
+    assert "was built from an older uv.lock" in run_cli("doctor", "--project", str(project)).stdout

@@ -12,7 +12,6 @@ import pytest
 from expect import json_data
 
 from hfscaffold.adapters import render
-from hfscaffold.adapters.uv import find_uv
 from hfscaffold.catalog import load_tasks
 
 
@@ -141,8 +140,9 @@ def test_text_classification_project_trains_and_predicts_in_its_own_environment(
     assert result.exit_code == 0, result.stderr
     assert f"Imported {8 if extra else 7} components" in result.stderr
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    hfscaffold = [sys.executable, "-m", "hfscaffold", "run"]  # the README's command, as a user runs it
     tests = subprocess.run(
-        [find_uv(), "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider"],
+        [*hfscaffold, "pytest", "-q", "-p", "no:cacheprovider"],
         cwd=tmp_path / "demo",
         env=env,
         capture_output=True,
@@ -151,3 +151,21 @@ def test_text_classification_project_trains_and_predicts_in_its_own_environment(
     )
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-3000:]
     assert f"{11 if extra else 10} passed" in tests.stdout
+    # Outside pytest (no pythonpath of its own) and outside the project folder, the project's
+    # package imports: it is installed in the environment.
+    modules = subprocess.run(
+        [
+            *hfscaffold,
+            "--project",
+            str(tmp_path / "demo"),
+            "python",
+            "-c",
+            "import demo.train, demo.predict; print('ok')",
+        ],
+        cwd=tmp_path.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert modules.returncode == 0 and modules.stdout.strip() == "ok", modules.stderr[-3000:]

@@ -69,3 +69,49 @@ def test_new_from_the_installed_wheel(wheel: Path, tmp_path: Path, fake_index, u
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert str(venv) in probe.stdout
+
+
+@pytest.mark.network
+def test_a_users_day_with_only_the_hfscaffold_script_on_path(wheel: Path, tmp_path: Path) -> None:
+    """Installed pipx-style: hfscaffold's own venv, its script linked into a bin folder, no uv and
+    no activated environment; the README's commands work in order against the real index."""
+    venv = tmp_path / "tool-venv"
+    uv = find_uv()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UV_") and k != "VIRTUAL_ENV"}
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    subprocess.run([uv, "venv", "--python", sys.executable, str(venv)], check=True, capture_output=True, env=env)
+    install = subprocess.run(
+        [uv, "pip", "install", "--python", str(venv / "bin" / "python"), str(wheel)],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert install.returncode == 0, install.stderr
+    bin_folder = tmp_path / "bin"
+    bin_folder.mkdir()
+    (bin_folder / "hfscaffold").symlink_to(venv / "bin" / "hfscaffold")
+    # The system's programs (git, a python), nothing of uv's, hfscaffold's venv not activated.
+    env["PATH"] = os.pathsep.join([str(bin_folder), str(Path(sys.base_prefix) / "bin"), "/usr/bin", "/bin"])
+    env["HOME"] = str(tmp_path / "home")
+    work = tmp_path / "work"
+    work.mkdir()
+
+    def hfscaffold(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["hfscaffold", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+
+    assert subprocess.run(["sh", "-c", "command -v uv"], env=env, capture_output=True, check=False).returncode != 0
+    made = hfscaffold("new", "text-data", "--with", "tokenizers,safetensors", "--no-sync", cwd=work)
+    assert made.returncode == 0, made.stderr
+    assert "Next: cd text-data && hfscaffold run pytest" in made.stdout
+    project = work / "text-data"
+    for args in (
+        ["run", "pytest", "-q", "-p", "no:cacheprovider"],  # the printed next step: syncs, then the tests
+        ["run", "python", "-m", "text_data"],  # the project's own package imports in its environment
+        ["add", "tqdm"],
+        ["lock", "--check"],
+        ["doctor"],
+        ["update", "--dry-run"],
+    ):
+        if args[:3] == ["run", "python", "-m"]:
+            (project / "src" / "text_data" / "__main__.py").write_text("print('text_data runs')\n")
+        result = hfscaffold(*args, cwd=project)
+        assert result.returncode == 0, (args, result.stdout, result.stderr)
+    assert "tqdm==" in (project / "pyproject.toml").read_text()

@@ -31,6 +31,10 @@ def _where_options(function: F) -> F:
 
 
 def _dry_run_option(function: F) -> F:
+    """``--dry-run`` and ``--no-sync``: what the edit writes, and whether the environment follows."""
+    function = click.option(
+        "--no-sync", is_flag=True, help="Leave the environment as it is (by default one `sync` built follows the lock)."
+    )(function)
     return click.option("--dry-run", is_flag=True, help="Resolve and show what would change; write nothing.")(function)
 
 
@@ -62,7 +66,8 @@ def _show(result: EditResult, out: Output, output_format: str, *, dry_run: bool,
         )
     elif not out.quiet:
         written = ", ".join(v or k for k, v in result.written.items())
-        click.echo(f"{_PAST[verb]} {written}; uv.lock is current (`hfscaffold run` syncs the environment)", err=True)
+        env = "the environment is synced" if result.synced else "`hfscaffold run` syncs the environment"
+        click.echo(f"{_PAST[verb]} {written}; uv.lock is current ({env})", err=True)
 
 
 @click.command(cls=Command)
@@ -83,18 +88,22 @@ def add(
     allow: tuple[str, ...],
     offline: bool,
     dry_run: bool,
+    no_sync: bool,
     output_format: str,
 ) -> None:
     """Add PKGs from the index, each pinned `==` the version uv resolves, and lock again.
 
     A range (`peft>=0.13`) is resolved and written exact; an exact pin is kept as given; extras
     and markers stay. The new lock is steered around the matrix's known-bad combinations, or
-    refused with the rule named, as by `new`. Prints what moved in uv.lock.
+    refused with the rule named, as by `new`. Prints what moved in uv.lock. An environment that
+    `hfscaffold sync` built is brought in step (as `uv add` does) unless --no-sync.
     """
     from hfscaffold.operations.edit import EditRequest, add_packages
 
     out = Output(machine_readable=output_format == "json")
-    request = EditRequest(project, packages, group=_group(dev, group), offline=offline, dry_run=dry_run, allow=allow)
+    request = EditRequest(
+        project, packages, group=_group(dev, group), offline=offline, dry_run=dry_run, allow=allow, sync=not no_sync
+    )
     with out.working("Resolving with uv and checking the matrix"):
         result = add_packages(request, report=out.step)
     _show(result, out, output_format, dry_run=dry_run, verb="add")
@@ -114,13 +123,16 @@ def remove(
     group: str | None,
     offline: bool,
     dry_run: bool,
+    no_sync: bool,
     output_format: str,
 ) -> None:
     """Remove PKGs from the project's requirements, and lock again with the matrix."""
     from hfscaffold.operations.edit import EditRequest, remove_packages
 
     out = Output(machine_readable=output_format == "json")
-    request = EditRequest(project, packages, group=_group(dev, group), offline=offline, dry_run=dry_run)
+    request = EditRequest(
+        project, packages, group=_group(dev, group), offline=offline, dry_run=dry_run, sync=not no_sync
+    )
     with out.working("Resolving with uv and checking the matrix"):
         result = remove_packages(request, report=out.step)
     _show(result, out, output_format, dry_run=dry_run, verb="remove")

@@ -15,12 +15,14 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from hfscaffold.adapters.environment import read_stamp
 from hfscaffold.adapters.fs import copy_project_files, scratch_directory, write_atomic
 from hfscaffold.adapters.transaction import Transaction
 from hfscaffold.adapters.uv import Uv
+from hfscaffold.adapters.venv import sync_environment
 from hfscaffold.errors import ExternalError, UserError, quoted
 from hfscaffold.pins import PinSet, read_uv_lock
-from hfscaffold.project import Project, locked_project
+from hfscaffold.project import Project, load_project, locked_project
 from hfscaffold.pyproject import add_requirement, pin_requirements, remove_requirement, set_tool_setting
 from hfscaffold.resolution import Resolution, resolve
 from hfscaffold.review import Change, diff
@@ -36,6 +38,7 @@ class EditRequest:
     offline: bool = False
     dry_run: bool = False
     allow: tuple[str, ...] = ()
+    sync: bool = True  # bring an environment `hfscaffold sync` built in step with the new lock
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class EditResult:
     moved: list[Change]  # what changed in the lock
     resolution: Resolution
     changed: list[str] = field(default_factory=list)  # files replaced (none on a dry run)
+    synced: bool = False
 
 
 def parse_additions(items: Sequence[str]) -> list[Requirement]:
@@ -99,9 +103,7 @@ def _lock_edit(
     with scratch_directory(project.root) as scratch:
         copy_project_files(project.root, scratch)
         written = edit(scratch)
-        from hfscaffold.project import load_project  # the edited copy, as uv will read it
-
-        edited = load_project(scratch)
+        edited = load_project(scratch)  # the edited copy, as uv will read it
         resolution = resolve(
             scratch, uv=uv, rules=project.rules(), constraints=edited.constraints(), allow=allow, python=None
         )
@@ -123,7 +125,14 @@ def _lock_edit(
                     changed.append(name)
             transaction.commit()
     report(f"Locked {resolution.uv.resolved_count or 'all'} packages")
-    return EditResult(project.root, written, diff(old, new), resolution, changed)
+    synced = False
+    if changed and request.sync and read_stamp(project.venv) is not None:
+        # As `uv add` does: the environment the user already has follows the lock. One that
+        # hfscaffold did not build is left alone (`run` and `sync` refuse or build it).
+        locked = load_project(project.root)
+        sync_environment(locked, uv=uv)
+        synced = True
+    return EditResult(project.root, written, diff(old, new), resolution, changed, synced)
 
 
 def _pin_what_was_added(
