@@ -110,3 +110,31 @@ def test_an_offline_failure_never_hints_to_pass_offline(
     assert "pass --offline" not in result.stderr and "run once without --offline" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 2  # uv's reason in a sentence, and the hint
     assert not (tmp_path / "app").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["lock"],
+        ["lock", "--check"],
+        ["sync"],
+        ["doctor"],
+        ["run", "python"],
+        ["add", "numpy"],
+        ["remove", "numpy"],
+        ["upgrade", "--apply"],
+        ["update"],
+        ["why", "numpy"],
+    ],
+    ids=lambda args: "-".join(args),
+)
+def test_a_command_on_a_folder_that_is_no_project_writes_nothing(run_cli, tmp_path: Path, args: list[str]) -> None:
+    missing = tmp_path / "doesnotexist"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for folder in (missing, empty):
+        result = run_cli(args[0], "--project", str(folder), *args[1:])  # run's own option before its command
+        assert result.exit_code == 2 and ("has no pyproject.toml" in result.stderr or args == ["update"])
+        assert "has no" in result.stderr and "Traceback" not in result.stderr
+    assert not missing.exists() and list(empty.iterdir()) == []  # not even a .hfscaffold.lock
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]

@@ -442,3 +442,22 @@ def test_a_template_that_trips_copier_itself_is_bad_input(tmp_path: Path, run_cl
     )
     assert result.exit_code == 2 and one_line_error(result.stderr)
     assert snapshot(victim) == before
+
+
+def test_check_python_by_version_runs_no_environment_of_the_folder(
+    project: Path, tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import platform
+
+    marker = tmp_path / "ran"
+    bin_folder = project / ".venv" / "bin"
+    bin_folder.mkdir(parents=True)
+    (project / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    for name in ("python", "python3"):
+        (bin_folder / name).write_text(f"#!/bin/sh\ntouch {marker}\n")
+        (bin_folder / name).chmod(0o755)
+    monkeypatch.chdir(project)
+    minor = ".".join(platform.python_version_tuple()[:2])
+    result = run_cli("check", "--python", minor, "--no-resolve", str(project / "uv.lock"))
+    assert result.exit_code in (0, 1), result.stderr
+    assert not marker.exists()

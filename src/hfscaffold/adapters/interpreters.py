@@ -54,3 +54,13 @@ class PythonChoice:
     def _check_minor(minor: str) -> None:
         if tuple(map(int, minor.split("."))) < (3, 10):
             raise UserError(f"--python {minor}: the HF stack needs Python 3.10 or newer", hint="use --python 3.11")
+
+
+def interpreter_for(request: str) -> Path:
+    """An interpreter as ``--python`` names it: a path as given, or a version (``3.12``) that uv
+    finds among the installed interpreters (never a project's environment)."""
+    if os.sep in request or request.startswith(".") or not re.fullmatch(r"3(\.\d{1,2}){0,2}", request):
+        return Path(request)
+    from hfscaffold.adapters.uv import Uv
+
+    return Path(Uv().find_python(request, cwd=Path.cwd()))

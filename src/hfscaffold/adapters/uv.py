@@ -157,7 +157,10 @@ class Uv:
     def find_python(self, request: str, *, cwd: Path) -> str:
         """The interpreter uv would use for ``request`` (e.g. ``3.12``) from ``cwd``, or a UserError."""
         try:
-            result = self.run(["python", "find", "--no-project", request], cwd=cwd, what=f"find Python {request}")
+            # --system: never a virtual environment found in or above ``cwd`` (a folder's .venv is
+            # a stranger's, and uv runs the interpreter it finds to ask its version).
+            args = ["python", "find", "--no-project", "--system", request]
+            result = self.run(args, cwd=cwd, what=f"find Python {request}")
         except ExternalError as exc:
             raise UserError(
                 f"Python {request} is not installed",

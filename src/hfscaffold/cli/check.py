@@ -15,7 +15,10 @@ from hfscaffold.errors import ExitCode
 @click.argument("target", default=".", metavar="[PATH | -]")
 @click.option("--env", "environment", is_flag=True, help="Check the installed environment (the project's .venv).")
 @click.option(
-    "--python", "python", type=click.Path(path_type=Path, dir_okay=False), help="Check this interpreter's environment."
+    "--python",
+    "python",
+    metavar="PATH|VERSION",
+    help="Check this interpreter's environment: its path, or a version uv finds (3.12).",
 )
 @click.option(
     "--python-version",
@@ -44,7 +47,7 @@ from hfscaffold.errors import ExitCode
 def check(
     target: str,
     environment: bool,
-    python: Path | None,
+    python: str | None,
     python_version: str | None,
     python_platform: str | None,
     no_resolve: bool,
@@ -60,13 +63,14 @@ def check(
     requirements / pip freeze file; - reads one of those from standard input. Exit 1 when an
     error rule fires.
     """
+    from hfscaffold.adapters.interpreters import interpreter_for
     from hfscaffold.operations.check import CheckRequest
     from hfscaffold.operations.check import check as run_check
 
     request = CheckRequest(
         target=target,
         environment=environment,
-        python=python,
+        python=interpreter_for(python) if python is not None else None,
         rule_files=rule_files,
         fail_on_advisories=fail_on_advisories,
         python_version=python_version,
