@@ -256,6 +256,7 @@ def their_project(tmp_path: Path, run_cli, offline_uv) -> tuple[Path, Path]:
     project = tmp_path / "theirs"
     result = run_cli("new", "theirs", "--with", "datasets", "--template", str(template), "--dest", str(project))
     assert result.exit_code == 0, result.stderr
+    assert result.stdout.rstrip().endswith("&& hfscaffold sync")  # their template brings no pytest
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["_src_path"] == "../tpl" and answers["_commit"] == "v1"  # the real source and version
     (project / "MYFILE.txt").write_text("my own notes\n")

@@ -143,5 +143,16 @@ def new(
         if not result.published:
             click.echo(f"Would create {where} (dry run: nothing was written)")
             return
-        next_step = "hfscaffold run pytest"  # syncs first when the environment is not built yet
+        next_step = _next_step(result.dest)
         click.echo(f"Created {where}. Next: cd {where} && {next_step}")
+
+
+def _next_step(dest: Path) -> str:
+    """The command to run next: the project's tests where it has pytest (`run` syncs first when
+    the environment is not built yet), else building the environment."""
+    from packaging.utils import canonicalize_name
+
+    from hfscaffold.project import load_project
+
+    names = {canonicalize_name(r.name) for _, r in load_project(dest).direct_requirements()}
+    return "hfscaffold run pytest" if "pytest" in names else "hfscaffold sync"
