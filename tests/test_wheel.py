@@ -39,18 +39,23 @@ def test_wheel_ships_templates_and_data(wheel: Path) -> None:
     assert "hfscaffold = hfscaffold.cli:main" in entry_points
 
 
-@pytest.mark.network
-def test_new_from_the_installed_wheel(wheel: Path, tmp_path: Path, fake_index, uv_cache: Path) -> None:
-    venv = tmp_path / "venv"
+def install_into_own_venv(wheel: Path, venv: Path, env: dict[str, str]) -> None:
+    """The wheel installed alone in a venv of its own, as pipx and uv tool install it."""
     uv = find_uv()
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_DEFAULT_INDEX", "UV_INDEX_URL")}
-    env["UV_PYTHON_DOWNLOADS"] = "never"
     subprocess.run([uv, "venv", "--python", sys.executable, str(venv)], check=True, capture_output=True, env=env)
     install = subprocess.run(
         [uv, "pip", "install", "--python", str(venv / "bin" / "python"), str(wheel)],
         capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
     assert install.returncode == 0, install.stderr
+
+
+@pytest.mark.network
+def test_new_from_the_installed_wheel(wheel: Path, tmp_path: Path, fake_index, uv_cache: Path) -> None:
+    venv = tmp_path / "venv"
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_DEFAULT_INDEX", "UV_INDEX_URL")}
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    install_into_own_venv(wheel, venv, env)
 
     work = tmp_path / "work"
     work.mkdir()
@@ -76,15 +81,9 @@ def test_a_users_day_with_only_the_hfscaffold_script_on_path(wheel: Path, tmp_pa
     """Installed pipx-style: hfscaffold's own venv, its script linked into a bin folder, no uv and
     no activated environment; the README's commands work in order against the real index."""
     venv = tmp_path / "tool-venv"
-    uv = find_uv()
     env = {k: v for k, v in os.environ.items() if not k.startswith("UV_") and k != "VIRTUAL_ENV"}
     env["UV_PYTHON_DOWNLOADS"] = "never"
-    subprocess.run([uv, "venv", "--python", sys.executable, str(venv)], check=True, capture_output=True, env=env)
-    install = subprocess.run(
-        [uv, "pip", "install", "--python", str(venv / "bin" / "python"), str(wheel)],
-        capture_output=True, text=True, env=env, check=False,
-    )  # fmt: skip
-    assert install.returncode == 0, install.stderr
+    install_into_own_venv(wheel, venv, env)
     bin_folder = tmp_path / "bin"
     bin_folder.mkdir()
     (bin_folder / "hfscaffold").symlink_to(venv / "bin" / "hfscaffold")
