@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -18,8 +19,10 @@ from hfscaffold import _toml
 from hfscaffold.adapters.fs import is_inside, real, refuse_outside_links
 from hfscaffold.adapters.transaction import project_lock, recover
 from hfscaffold.errors import UserError, quoted
-from hfscaffold.matrix import RuleSet, load_rules
 from hfscaffold.settings import Settings, parse_settings
+
+if TYPE_CHECKING:
+    from hfscaffold.matrix import RuleSet
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ class Project:
 
     def rules(self, extra: Sequence[Path] = ()) -> RuleSet:
         """The built-in matrix plus this project's rule files and ``extra`` ones."""
+        from hfscaffold.matrix import load_rules  # the knowledge costs start-up: only for who asks
+
         return load_rules([*self.rule_files(), *extra])
 
     def requirements(self) -> list[str]:
