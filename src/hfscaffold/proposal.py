@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -197,11 +198,17 @@ def propose(request: ProposalRequest, *, report: Callable[[str], None] = lambda 
                     HeldBack(package, release, "a new x.y.0 of an HF package waits for its first patch release")
                 )
         made = _Made(request, scratch, uv, current_text, targets, resolution, cooldown)
-        held += _held_by_cooldown(made)
-        held += _held_by_pins(made, project, holds)
-        fixed, remaining = advisory_review(rules, current, resolution.pins)
         changes = diff(current, resolution.pins)
-        breaks = code_breaks(root, changes, uv=uv, scratch=scratch / "code") if request.read_code else []
+        # Three reads of the proposal that wait on uv and the index, none on another: at once.
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            by_cooldown = pool.submit(_held_by_cooldown, made)
+            by_pins = pool.submit(_held_by_pins, made, project, holds)
+            reading = (
+                pool.submit(code_breaks, root, changes, uv=uv, scratch=scratch / "code") if request.read_code else None
+            )
+            held += by_cooldown.result() + by_pins.result()
+            breaks = reading.result() if reading is not None else []
+        fixed, remaining = advisory_review(rules, current, resolution.pins)
         review = Review(
             changes=changes,
             policy=request.policy.value,

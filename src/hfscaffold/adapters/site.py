@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 import json
+import multiprocessing
 import os
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -43,7 +44,11 @@ def _read_all(infos: list[tuple[Path, Path]], *, cache: bool) -> list[Installed 
     missing = [i for i, dist in enumerate(read) if dist is None]
     workers = min(os.cpu_count() or 1, len(missing))
     if workers > 1 and len(missing) >= _POOL_FROM:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # Workers start from a fork server, never by forking this process: a caller may have
+        # threads waiting on uv (an upgrade's probes), and a fork copies their held locks.
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = {i: pool.submit(_read_distribution, *infos[i], cache=cache) for i in missing}
             for i, future in futures.items():
                 read[i] = future.result()
