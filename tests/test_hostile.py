@@ -461,3 +461,22 @@ def test_check_python_by_version_runs_no_environment_of_the_folder(
     result = run_cli("check", "--python", minor, "--no-resolve", str(project / "uv.lock"))
     assert result.exit_code in (0, 1), result.stderr
     assert not marker.exists()
+
+
+def test_sync_and_run_never_run_the_interpreter_of_an_environment_they_did_not_build(
+    project: Path, tmp_path: Path, run_cli
+) -> None:
+    """A downloaded or copied project may carry a .venv (untracked, unstamped): uv would run its
+    interpreter to learn its Python before installing anything."""
+    marker = tmp_path / "ran"
+    bin_folder = project / ".venv" / "bin"
+    bin_folder.mkdir(parents=True)
+    (project / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.7\n")
+    (bin_folder / "python").write_text(f"#!/bin/sh\ntouch {marker}\nexit 1\n")
+    (bin_folder / "python").chmod(0o755)
+    for command in (("sync",), ("run", "python", "-c", "pass")):
+        result = run_cli(command[0], "--project", str(project), *command[1:])
+        assert result.exit_code == 1, result.stderr
+        assert "was not built by `hfscaffold sync` (it has no stamp)" in result.stderr
+        assert "rm -rf .venv" in result.stderr
+    assert not marker.exists()

@@ -186,3 +186,17 @@ def test_doctor_deep_finds_an_import_the_installed_provider_lacks(
     assert result.exit_code == 1
     assert "deep: transformers 4.45.0: transformers/__init__.py:" in result.stdout
     assert "imports gone_in_this_version from huggingface_hub; huggingface-hub" in result.stdout
+
+
+def test_a_sync_killed_after_making_the_environment_is_resumed(two_projects: tuple[Path, Path], run_cli) -> None:
+    """sync makes and stamps .venv before uv installs into it: what a killed sync leaves (an
+    environment stamped without a lock) is the project's own, and the next sync finishes it."""
+    from hfscaffold.adapters.environment import write_stamp
+
+    project, _ = two_projects
+    subprocess.run([find_uv(), "venv", "--quiet", str(project / ".venv")], check=True, cwd=project, capture_output=True)
+    write_stamp(project / ".venv", project=project, lock=None, pyproject=None, python="")
+    result = run_cli("sync", "--project", str(project))
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((project / ".venv" / "hfscaffold.json").read_text())["lock"].startswith("sha256:")
+    assert run_cli("doctor", "--project", str(project)).exit_code == 0

@@ -143,8 +143,10 @@ class Uv:
             cwd=target.parent, what=f"fetch {requirement}",
         )  # fmt: skip
 
-    def create_venv(self, path: Path, *, python: str) -> Path:
-        self.run(["venv", "--python", python, "--quiet", str(path)], cwd=path.parent, what=f"create a venv at {path}")
+    def create_venv(self, path: Path, *, python: str | None) -> Path:
+        """``uv venv``; without ``python``, uv picks one as the project in ``path.parent`` asks."""
+        args = ["venv", *(["--python", python] if python else []), "--quiet", str(path)]
+        self.run(args, cwd=path.parent, what=f"create a venv at {path}")
         return path / "bin" / "python"
 
     def install(self, python: Path, requirements: Sequence[str]) -> UvResult:

@@ -70,12 +70,29 @@ def venv_problem(project: Project) -> str | None:
     return None
 
 
+def unbuilt_problem(project: Project) -> str | None:
+    """Why a .venv hfscaffold did not build may not be synced into: uv would run its interpreter
+    (to learn its Python) before installing anything, and a folder that came as a download or a
+    copy may hold any program there. An empty or interpreter-less folder is fine: uv fills it."""
+    venv = project.venv
+    has_interpreter = any(os.path.lexists(venv / part) for part in ("bin/python", "Scripts/python.exe"))
+    if has_interpreter and read_stamp(venv) is None:
+        return (
+            f"{venv} was not built by `hfscaffold sync` (it has no stamp), and syncing into it would run "
+            "its interpreter"
+        )
+    return None
+
+
 def refuse_foreign_environment(project: Project) -> None:
-    reason = venv_problem(project)
+    reason = venv_problem(project) or unbuilt_problem(project)
     if reason:
+        hint = "remove what is in the way (or move the project) and rerun; each project gets its own .venv"
+        if not venv_problem(project):
+            hint = "remove it (`rm -rf .venv`) and rerun: hfscaffold builds the project's environment itself"
         raise FindingsError(
             f"refusing to use an environment that is not this project's own: {reason}; nothing was installed",
-            hint="remove what is in the way (or move the project) and rerun; each project gets its own .venv",
+            hint=hint,
         )
 
 
@@ -136,8 +153,12 @@ def sync_environment(project: Project, *, uv: Uv, python: str | None = None) -> 
     start = time.perf_counter()
     if project.venv.is_dir():
         sweep_temp_files(project.venv)  # a stamp a killed sync was writing
-    elif python is None:
-        python = running_python_fits(project)
+    else:
+        # Made and stamped here first, so that an interpreter in .venv always comes with
+        # hfscaffold's stamp: a sync killed halfway leaves an environment the next one resumes.
+        python = python or running_python_fits(project)
+        uv.create_venv(project.venv, python=python)
+        write_stamp(project.venv, project=project.root, lock=None, pyproject=None, python="")
     uv.sync(project.root, python=python)
     interpreter = project.venv / "bin" / "python"
     version = python_version(interpreter) if interpreter.exists() else platform.python_version()
