@@ -7,7 +7,7 @@ rule id in pyproject.toml); lock again. Bounded, and honest when no clean resolu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,14 +52,16 @@ def resolve(
     project: Path,
     *,
     uv: Uv,
-    rules: RuleSet,
+    rules: RuleSet | Callable[[], RuleSet],
     constraints: Mapping[str, SpecifierSet],
     allow: frozenset[str] = frozenset(),
     python: str | None = None,
     lock_args: tuple[str, ...] = (),
     keep_previous: bool = True,
 ) -> Resolution:
-    """Lock ``project`` so that no error rule fires (except those in ``allow``)."""
+    """Lock ``project`` so that no error rule fires (except those in ``allow``). ``rules`` may be
+    a function that gives them, called once uv's first lock is in: the caller loads the knowledge
+    while uv resolves."""
     pyproject = project / "pyproject.toml"
     original = pyproject.read_text(encoding="utf-8")
     # Constraints an earlier lock added stay while the pins they were made for do (keep_previous);
@@ -81,7 +83,7 @@ def resolve(
             if not applied:
                 raise  # no fix of ours is in the way: uv's own reason stands
             # A fix the matrix added made resolution impossible: try a rule's other fix, once.
-            switched = _switch_to_alternative(rules, applied, tried, constraints)
+            switched = _switch_to_alternative(rules() if callable(rules) else rules, applied, tried, constraints)
             if switched is None:
                 names = ", ".join(sorted(applied))
                 raise FindingsError(
@@ -91,6 +93,8 @@ def resolve(
             write_atomic(pyproject, set_matrix_constraints(original, applied))
             continue
         pins = read_uv_lock((project / "uv.lock").read_text(encoding="utf-8"), source=str(project / "uv.lock"))
+        if callable(rules):
+            rules = rules()
         found = breakages(evaluate(rules, pins))  # advisories are reported by check, not repaired
         errors = [v for v in found if v.severity == "error" and v.rule.id not in allow]
         if not errors:

@@ -68,7 +68,7 @@ class Uv:
             args += ["--python", python]
         return self.run(args, cwd=project, what="resolve the dependencies")
 
-    def is_stale(self, project: Path) -> bool:
+    def is_stale(self, project: Path, *, python: str | None = None) -> bool:
         """Whether uv.lock is out of step with pyproject.toml (``uv lock --check``), asked on a
         copy of the project's own files: in the project, uv would run the interpreter of whatever
         .venv is there to learn its Python, and a cloned repository's .venv is a stranger's."""
@@ -77,7 +77,7 @@ class Uv:
         with scratch_directory(project) as scratch:
             copy_project_files(project, scratch)
             try:
-                self.lock(scratch, check=True)
+                self.lock(scratch, check=True, python=python)
             except ExternalError as exc:
                 if "needs to be updated" not in (exc.detail or ""):
                     raise  # not staleness: resolution or the network failed

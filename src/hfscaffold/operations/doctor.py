@@ -13,7 +13,7 @@ from packaging.version import Version
 from hfscaffold.adapters.environment import EnvironmentReport, inspect_environment_fully, interpreter_of, read_stamp
 from hfscaffold.adapters.transaction import pending
 from hfscaffold.adapters.uv import Uv
-from hfscaffold.adapters.venv import venv_problem
+from hfscaffold.adapters.venv import running_python_fits, venv_problem
 from hfscaffold.errors import ExternalError, UserError
 from hfscaffold.evaluation import Violation, advisories, breakages, evaluate
 from hfscaffold.project import Project, inexact_text, load_project
@@ -84,7 +84,7 @@ def _stale(project: Project) -> bool:
     """Whether uv.lock is out of step with pyproject.toml, asked of uv's cache only: doctor needs
     no index, and a check uv cannot make there (a package not in its cache) is no finding."""
     try:
-        return Uv(offline=True).is_stale(project.root)
+        return Uv(offline=True).is_stale(project.root, python=running_python_fits(project))
     except ExternalError:
         return False
 

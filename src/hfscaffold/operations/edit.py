@@ -19,7 +19,7 @@ from hfscaffold.adapters.environment import read_stamp
 from hfscaffold.adapters.fs import copy_project_files, scratch_directory, write_atomic
 from hfscaffold.adapters.transaction import Transaction
 from hfscaffold.adapters.uv import Uv
-from hfscaffold.adapters.venv import sync_environment
+from hfscaffold.adapters.venv import running_python_fits, sync_environment
 from hfscaffold.errors import ExternalError, UserError, quoted
 from hfscaffold.pins import PinSet, read_uv_lock
 from hfscaffold.project import Project, load_project, locked_project
@@ -94,6 +94,7 @@ def _lock_edit(
     """Apply ``edit`` to a scratch copy of the project (it returns what it wrote), lock the copy
     with the matrix, and replace the project's files with the copy's (unless a dry run)."""
     uv = Uv(offline=request.offline)
+    python = running_python_fits(project)  # no search of PATH (a pyenv shim costs uv 0.5 s)
     old = (
         read_uv_lock(project.lock_text(), source=str(project.lock_file))
         if project.lock_file.is_file()
@@ -105,9 +106,9 @@ def _lock_edit(
         written = edit(scratch)
         edited = load_project(scratch)  # the edited copy, as uv will read it
         resolution = resolve(
-            scratch, uv=uv, rules=project.rules(), constraints=edited.constraints(), allow=allow, python=None
+            scratch, uv=uv, rules=project.rules(), constraints=edited.constraints(), allow=allow, python=python
         )
-        written = _pin_what_was_added(scratch, edited, written, resolution, uv)
+        written = _pin_what_was_added(scratch, edited, written, resolution, uv, python)
         text = (scratch / "pyproject.toml").read_text(encoding="utf-8")
         text = set_tool_setting(text, "matrix-rules", sorted(resolution.applied))
         if request.allow:
@@ -136,7 +137,7 @@ def _lock_edit(
 
 
 def _pin_what_was_added(
-    scratch: Path, edited: Project, written: dict[str, str], resolution: Resolution, uv: Uv
+    scratch: Path, edited: Project, written: dict[str, str], resolution: Resolution, uv: Uv, python: str | None
 ) -> dict[str, str]:
     """Write ``==`` the version uv picked for each requirement added with a range, and lock again."""
     pins: dict[str, str] = {}
@@ -157,7 +158,7 @@ def _pin_what_was_added(
         return written
     text = pin_requirements((scratch / "pyproject.toml").read_text(encoding="utf-8"), pins)
     write_atomic(scratch / "pyproject.toml", text)
-    uv.relock(scratch)
+    uv.relock(scratch, python=python)
     return {**written, **{n: _exact_line(Requirement(written[n]), v) for n, v in pins.items()}}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from hfscaffold.adapters.fs import copy_project_files, scratch_directory
 from hfscaffold.adapters.transaction import Transaction, pending, project_lock, recover, sweep
 from hfscaffold.adapters.uv import Uv
+from hfscaffold.adapters.venv import running_python_fits
 from hfscaffold.errors import FindingsError
 from hfscaffold.evaluation import Violation, breakages, evaluate
 from hfscaffold.pins import read_uv_lock
@@ -60,20 +62,24 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
     uv = Uv(offline=request.offline)
     root = request.project.absolute()
     with locked_project(root, report=report) as (project, recovered):
-        if project.lock_file.exists():
-            read_uv_lock(project.lock_text(), source=str(project.lock_file))  # exit 2 if broken
-        rules = project.rules(request.rule_files)
+        # Parsed once: a broken lock is refused here (exit 2), and the review of what moved uses it.
+        before = (
+            read_uv_lock(project.lock_text(), source=str(project.lock_file)) if project.lock_file.exists() else None
+        )
         start = time.perf_counter()
-        with scratch_directory(root) as scratch:
+        with scratch_directory(root) as scratch, ThreadPoolExecutor(max_workers=1) as loading:
             copy_project_files(root, scratch)
+            # The knowledge loads while uv resolves: resolve asks for it once uv's first lock is in.
+            knowledge = loading.submit(project.rules, request.rule_files)
             resolution = resolve(
                 scratch,
                 uv=uv,
-                rules=rules,
+                rules=knowledge.result,
                 constraints=project.constraints(),
                 allow=project.allowed_rules(),
-                python=None,
+                python=running_python_fits(project),  # no search of PATH (a pyenv shim costs uv 0.5 s)
             )
+            rules = knowledge.result()
             text = (scratch / "pyproject.toml").read_text(encoding="utf-8")
             text = set_tool_setting(text, "matrix", rules.version)
             text = set_tool_setting(text, "matrix-rules", matrix_rules_in(text))
@@ -90,7 +96,6 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
                 if (scratch / name).is_file()
                 and (not (root / name).is_file() or (root / name).read_bytes() != (scratch / name).read_bytes())
             ]
-            before = read_uv_lock(project.lock_text()) if project.lock_file.is_file() else None
             moved = diff(before, resolution.pins) if before is not None else []
             if not request.dry_run:
                 transaction = Transaction(root)
@@ -146,7 +151,8 @@ def check_lock(request: LockRequest) -> LockCheck:
     if not project.lock_file.is_file():
         raise FindingsError(f"{root} has no uv.lock", hint="run `hfscaffold lock`")
     pins = read_uv_lock(project.lock_text(), source=str(project.lock_file))
-    stale = "uv.lock does not match pyproject.toml" if Uv(offline=request.offline).is_stale(root) else None
+    uv = Uv(offline=request.offline)
+    stale = "uv.lock does not match pyproject.toml" if uv.is_stale(root, python=running_python_fits(project)) else None
     found = breakages(evaluate(project.rules(request.rule_files), pins))
     allow = project.allowed_rules()
     return LockCheck(
