@@ -108,7 +108,7 @@ def _lock_edit(
         resolution = resolve(
             scratch, uv=uv, rules=project.rules(), constraints=edited.constraints(), allow=allow, python=python
         )
-        written = _pin_what_was_added(scratch, edited, written, resolution, uv, python)
+        written = _pin_what_was_added(scratch, written, resolution, uv, python)
         text = (scratch / "pyproject.toml").read_text(encoding="utf-8")
         text = set_tool_setting(text, "matrix-rules", sorted(resolution.applied))
         if request.allow:
@@ -137,7 +137,7 @@ def _lock_edit(
 
 
 def _pin_what_was_added(
-    scratch: Path, edited: Project, written: dict[str, str], resolution: Resolution, uv: Uv, python: str | None
+    scratch: Path, written: dict[str, str], resolution: Resolution, uv: Uv, python: str | None
 ) -> dict[str, str]:
     """Write ``==`` the version uv picked for each requirement added with a range, and lock again."""
     pins: dict[str, str] = {}
