@@ -8,6 +8,8 @@ Rows:
                                                             vs `copier copy` + `uv lock` by hand
   lock     `hfscaffold lock` (scratch copy, matrix, atomic write) vs `uv lock` on the same project
   check    `hfscaffold check` of a 100- and a 1,000-package pin set vs `python -c pass`
+  run      `hfscaffold run python -c pass` in a project in step vs `uv run --locked python -c pass`
+  status   `hfscaffold status` of 20 projects (a bounded pool) vs the same, one at a time (--jobs 1)
   envs     N project environments of one torch-free stack (tokenizers, safetensors, datasets):
            `hfscaffold sync` per project vs `pip install -r` into a venv per project;
            disk of all N (hard links counted once, as `du` does) against one, and sync time
@@ -149,6 +151,48 @@ def check_pins(repeat: int, size: int) -> Row:
 
 
 ENV_STACK = "tokenizers,safetensors,datasets"
+SMALL_STACK = "tokenizers,safetensors"
+
+
+def run_command(repeat: int) -> Row:
+    """The cost of `hfscaffold run` on top of the command, where the environment is in step."""
+    from uv import find_uv_bin
+
+    with tempfile.TemporaryDirectory() as work:
+        new = [str(BIN / "hfscaffold"), "new", "runner", "--with", SMALL_STACK, "-q", "--vcs", "none"]
+        subprocess.run(new, cwd=work, env=_env(), check=True)
+        project = Path(work, "runner")
+        ours = [str(BIN / "hfscaffold"), "run", "--project", str(project), "python", "-c", "pass"]
+        plain = [find_uv_bin(), "run", "--project", str(project), "--locked", "python", "-c", "pass"]
+        timed(ours), timed(plain)  # warm
+        ours_times, plain_times = [], []
+        for _ in range(repeat):
+            ours_times.append(timed(ours))
+            plain_times.append(timed(plain))
+    return Row(
+        "run", "hfscaffold run python -c pass (in step)", "uv run --locked python -c pass",
+        statistics.median(ours_times), statistics.median(plain_times), "little on top of the command",
+    )  # fmt: skip
+
+
+def status_of_projects(repeat: int, count: int = 20) -> Row:
+    """`status` over many projects: the lookups (one uv resolution each) run in a bounded pool."""
+    with tempfile.TemporaryDirectory() as work:
+        for i in range(count):
+            new = [str(BIN / "hfscaffold"), "new", f"p{i:02d}", "--with", SMALL_STACK, "--no-sync", "-q", "--vcs", "none"]
+            subprocess.run(new, cwd=work, env=_env(), check=True)
+        projects = sorted(str(p) for p in Path(work).iterdir())
+        ours = [str(BIN / "hfscaffold"), "status", *projects]
+        one_at_a_time = [*ours, "--jobs", "1"]
+        timed(ours)  # warm uv's cache
+        ours_times, serial_times = [], []
+        for _ in range(repeat):
+            ours_times.append(timed(ours))
+            serial_times.append(timed(one_at_a_time))
+    return Row(
+        f"status x{count}", f"hfscaffold status ({count} projects)", "the same, --jobs 1",
+        statistics.median(ours_times), statistics.median(serial_times), "<= 12 s",
+    )  # fmt: skip
 
 
 def _disk_kib(paths: Sequence[Path]) -> int:
@@ -227,7 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
-    parser.add_argument("--only", choices=["startup", "new", "lock", "check", "envs"], action="append")
+    parser.add_argument("--only", choices=["startup", "new", "lock", "check", "run", "status", "envs"], action="append")
     parser.add_argument("--envs", default="1,5,20", help="numbers of project environments for the envs rows")
     args = parser.parse_args(argv)
     if not (BIN / "hfscaffold").exists() or not shutil.which("copier", path=str(BIN)):
@@ -239,6 +283,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "new": lambda: [new_project(args.repeat)],
         "lock": lambda: [lock_project(args.repeat)],
         "check": lambda: [check_pins(args.repeat, 100), check_pins(args.repeat, 1000)],
+        "run": lambda: [run_command(args.repeat)],
+        "status": lambda: [status_of_projects(args.repeat)],
         "envs": lambda: environments(counts),
     }
     rows = [row for name in (args.only or list(benches)) for row in benches[name]()]

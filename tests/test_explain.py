@@ -116,3 +116,18 @@ def test_matrix_export_as_renovate_package_rules(run_cli, tmp_path: Path) -> Non
         and hub["matchPackageNames"] == ["diffusers"]
         and hub["allowedVersions"] == ">=0.29.0"
     )
+
+
+@pytest.mark.usefixtures("offline_uv")
+def test_status_keeps_the_order_given_at_any_number_of_jobs(new_project, run_cli, tmp_path: Path) -> None:
+    projects = [str(new_project(f"p{i}", "datasets")) for i in range(3)]
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    order = [projects[0], str(broken), *projects[1:]]
+    for jobs in ("1", "3"):
+        result = run_cli("status", *order, "--jobs", jobs, "--format", "json")
+        assert result.exit_code == 2  # one folder is no project: its line says so, the rest are read
+        rows = json_data(result.stdout)["projects"]
+        assert [row["project"] for row in rows] == order
+        assert [row["error"] is not None for row in rows] == [False, True, False, False]
+    assert run_cli("status", *projects, "--jobs", "0").exit_code == 2

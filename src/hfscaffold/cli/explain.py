@@ -41,8 +41,11 @@ def why(package: str, project: Path, output_format: str) -> None:
 @click.argument("projects", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
 @offline_option("Look up newer releases in uv's cache only.")
 @click.option("--no-index", "no_index", is_flag=True, help="Do not look up newer patch releases at all.")
+@click.option(
+    "--jobs", type=click.IntRange(min=1), metavar="N", help="Projects looked up at once [default: the cores, 2 to 8]."
+)
 @format_option("text", "json")
-def status(projects: tuple[Path, ...], offline: bool, no_index: bool, output_format: str) -> None:
+def status(projects: tuple[Path, ...], offline: bool, no_index: bool, jobs: int | None, output_format: str) -> None:
     """One line per project: template lag, matrix findings, newer patch releases, lock age."""
     import sys
 
@@ -52,7 +55,7 @@ def status(projects: tuple[Path, ...], offline: bool, no_index: bool, output_for
         if total > 1 and sys.stderr.isatty() and output_format == "text" and not global_flags().quiet:
             click.echo(f"\rChecked {done}/{total} projects", err=True, nl=done == total)
 
-    rows = statuses(projects or (Path("."),), offline=offline, look_up=not no_index, done=progress)
+    rows = statuses(projects or (Path("."),), offline=offline, look_up=not no_index, jobs=jobs, done=progress)
     broken = [r for r in rows if r.error]
     if output_format == "json":
         emit_json({"projects": [r.as_json() for r in rows]})
