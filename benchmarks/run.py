@@ -64,6 +64,17 @@ def timed(command: Sequence[str], cwd: Path | None = None) -> float:
     return time.perf_counter() - start
 
 
+def interleaved(repeat: int, ours: Sequence[str], plain: Sequence[str]) -> tuple[float, float]:
+    """Median seconds of each command, run in turns after one warm-up each, so that drift in the
+    machine's load hits both alike."""
+    timed(ours), timed(plain)
+    ours_times, plain_times = [], []
+    for _ in range(repeat):
+        ours_times.append(timed(ours))
+        plain_times.append(timed(plain))
+    return statistics.median(ours_times), statistics.median(plain_times)
+
+
 def median_of(repeat: int, run: Callable[[], float]) -> float:
     return statistics.median(run() for _ in range(repeat))
 
@@ -119,14 +130,10 @@ def lock_project(repeat: int) -> Row:
         project = Path(work, "bench")
         ours = [str(BIN / "hfscaffold"), "lock", "-q", "--project", str(project)]
         plain = [find_uv_bin(), "lock", "--project", str(project)]
-        timed(ours), timed(plain)  # warm
-        ours_times, plain_times = [], []
-        for _ in range(repeat):
-            ours_times.append(timed(ours))
-            plain_times.append(timed(plain))
+        ours_seconds, plain_seconds = interleaved(repeat, ours, plain)
     return Row(
         "lock", f"hfscaffold lock ({COMPONENTS}, torch)", "uv lock",
-        statistics.median(ours_times), statistics.median(plain_times), "< 1.1x",
+        ours_seconds, plain_seconds, "< 1.1x",
     )  # fmt: skip
 
 
@@ -164,14 +171,10 @@ def run_command(repeat: int) -> Row:
         project = Path(work, "runner")
         ours = [str(BIN / "hfscaffold"), "run", "--project", str(project), "python", "-c", "pass"]
         plain = [find_uv_bin(), "run", "--project", str(project), "--locked", "python", "-c", "pass"]
-        timed(ours), timed(plain)  # warm
-        ours_times, plain_times = [], []
-        for _ in range(repeat):
-            ours_times.append(timed(ours))
-            plain_times.append(timed(plain))
+        ours_seconds, plain_seconds = interleaved(repeat, ours, plain)
     return Row(
         "run", "hfscaffold run python -c pass (in step)", "uv run --locked python -c pass",
-        statistics.median(ours_times), statistics.median(plain_times), "little on top of the command",
+        ours_seconds, plain_seconds, "little on top of the command",
     )  # fmt: skip
 
 
@@ -184,14 +187,10 @@ def status_of_projects(repeat: int, count: int = 20) -> Row:
         projects = sorted(str(p) for p in Path(work).iterdir())
         ours = [str(BIN / "hfscaffold"), "status", *projects]
         one_at_a_time = [*ours, "--jobs", "1"]
-        timed(ours)  # warm uv's cache
-        ours_times, serial_times = [], []
-        for _ in range(repeat):
-            ours_times.append(timed(ours))
-            serial_times.append(timed(one_at_a_time))
+        ours_seconds, serial_seconds = interleaved(repeat, ours, one_at_a_time)
     return Row(
         f"status x{count}", f"hfscaffold status ({count} projects)", "the same, --jobs 1",
-        statistics.median(ours_times), statistics.median(serial_times), "<= 12 s",
+        ours_seconds, serial_seconds, "<= 12 s",
     )  # fmt: skip
 
 

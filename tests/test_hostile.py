@@ -364,15 +364,21 @@ def test_git_runs_none_of_the_projects_own_programs(project: Path, tmp_path: Pat
     assert not marker.exists()
 
 
+def plant_interpreter(project: Path, marker: Path, names: tuple[str, ...] = ("python",)) -> None:
+    """A .venv that hfscaffold did not build, whose interpreter leaves ``marker`` if anything runs it."""
+    bin_folder = project / ".venv" / "bin"
+    bin_folder.mkdir(parents=True)
+    (project / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.7\n")
+    for name in names:
+        (bin_folder / name).write_text(f"#!/bin/sh\ntouch {marker}\nexit 1\n")
+        (bin_folder / name).chmod(0o755)
+
+
 def test_doctor_runs_no_interpreter_of_an_environment_hfscaffold_did_not_build(
     project: Path, tmp_path: Path, run_cli
 ) -> None:
     marker = tmp_path / "ran"
-    bin_folder = project / ".venv" / "bin"
-    bin_folder.mkdir(parents=True)
-    (project / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
-    (bin_folder / "python").write_text(f"#!/bin/sh\ntouch {marker}\n")
-    (bin_folder / "python").chmod(0o755)
+    plant_interpreter(project, marker)
     result = run_cli("doctor", "--project", str(project))
     assert result.exit_code == 1 and "not stamped" in result.stdout
     assert not marker.exists()
@@ -450,12 +456,7 @@ def test_check_python_by_version_runs_no_environment_of_the_folder(
     import platform
 
     marker = tmp_path / "ran"
-    bin_folder = project / ".venv" / "bin"
-    bin_folder.mkdir(parents=True)
-    (project / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
-    for name in ("python", "python3"):
-        (bin_folder / name).write_text(f"#!/bin/sh\ntouch {marker}\n")
-        (bin_folder / name).chmod(0o755)
+    plant_interpreter(project, marker, ("python", "python3"))
     monkeypatch.chdir(project)
     minor = ".".join(platform.python_version_tuple()[:2])
     result = run_cli("check", "--python", minor, "--no-resolve", str(project / "uv.lock"))
@@ -469,11 +470,7 @@ def test_sync_and_run_never_run_the_interpreter_of_an_environment_they_did_not_b
     """A downloaded or copied project may carry a .venv (untracked, unstamped): uv would run its
     interpreter to learn its Python before installing anything."""
     marker = tmp_path / "ran"
-    bin_folder = project / ".venv" / "bin"
-    bin_folder.mkdir(parents=True)
-    (project / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.7\n")
-    (bin_folder / "python").write_text(f"#!/bin/sh\ntouch {marker}\nexit 1\n")
-    (bin_folder / "python").chmod(0o755)
+    plant_interpreter(project, marker)
     for command in (("sync",), ("run", "python", "-c", "pass")):
         result = run_cli(command[0], "--project", str(project), *command[1:])
         assert result.exit_code == 1, result.stderr
