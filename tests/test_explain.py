@@ -76,7 +76,7 @@ def constraint_lines(text: str) -> dict[str, tuple[Requirement, list[str]]]:
 
 
 def test_matrix_export_forbids_only_what_is_bad_on_its_own(run_cli) -> None:
-    from hfscaffold.matrix import builtin_rules
+    from hfscaffold.adapters.knowledge_files import builtin_rules
 
     result = run_cli("matrix", "export")
     assert result.exit_code == 0

@@ -9,9 +9,11 @@ from hypothesis import strategies as st
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from hfscaffold.adapters.knowledge_files import builtin_rules, load_rules
 from hfscaffold.errors import UserError
 from hfscaffold.evaluation import evaluate
-from hfscaffold.matrix import builtin_rules, load_rules, parse_rules, specifiers_overlap
+from hfscaffold.knowledge import specifiers_overlap
+from hfscaffold.matrix import parse_rules
 from hfscaffold.pins import PinSet
 
 RULE = """

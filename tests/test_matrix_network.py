@@ -9,10 +9,10 @@ import pytest
 from expect import json_data
 from packaging.version import Version
 
+from hfscaffold.adapters.knowledge_files import builtin_rules
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.catalog import load_catalog
 from hfscaffold.evaluation import evaluate
-from hfscaffold.matrix import builtin_rules
 from hfscaffold.pins import PinSet
 
 pytestmark = pytest.mark.network

@@ -207,7 +207,10 @@ def test_versions_breaking_at_import_and_later_only_on_use_are_two_findings(tmp_
 
 
 def test_shipped_mined_rules_carry_evidence_and_yield_to_curated_ones() -> None:
-    from hfscaffold.matrix import _covers, builtin_rules
+    from dataclasses import replace
+
+    from hfscaffold.adapters.knowledge_files import builtin_rules
+    from hfscaffold.matrix import covers
 
     rules = builtin_rules()
     mined = [r for r in rules if r.mined]
@@ -216,9 +219,9 @@ def test_shipped_mined_rules_carry_evidence_and_yield_to_curated_ones() -> None:
     assert all(r.python and r.platform for r in mined if r.mined and r.mined.kind == "wheels")
     assert "mined-diffusers-huggingface-hub-cached-download" not in {r.id for r in rules}  # the curated rule stands
     curated = rules.get("diffusers-hub-cached-download")
-    narrower = curated.model_copy(update={"when": {"diffusers": ">=0.20.0,<0.29.0", "huggingface-hub": ">=0.26.0"}})
-    wider = curated.model_copy(update={"when": {"diffusers": ">=0.20.0,<0.31.0", "huggingface-hub": ">=0.26.0"}})
-    assert _covers(curated, narrower) and not _covers(curated, wider)
+    narrower = replace(curated, when={"diffusers": ">=0.20.0,<0.29.0", "huggingface-hub": ">=0.26.0"})
+    wider = replace(curated, when={"diffusers": ">=0.20.0,<0.31.0", "huggingface-hub": ">=0.26.0"})
+    assert covers(curated, narrower) and not covers(curated, wider)
 
 
 @pytest.mark.parametrize(
@@ -232,15 +235,16 @@ def test_shipped_mined_rules_carry_evidence_and_yield_to_curated_ones() -> None:
     ],
 )
 def test_a_curated_rule_covers_a_mined_one_on_its_pythons_and_platforms(curated: dict[str, str], covered: bool) -> None:
-    from hfscaffold.matrix import _covers, builtin_rules
+    from dataclasses import replace
+
+    from hfscaffold.adapters.knowledge_files import builtin_rules
+    from hfscaffold.matrix import covers
 
     base = builtin_rules().get("tokenizers-no-cp312-wheel")
-    known = base.model_copy(update={"python": None, "platform": None, **curated})
-    mined = base.model_copy(
-        update={"python": "==3.12.*", "platform": "linux", "when": {"tokenizers": ">=0.13.0,<0.14.0"}}
-    )
-    assert _covers(known, mined) is covered
-    assert not _covers(known, mined.model_copy(update={"python": None})) or known.python is None
+    known = replace(base, **{"python": None, "platform": None, **curated})
+    mined = replace(base, python="==3.12.*", platform="linux", when={"tokenizers": ">=0.13.0,<0.14.0"})
+    assert covers(known, mined) is covered
+    assert not covers(known, replace(mined, python=None)) or known.python is None
 
 
 def test_a_dropped_module_and_conversion_scripts(tmp_path: Path) -> None:

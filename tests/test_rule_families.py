@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from packaging.version import Version
 
+from hfscaffold.adapters.knowledge_files import builtin_rules
 from hfscaffold.evaluation import evaluate
-from hfscaffold.matrix import builtin_rules
 from hfscaffold.pins import PinSet
 
 

@@ -11,8 +11,9 @@ from expect import json_data
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from hfscaffold.adapters.knowledge_files import builtin_rules
 from hfscaffold.evaluation import evaluate
-from hfscaffold.matrix import builtin_rules, in_range
+from hfscaffold.knowledge import in_range
 from hfscaffold.pins import PinSet, read_pylock, read_requirements, read_uv_lock
 from hfscaffold.targets import Target, describe, requested, universe
 

@@ -3,31 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, model_validator
+from hfscaffold.knowledge import Rule, RuleSet, Severity, in_range
+from hfscaffold.targets import describe
 
-from hfscaffold.matrix import _FROZEN, Rule, Severity, in_range
-from hfscaffold.pins import PinSet
-from hfscaffold.targets import Target, describe
+if TYPE_CHECKING:
+    from hfscaffold.pins import PinSet
+    from hfscaffold.targets import Target
 
 
-class Violation(BaseModel):
-    model_config = _FROZEN
-
+@dataclass(frozen=True)
+class Violation:
     rule: Rule
     packages: dict[str, str]
     # The targets it hits ("" for all of them, or the one target of the pins), and the severity
-    # there: an error rule of one platform is a warning where the platform is unknown.
+    # there: an error rule of one platform is a warning where the platform is unknown. None:
+    # the rule's own severity.
     where: str = ""
-    severity: Severity = "error"
+    severity: Severity = None  # type: ignore[assignment]
     notes: tuple[str, ...] = ()  # what the reader should know of how it was found
 
-    @model_validator(mode="before")
-    @classmethod
-    def _rule_severity(cls, data: object) -> object:
-        if isinstance(data, dict) and "severity" not in data and isinstance(data.get("rule"), Rule):
-            return {**data, "severity": data["rule"].severity}
-        return data
+    def __post_init__(self) -> None:
+        if self.severity is None:
+            object.__setattr__(self, "severity", self.rule.severity)
 
     def as_json(self) -> dict[str, object]:
         extra: dict[str, object] = {"advisories": list(self.rule.advisories)} if self.rule.kind == "advisory" else {}
@@ -41,16 +41,17 @@ class Violation(BaseModel):
             "notes": list(self.notes),
             "affects": self.rule.affects,
             "symptom": self.rule.symptom,
-            "fix": self.rule.fix.model_dump(exclude={"evidence"}),
+            "fix": {key: value for key, value in asdict(self.rule.fix).items() if key != "evidence"},
             "references": list(self.rule.references),
-            "mined": self.rule.mined.model_dump() if self.rule.mined else None,
+            "mined": asdict(self.rule.mined) if self.rule.mined else None,
         }
 
 
-def evaluate(rules: Iterable[Rule], pins: PinSet) -> list[Violation]:
+def evaluate(rules: RuleSet | Iterable[Rule], pins: PinSet) -> list[Violation]:
     """Every rule that fires on ``pins``, errors first: on each target of a universal lock (a
-    violation says which targets it hits), else on the pins' one target."""
-    rules = list(rules)
+    violation says which targets it hits), else on the pins' one target. Of a RuleSet, only the
+    rules about the pinned packages are looked at."""
+    rules = _about(rules, pins)
     if not pins.targets:
         return _ordered(_on_target(rule, pins) for rule in rules)
     among = [t.target for t in pins.targets]
@@ -61,7 +62,7 @@ def evaluate(rules: Iterable[Rule], pins: PinSet) -> list[Violation]:
             if violation is not None:
                 key = (rule.id, tuple(sorted(violation.packages.items())))
                 found.setdefault(key, (violation, []))[1].append(targeted.target)
-    return _ordered(violation.model_copy(update={"where": describe(hit, among)}) for violation, hit in found.values())
+    return _ordered(replace(violation, where=describe(hit, among)) for violation, hit in found.values())
 
 
 def _on_target(rule: Rule, pins: PinSet) -> Violation | None:
@@ -82,8 +83,15 @@ def _ordered(found: Iterable[Violation | None]) -> list[Violation]:
     return sorted((v for v in found if v is not None), key=lambda v: (v.severity != "error", v.rule.id))
 
 
+def _about(rules: RuleSet | Iterable[Rule], pins: PinSet) -> list[Rule]:
+    if not isinstance(rules, RuleSet):
+        return list(rules)
+    names = set(pins.packages).union(*(targeted.packages for targeted in pins.targets))
+    return rules.about(names)
+
+
 def undecided(
-    rules: Iterable[Rule], pins: PinSet, unknown: Iterable[str]
+    rules: RuleSet | Iterable[Rule], pins: PinSet, unknown: Iterable[str]
 ) -> list[tuple[Rule, dict[str, str], list[str]]]:
     """Rules the pins cannot decide: every package of the rule with a known version matches, at
     least one of them is pinned, and the others' versions are ``unknown`` (listed without an
@@ -91,7 +99,7 @@ def undecided(
     the unknown names)."""
     unknown = set(unknown)
     found = []
-    for rule in rules:
+    for rule in _about(rules, pins):
         if rule.concerns(pins) is False:
             continue
         matching: dict[str, str] = {}

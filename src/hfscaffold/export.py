@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from packaging.specifiers import Specifier, SpecifierSet
 from packaging.version import Version
 
-from hfscaffold.matrix import ABSENT, Rule, RuleSet
+from hfscaffold.knowledge import ABSENT, Rule, RuleSet
 from hfscaffold.pins import PinSet
 
 # The complement of one bad-range clause, as one clause (a range with two ends has none).

@@ -22,7 +22,7 @@ from hfscaffold.errors import UserError, quoted
 from hfscaffold.settings import Settings, parse_settings
 
 if TYPE_CHECKING:
-    from hfscaffold.matrix import RuleSet
+    from hfscaffold.knowledge import RuleSet
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class Project:
 
     def rules(self, extra: Sequence[Path] = ()) -> RuleSet:
         """The built-in matrix plus this project's rule files and ``extra`` ones."""
-        from hfscaffold.matrix import load_rules  # the knowledge costs start-up: only for who asks
+        from hfscaffold.adapters.knowledge_files import load_rules  # the knowledge costs start-up: only for who asks
 
         return load_rules([*self.rule_files(), *extra])
 

@@ -17,7 +17,7 @@ from hfscaffold.adapters.fs import write_atomic
 from hfscaffold.adapters.uv import Uv, UvResult
 from hfscaffold.errors import ExternalError, FindingsError
 from hfscaffold.evaluation import Violation, breakages, evaluate
-from hfscaffold.matrix import RuleSet, compatible
+from hfscaffold.knowledge import RuleSet, compatible
 from hfscaffold.pins import PinSet, read_uv_lock
 from hfscaffold.pyproject import read_matrix_constraints, set_matrix_constraints
 

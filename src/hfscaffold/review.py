@@ -10,7 +10,7 @@ from packaging.version import Version
 
 from hfscaffold.catalog import Catalog, load_catalog
 from hfscaffold.evaluation import Violation, advisories, evaluate
-from hfscaffold.matrix import Rule
+from hfscaffold.knowledge import Rule
 from hfscaffold.pins import PinSet
 
 Level = Literal["major", "minor", "patch", "pre-release", "downgrade", "added", "removed", "rebuild"]

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from hfscaffold.evaluation import Violation
-from hfscaffold.matrix import Rule
+from hfscaffold.knowledge import Rule
+
+if TYPE_CHECKING:
+    from hfscaffold.operations.check import CheckResult
 
 
 def fix_text(rule: Rule) -> str:
@@ -45,6 +49,28 @@ def check_summary(checked: int, source: str, rules: int, violations: Iterable[Vi
     if advisories:
         verdict += f"; {advisories} security advisor{'ies' if advisories != 1 else 'y'}"
     return f"Checked {checked} packages from {source} against {rules} rules: {verdict}"
+
+
+def check_report(result: CheckResult, *, quiet: bool) -> list[str]:
+    """``hfscaffold check``'s text: each finding (a block of lines), then the summary."""
+    blocks = [
+        *("\n".join(violation_lines(v)) for v in result.violations),
+        *("\n".join(violation_lines(v, allowed=True)) for v in result.allowed),
+        *("\n".join(violation_lines(v)) for v in result.advisories),
+    ]
+    for rule, matching, unknown in result.undecided:
+        found = ", ".join(f"{n}=={v}" for n, v in matching.items())
+        blocks.append(
+            f"undecided ({rule.severity}): {rule.id}: {found} match; the version of {', '.join(unknown)} is unknown"
+            " (not pinned); without --no-resolve, check decides it"
+        )
+    blocks += [f"not evaluated: {line}" for line in result.not_evaluated]
+    blocks += [f"{gap.severity}: deep: {gap.text()}" for gap in result.gaps or ()]
+    if not quiet:
+        source = f"{result.pins.source} ({result.evaluated_for})"
+        summary = check_summary(len(result.pins), source, len(result.rules), result.violations, len(result.advisories))
+        blocks.append(summary)
+    return blocks
 
 
 def rule_lines(rule: Rule) -> list[str]:

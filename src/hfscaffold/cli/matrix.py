@@ -21,11 +21,11 @@ def matrix() -> None:
 @format_option("table", "json")
 def matrix_list(rule_files: tuple[Path, ...], output_format: str) -> None:
     """List every rule (JSON gives every field)."""
-    from hfscaffold.matrix import load_rules
+    from hfscaffold.adapters.knowledge_files import load_rules
 
     rules = load_rules(rule_files)
     if output_format == "json":
-        emit_json({"rules": [r.model_dump(mode="json") for r in rules]})
+        emit_json({"rules": [r.as_json() for r in rules]})
         return
     from rich.table import Table
 
@@ -49,12 +49,12 @@ def matrix_list(rule_files: tuple[Path, ...], output_format: str) -> None:
 @format_option("text", "json")
 def matrix_show(rule_id: str, rule_files: tuple[Path, ...], output_format: str) -> None:
     """Show one rule: versions, symptom, fix, probe and references."""
+    from hfscaffold.adapters.knowledge_files import load_rules
     from hfscaffold.cli._text import rule_lines
-    from hfscaffold.matrix import load_rules
 
     rule = load_rules(rule_files).get(rule_id)
     if output_format == "json":
-        emit_json(rule.model_dump(mode="json"))
+        emit_json(rule.as_json())
         return
     click.echo("\n".join(rule_lines(rule)))
 
@@ -78,8 +78,8 @@ def matrix_verify(
     """
     import platform
 
+    from hfscaffold.adapters.knowledge_files import builtin_rule_file, load_rules
     from hfscaffold.adapters.uv import Uv
-    from hfscaffold.matrix import builtin_rule_file, load_rules
     from hfscaffold.operations.verify import record_verifications, verify_rule
 
     rules = load_rules(rule_files)
@@ -179,8 +179,8 @@ def matrix_export(output_format: str, for_file: Path | None, rule_files: tuple[P
     --for FILE, where the pins show the other half present; what cannot be exported exactly is
     listed as left out.
     """
+    from hfscaffold.adapters.knowledge_files import load_rules
     from hfscaffold.export import as_constraints, as_renovate, export
-    from hfscaffold.matrix import load_rules
     from hfscaffold.pins import read_pins
 
     rules = load_rules(rule_files)

@@ -87,8 +87,8 @@ def new(
       hfscaffold new demo --task text-classification
     """
     from hfscaffold.adapters.interpreters import PythonChoice
+    from hfscaffold.adapters.knowledge_files import load_rules
     from hfscaffold.catalog import choose, load_tasks
-    from hfscaffold.matrix import load_rules
     from hfscaffold.operations.new import NewRequest, create_project
 
     out = Output(machine_readable=output_format == "json")

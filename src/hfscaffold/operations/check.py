@@ -6,17 +6,22 @@ import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from packaging.version import Version
-
-from hfscaffold.deep import Gap
+from hfscaffold.adapters.knowledge_files import load_rules
 from hfscaffold.errors import ExternalError, FindingsError, HfscaffoldError, UserError
 from hfscaffold.evaluation import Violation, advisories, breakages, evaluate, undecided
-from hfscaffold.matrix import Rule, RuleSet, load_rules
+from hfscaffold.knowledge import Rule, RuleSet
 from hfscaffold.pins import PinSet, file_includes, read_pins, read_requirements, sniff
-from hfscaffold.project import load_project
-from hfscaffold.requirements import NotEvaluated, RequirementsFile
 from hfscaffold.targets import Target, requested
+
+# check is the command of pre-commit hooks and CI: what only some checks need (a project's
+# settings, an environment, the deep check) is imported where it is used.
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+    from hfscaffold.deep import Gap
+    from hfscaffold.requirements import NotEvaluated, RequirementsFile
 
 
 @dataclass(frozen=True)
@@ -130,10 +135,10 @@ def _minor(version: Version | None) -> tuple[int, int] | None:
 
 
 def check(request: CheckRequest) -> CheckResult:
-    from hfscaffold.adapters.environment import inspect_environment_fully, interpreter_of
-
     folder = Path(request.target) if request.target != "-" else Path.cwd()
     if (folder / "pyproject.toml").is_file():
+        from hfscaffold.project import load_project
+
         project = load_project(folder)
         rules, allow = project.rules(request.rule_files), project.allowed_rules()
     else:
@@ -147,6 +152,8 @@ def check(request: CheckRequest) -> CheckResult:
     if request.environment or request.python:
         if request.target == "-":
             raise UserError("--env checks an environment, not standard input", hint="drop - or --env")
+        from hfscaffold.adapters.environment import inspect_environment_fully, interpreter_of
+
         if request.python is None:
             _refuse_foreign_venv(folder / ".venv")
         report = inspect_environment_fully(request.python or interpreter_of(folder / ".venv"))
@@ -243,4 +250,4 @@ def _with_provenance(violation: Violation, origin: RequirementsFile) -> Violatio
         else f"{name} is not in {origin.source}: a fresh install gets {version}"
         for name, version in violation.packages.items() if name not in exact
     ]  # fmt: skip
-    return violation.model_copy(update={"notes": (*violation.notes, *notes)}) if notes else violation
+    return replace(violation, notes=(*violation.notes, *notes)) if notes else violation

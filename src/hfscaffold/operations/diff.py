@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hfscaffold.matrix import builtin_rules
+from hfscaffold.adapters.knowledge_files import builtin_rules
 from hfscaffold.pins import read_pins
 from hfscaffold.review import Review, advisory_review, diff
 

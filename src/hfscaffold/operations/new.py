@@ -25,12 +25,13 @@ from hfscaffold.adapters.fs import (
 )
 from hfscaffold.adapters.imports import ImportCheck, import_failure, verify_and_record
 from hfscaffold.adapters.interpreters import PythonChoice
+from hfscaffold.adapters.knowledge_files import builtin_rules
 from hfscaffold.adapters.uv import Uv, uv_version
 from hfscaffold.adapters.venv import refuse_foreign_environment, stamp
 from hfscaffold.catalog import Choice, Task, parse_torch_backend
 from hfscaffold.errors import ExternalError, HfscaffoldError, UserError
 from hfscaffold.evaluation import Violation
-from hfscaffold.matrix import RuleSet, builtin_rules
+from hfscaffold.knowledge import RuleSet
 from hfscaffold.naming import package_name, validate_project_name
 from hfscaffold.project import check_project_table, check_python_version_file, load_project
 from hfscaffold.pyproject import pin_requirements, set_matrix_constraints, set_tool_setting

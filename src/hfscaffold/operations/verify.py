@@ -20,7 +20,7 @@ from packaging.specifiers import SpecifierSet
 from hfscaffold.adapters.environment import run_python
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.errors import ExternalError
-from hfscaffold.matrix import ABSENT, Rule, Verified
+from hfscaffold.knowledge import ABSENT, Rule, Verified
 
 Outcome = Literal["confirmed", "not confirmed", "skipped"]
 HEAVY = frozenset({"torch", "tensorflow", "jax", "jaxlib"})

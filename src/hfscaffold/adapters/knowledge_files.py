@@ -1,0 +1,106 @@
+"""Rule files in, rule sets out: each file validated once, then loaded from a compiled index.
+
+The schema (matrix.py, pydantic) is the validator, and it runs when a file's content is new:
+what it accepts is compiled (knowledge.compile_rules) into the user's cache folder under the
+sha256 of the file's bytes, this hfscaffold's version and the compiled format, so an edit, an
+upgrade or a format change is a miss, never a stale answer. A cached file that cannot be read
+back (cut short, another format) is a miss too, and a cache folder that cannot be written only
+costs the next run the validation again. A malformed file is reported as the schema reports it,
+and never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
+
+from hfscaffold import __version__
+from hfscaffold.errors import UserError
+from hfscaffold.knowledge import COMPILED_FORMAT, RuleSet, compile_rules, load_compiled
+
+_BUILTIN_SOURCE = "hfscaffold/data/rules.toml"
+_MINED_SOURCE = "hfscaffold/data/mined.toml"
+
+
+def builtin_rule_file() -> Path:
+    """The curated rules, beside this package's modules (importlib.resources says the same, at more cost)."""
+    return Path(__file__).resolve().parents[1] / "data" / "rules.toml"
+
+
+def index_folder() -> Path:
+    from hfscaffold.adapters.fs import user_cache
+
+    return user_cache() / "knowledge"
+
+
+def compiled(contents: Iterable[bytes], validate: Callable[[], RuleSet]) -> RuleSet:
+    """The rule set of ``contents`` from its compiled index, or ``validate()`` compiled into it."""
+    key = hashlib.sha256(f"{__version__}\0{COMPILED_FORMAT}".encode())
+    for content in contents:
+        key.update(hashlib.sha256(content).digest())
+    path = index_folder() / f"{key.hexdigest()}.rules"
+    try:
+        return load_compiled(path.read_bytes())
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    rules = validate()
+    try:
+        from hfscaffold.adapters.fs import write_atomic
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, compile_rules(rules))
+    except OSError:
+        pass  # an unwritable cache: the next run validates again
+    return rules
+
+
+@cache
+def builtin_rules() -> RuleSet:
+    """The curated rules and the mined findings (a curated rule covering a mined one stands alone)."""
+    curated = builtin_rule_file().read_bytes()
+    mined_file = builtin_rule_file().with_name("mined.toml")
+    mined = mined_file.read_bytes() if mined_file.is_file() else None
+
+    def validate() -> RuleSet:
+        from hfscaffold.matrix import parse_rules, with_mined
+
+        rules = parse_rules(curated.decode("utf-8"), source=_BUILTIN_SOURCE)
+        if mined is None:
+            return rules
+        return with_mined(rules, parse_rules(mined.decode("utf-8"), source=_MINED_SOURCE))
+
+    return compiled([curated, mined or b""], validate)
+
+
+def rule_file(path: Path) -> RuleSet:
+    """A user's rule file, validated on first sight of its content."""
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise UserError(
+            f"cannot read rule file {path}: {exc.strerror}", hint="check the path given to --rules"
+        ) from None
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserError(
+            f"{path}: not UTF-8 text, so not a rule file",
+            hint="rule files are TOML; check the path given to --rules",
+        ) from None
+
+    def validate() -> RuleSet:
+        from hfscaffold.matrix import parse_rules
+
+        return parse_rules(text, source=str(path))
+
+    return compiled([content], validate)
+
+
+def load_rules(extra: Iterable[Path] = ()) -> RuleSet:
+    """The built-in rules plus the user's rule files."""
+    rules = builtin_rules()
+    for path in extra:
+        rules = rules.merged(rule_file(path), source=str(path))
+    return rules
