@@ -52,7 +52,7 @@ def test_unknown_command_is_a_usage_error(run_cli) -> None:
 
 def test_start_up_does_not_import_copier_or_uv() -> None:
     code = (
-        "import sys; from hfscaffold.cli import cli; "
+        "import sys; from hfscaffold.cli._app import cli; "
         "import click.testing; click.testing.CliRunner().invoke(cli, ['--help']); "
         "print(sorted(m for m in ('copier', 'uv', 'pydantic', 'rich') if m in sys.modules))"
     )

@@ -1,22 +1,21 @@
-"""The command line: a lazy click group whose commands load only when they run.
+"""The command line's entry point: the error boundary, the JSON envelope, and the table of
+commands that the click group (cli/_app.py) lists without importing them.
 
-``hfscaffold --help`` lists the commands from the table below without importing them; a test
-keeps that table equal to the commands' own help.
+``check``, the command of pre-commit hooks and CI, has a path without click (cli/_fast.py) for
+the command lines it reads alike; every other command line, ``--help`` and every usage error
+go through click.
 """
 
 from __future__ import annotations
 
 import errno
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from itertools import pairwise
 
-import click
-
-from hfscaffold import __version__
-from hfscaffold.cli._options import GLOBAL_OPTIONS, GlobalFlags, end_of_own_arguments, hoist_global_flags
+from hfscaffold.cli._argv import end_of_own_arguments, hoist_global_flags
 from hfscaffold.errors import ExitCode, HfscaffoldError
-
-CONTEXT_SETTINGS: dict[str, object] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 # name -> (the module in hfscaffold.cli that defines it, the command's function, the first
 # paragraph of its help); a test keeps the table equal to the commands' own help.
@@ -61,62 +60,6 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Explain why PACKAGE is at its version: who requires it, which matrix rule constrains it.",
     ),
 }
-
-
-class LazyGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in COMMANDS:
-            return None
-        import importlib
-
-        module, function, _ = COMMANDS[cmd_name]
-        command: click.Command = getattr(importlib.import_module(f"hfscaffold.cli.{module}"), function)
-        return command
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
-        rows = [
-            (name, click.Command(name, help=entry[2]).get_short_help_str(limit))
-            for name, entry in sorted(COMMANDS.items())
-        ]
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
-
-
-def _help(flag: str) -> str:
-    return next(text for flags, text in GLOBAL_OPTIONS if flag in flags.split(", "))
-
-
-@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
-@click.version_option(__version__, "-V", "--version", prog_name="hfscaffold")
-@click.option("-q", "--quiet", is_flag=True, help=_help("--quiet"))
-@click.option("-v", "--verbose", count=True, help=_help("--verbose"))
-@click.option("--debug", is_flag=True, help=_help("--debug"))
-@click.pass_context
-def cli(ctx: click.Context, quiet: bool, verbose: int, debug: bool) -> None:
-    """Start and upgrade Hugging Face projects: exact pins, reviewed upgrades, one environment each."""
-    ctx.obj = GlobalFlags(debug=debug, quiet=quiet, verbose=verbose)
-    if verbose and not quiet:
-        import logging
-
-        # The adapters log each call of uv, git or an interpreter (adapters/process.py); the
-        # handler goes when the command ends, so nothing outlives it in a long-lived process.
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger = logging.getLogger("hfscaffold")
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG)
-        logger.propagate = False
-
-        def stop_logging() -> None:
-            logger.removeHandler(handler)
-            logger.setLevel(logging.NOTSET)
-            logger.propagate = True
-
-        ctx.call_on_close(stop_logging)
 
 
 _ERROR_LIMIT = 2000  # characters of one error line: input quoted in a message can be huge
@@ -168,54 +111,39 @@ def _wants_json(args: list[str]) -> bool:
     return "--format=json" in args[:end] or any(a == "--format" and b == "json" for a, b in pairwise(args[:end]))
 
 
+def _say(text: str, *, err: bool = False) -> None:
+    stream = sys.stderr if err else sys.stdout
+    stream.write(f"{text}\n")
+    stream.flush()
+
+
 def _fail(message: str, hint: str | None, code: int, *, json_for: str | None = None) -> None:
     if json_for is not None:
-        from hfscaffold.cli._render import envelope
+        from hfscaffold.cli._envelope import envelope
 
-        click.echo(
-            envelope(json_for, code, error={"message": one_line(message), "hint": one_line(hint) if hint else None})
-        )
-    click.echo(f"error: {one_line(message)}", err=True)
+        _say(envelope(json_for, code, error={"message": one_line(message), "hint": one_line(hint) if hint else None}))
+    _say(f"error: {one_line(message)}", err=True)
     if hint:
-        click.echo(f"hint: {one_line(hint)}", err=True)
+        _say(f"hint: {one_line(hint)}", err=True)
     sys.exit(code)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """The console script: the only place that exits, and the error boundary: bad input and
-    failures outside hfscaffold end in one line and a hint, never a traceback (``--debug`` shows it).
-    With ``--format json``, stdout holds one envelope, ``{"command", "exit_code", "data"}``, or
-    ``"error"`` in place of ``"data"`` when the command failed."""
-    from hfscaffold.cli import _render
-
-    args = hoist_global_flags(list(argv if argv is not None else sys.argv[1:]))
-    debug = "--debug" in args[: end_of_own_arguments(args)]
-    name = _command_name(args)
-    json_for = name if _wants_json(args) else None
-    _render.take_json()  # nothing left from an earlier run in this process
+@contextmanager
+def _error_boundary(*, debug: bool, json_for: str | None) -> Iterator[None]:
+    """Bad input and failures outside hfscaffold end in one line and a hint (and exit)."""
     try:
-        code = cli.main(args=args, prog_name="hfscaffold", standalone_mode=False)
+        yield
     except HfscaffoldError as exc:
         if debug:
             import traceback
 
             traceback.print_exc()
             if exc.detail:
-                click.echo(exc.detail.rstrip(), err=True)
+                _say(exc.detail.rstrip(), err=True)
         _fail(exc.message, exc.hint, exc.exit_code, json_for=json_for)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(ExitCode.INTERRUPTED)
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
+        _say("Interrupted.", err=True)
         sys.exit(ExitCode.INTERRUPTED)
-    except click.UsageError as exc:
-        command = exc.ctx.command_path if exc.ctx is not None else "hfscaffold"
-        hint = getattr(exc, "hint", None) or f"see `{command} --help`"
-        _fail(exc.format_message(), hint, ExitCode.BAD_INPUT, json_for=json_for)
-    except click.ClickException as exc:
-        code = ExitCode.BAD_INPUT if exc.exit_code == 2 else exc.exit_code
-        _fail(exc.format_message(), None, code, json_for=json_for)
     except OSError as exc:
         if debug:
             raise
@@ -230,7 +158,47 @@ def main(argv: list[str] | None = None) -> None:
             ExitCode.BAD_INPUT,
             json_for=json_for,
         )
-    code = code if isinstance(code, int) else ExitCode.OK
-    for data in _render.take_json():
-        click.echo(_render.envelope(name, code, data=data))
+
+
+def _through_click(args: list[str], json_for: str | None) -> int:
+    import click
+
+    from hfscaffold.cli._app import cli
+
+    try:
+        code = cli.main(args=args, prog_name="hfscaffold", standalone_mode=False)
+    except click.exceptions.Abort:
+        _say("Aborted.", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx is not None else "hfscaffold"
+        hint = getattr(exc, "hint", None) or f"see `{command} --help`"
+        _fail(exc.format_message(), hint, ExitCode.BAD_INPUT, json_for=json_for)
+    except click.ClickException as exc:
+        code = ExitCode.BAD_INPUT if exc.exit_code == 2 else exc.exit_code
+        _fail(exc.format_message(), None, code, json_for=json_for)
+    return code if isinstance(code, int) else ExitCode.OK
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The console script: the only place that exits, and the error boundary: bad input and
+    failures outside hfscaffold end in one line and a hint, never a traceback (``--debug`` shows it).
+    With ``--format json``, stdout holds one envelope, ``{"command", "exit_code", "data"}``, or
+    ``"error"`` in place of ``"data"`` when the command failed."""
+    from hfscaffold.cli import _envelope
+
+    args = hoist_global_flags(list(argv if argv is not None else sys.argv[1:]))
+    debug = "--debug" in args[: end_of_own_arguments(args)]
+    name = _command_name(args)
+    json_for = name if _wants_json(args) else None
+    _envelope.take_json()  # nothing left from an earlier run in this process
+    fast: Callable[[], int] | None = None
+    if "check" in args:  # the reader costs its imports: only for a command line that may be one
+        from hfscaffold.cli._fast import fast_command
+
+        fast = fast_command(args)
+    with _error_boundary(debug=debug, json_for=json_for):
+        code = fast() if fast is not None else _through_click(args, json_for)
+    for data in _envelope.take_json():
+        _say(_envelope.envelope(name, code, data=data))
     sys.exit(code)

@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from hfscaffold.cli._envelope import emit_json, envelope, take_json
 from hfscaffold.cli._options import global_flags
+
+__all__ = ["emit_json", "envelope", "take_json"]
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -84,30 +87,3 @@ def emit_review(review: Any, output_format: str, report_file: Path | None, *, ti
         click.echo(report.markdown(review, title=title), nl=False)
     else:
         console().print(report.table(review))
-
-
-# The one JSON envelope of every command, {"command", "exit_code", "data"} (or "error"): a command
-# hands over its data, and the entry point prints it once the exit code is known.
-_json_data: list[object] = []
-
-
-def emit_json(data: object) -> None:
-    _json_data[:] = [data]
-
-
-def take_json() -> list[object]:
-    """What the command handed over (empty, or one item), forgotten once taken."""
-    taken = list(_json_data)
-    _json_data.clear()
-    return taken
-
-
-def envelope(command: str, exit_code: int, *, data: object = None, error: dict[str, str | None] | None = None) -> str:
-    import json
-
-    body: dict[str, object] = {"command": command, "exit_code": int(exit_code)}
-    if error is not None:
-        body["error"] = error
-    else:
-        body["data"] = data
-    return json.dumps(body, indent=2)

@@ -83,29 +83,9 @@ def check(
     if output_format == "json":
         emit_json(result.as_json())
     else:
-        from hfscaffold.cli._text import check_summary, violation_lines
+        from hfscaffold.cli._text import check_report
 
-        for violation in result.violations:
-            click.echo("\n".join(violation_lines(violation)))
-        for violation in result.allowed:
-            click.echo("\n".join(violation_lines(violation, allowed=True)))
-        for violation in result.advisories:
-            click.echo("\n".join(violation_lines(violation)))
-        for rule, matching, unknown in result.undecided:
-            found = ", ".join(f"{n}=={v}" for n, v in matching.items())
-            click.echo(
-                f"undecided ({rule.severity}): {rule.id}: {found} match; the version of {', '.join(unknown)} is unknown"
-                " (not pinned); without --no-resolve, check decides it"
-            )
-        for line in result.not_evaluated:
-            click.echo(f"not evaluated: {line}")
-        for gap in result.gaps or ():
-            click.echo(f"{gap.severity}: deep: {gap.text()}")
-        summary = check_summary(
-            len(result.pins), f"{result.pins.source} ({result.evaluated_for})", len(result.rules), result.violations,
-            len(result.advisories),
-        )  # fmt: skip
-        if not global_flags().quiet:
-            click.echo(summary)
+        for line in check_report(result, quiet=global_flags().quiet):
+            click.echo(line)
     if result.failed:
         click.get_current_context().exit(ExitCode.FINDINGS)

@@ -1,0 +1,104 @@
+"""``hfscaffold check`` without click, for the command lines of pre-commit hooks and CI.
+
+click costs more to import than a check of a lock costs to run, so the entry point hands the
+plain command lines of ``check`` (a path, its flags, ``--rules``, ``--format``) to this reader.
+Anything it does not read exactly as click would (``--help``, ``--env``, ``--opt=value``, an
+unknown option, a bad choice, a second path) is left to click, so the help and every usage error
+are click's own; what it does read runs the same operation and prints the same text.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hfscaffold.errors import ExitCode
+
+_FLAGS = {"--no-resolve": "no_resolve", "--offline": "offline", "--fail-on-advisories": "fail_on_advisories"}
+_WITH_VALUE = {
+    "--format": "output_format",
+    "--python-version": "python_version",
+    "--python-platform": "python_platform",
+}
+_CHOICES = {"--format": ("text", "json"), "--python-platform": ("linux", "macos", "darwin", "windows")}
+_GLOBAL = {"-q": "quiet", "--quiet": "quiet", "--debug": "debug"}
+
+
+@dataclass
+class _CheckLine:
+    target: str = "."
+    rule_files: list[Path] = field(default_factory=list)
+    output_format: str = "text"
+    python_version: str | None = None
+    python_platform: str | None = None
+    no_resolve: bool = False
+    offline: bool = False
+    fail_on_advisories: bool = False
+    quiet: bool = False
+    debug: bool = False
+
+
+def read_check_line(args: list[str]) -> _CheckLine | None:
+    """The options of a plain ``check`` command line (global flags hoisted in front), or None."""
+    line = _CheckLine()
+    position = 0
+    while position < len(args) and args[position] in _GLOBAL:
+        setattr(line, _GLOBAL[args[position]], True)
+        position += 1
+    if args[position : position + 1] != ["check"]:
+        return None
+    rest, targets = args[position + 1 :], []
+    while rest:
+        word = rest.pop(0)
+        if word in _FLAGS:
+            setattr(line, _FLAGS[word], True)
+        elif word in _WITH_VALUE or word == "--rules":
+            if not rest or rest[0].startswith("-") or rest[0] not in _CHOICES.get(word, (rest[0],)):
+                return None
+            value = rest.pop(0)
+            if word != "--rules":
+                setattr(line, _WITH_VALUE[word], value)
+            elif Path(value).is_dir():  # click's own error says so
+                return None
+            else:
+                line.rule_files.append(Path(value))
+        elif word == "-" or not word.startswith("-"):
+            targets.append(word)
+        else:
+            return None  # --help, --env, --python, --deep, -v, --opt=value, or a typo: click says
+    if len(targets) > 1:
+        return None
+    line.target = targets[0] if targets else "."
+    return line
+
+
+def fast_command(args: list[str]) -> Callable[[], int] | None:
+    """The command to run without click, or None when click is to read the command line."""
+    line = read_check_line(args)
+    if line is None:
+        return None
+    return lambda: _check(line)
+
+
+def _check(line: _CheckLine) -> int:
+    from hfscaffold.operations.check import CheckRequest, check
+
+    request = CheckRequest(
+        target=line.target, rule_files=tuple(line.rule_files), fail_on_advisories=line.fail_on_advisories,
+        python_version=line.python_version, python_platform=line.python_platform, resolve=not line.no_resolve,
+        offline=line.offline,
+    )  # fmt: skip
+    result = check(request)
+    if line.output_format == "json":
+        from hfscaffold.cli._envelope import emit_json
+
+        emit_json(result.as_json())
+    else:
+        from hfscaffold.cli._text import check_report
+
+        for text in check_report(result, quiet=line.quiet):
+            sys.stdout.write(f"{text}\n")
+        sys.stdout.flush()
+    return ExitCode.FINDINGS if result.failed else ExitCode.OK
