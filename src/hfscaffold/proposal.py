@@ -23,6 +23,7 @@ from packaging.utils import canonicalize_name
 from hfscaffold import _toml
 from hfscaffold.adapters.fs import copy_project_files, scratch_directory
 from hfscaffold.adapters.uv import Uv
+from hfscaffold.adapters.venv import running_python_fits
 from hfscaffold.catalog import load_catalog
 from hfscaffold.code_review import code_breaks
 from hfscaffold.errors import ExternalError, FindingsError, UserError
@@ -164,6 +165,7 @@ def propose(request: ProposalRequest, *, report: Callable[[str], None] = lambda 
 
     holds: dict[str, str] = {}
     held: list[HeldBack] = []
+    python = running_python_fits(project)  # no search of PATH (a pyenv shim costs uv 0.5 s a call)
     with scratch_directory(root) as scratch:
         copy_project_files(root, scratch)
         for _ in range(12):  # each round may hold back more fresh x.y.0 releases
@@ -174,6 +176,7 @@ def propose(request: ProposalRequest, *, report: Callable[[str], None] = lambda 
                 resolution = resolve(
                     scratch, uv=uv, rules=rules, constraints=ranges, allow=project.allowed_rules(),
                     lock_args=tuple(_lock_args(request, targets, cooldown, current_text)), keep_previous=False,
+                    python=python,
                 )  # fmt: skip
             except FindingsError as exc:
                 return Proposal(review=Review(**{**base.__dict__, "blocked": [exc.message]}))
@@ -197,7 +200,7 @@ def propose(request: ProposalRequest, *, report: Callable[[str], None] = lambda 
                 held.append(
                     HeldBack(package, release, "a new x.y.0 of an HF package waits for its first patch release")
                 )
-        made = _Made(request, scratch, uv, current_text, targets, resolution, cooldown)
+        made = _Made(request, scratch, uv, current_text, targets, resolution, cooldown, python)
         changes = diff(current, resolution.pins)
         # Three reads of the proposal that wait on uv and the index, none on another: at once.
         with ThreadPoolExecutor(max_workers=3) as pool:
@@ -236,6 +239,7 @@ class _Made:
     targets: set[str]
     resolution: Resolution
     cooldown: str | None
+    python: str | None
 
 
 def _held_by_cooldown(made: _Made) -> list[HeldBack]:
@@ -250,7 +254,7 @@ def _held_by_cooldown(made: _Made) -> list[HeldBack]:
     copy_project_files(scratch, probe)
     args = _lock_args(request, targets, None, current_text)
     try:
-        uv.lock(probe, extra=args)
+        uv.lock(probe, extra=args, python=made.python)
     except ExternalError:
         return []  # without the cooldown it does not resolve: nothing is held back by it
     unbounded = read_uv_lock((probe / "uv.lock").read_text(encoding="utf-8"))
@@ -283,7 +287,7 @@ def _held_by_pins(made: _Made, project: Project, holds: dict[str, str]) -> list[
     (probe / "uv.lock").write_text(current_text, encoding="utf-8")
     opened_request = replace(request, packages=tuple(sorted(everything)))
     try:
-        uv.lock(probe, extra=_lock_args(opened_request, everything, cooldown, current_text))
+        uv.lock(probe, extra=_lock_args(opened_request, everything, cooldown, current_text), python=made.python)
     except ExternalError:
         return []  # even opened up it does not resolve: nothing to say about pins
     opened = read_uv_lock((probe / "uv.lock").read_text(encoding="utf-8"))
