@@ -102,6 +102,8 @@ def test_no_line_is_dropped_in_silence(tmp_path: Path, run_cli) -> None:
         "--find-links ./wheels\n"
         "--index-url https://example.org/simple\n"
         "--use-feature truststore\n"
+        "a://transformers[torch]==4.44.2\n"
+        "--index-url https://[example]/simple\n"
         "huggingface-hub==0.26.0 --hash=sha256:abc\n",
     )
     result = run_cli("check", "--no-resolve", str(path), "--format", "json")
@@ -117,6 +119,8 @@ def test_no_line_is_dropped_in_silence(tmp_path: Path, run_cli) -> None:
         "https://example.org/archive/thing.tar.gz": "a source archive, built to learn its version",
         "--find-links ./wheels": "not an http(s) URL: never read",
         "--use-feature truststore": "an option check does not use",
+        "a://transformers[torch]==4.44.2": "not a URL that can be read",  # urlsplit refuses its brackets
+        "--index-url https://[example]/simple": "not an http(s) URL: never read",
     }
     assert data["checked"] == 3  # diffusers, huggingface-hub, and six from its wheel's file name
     text = run_cli("check", "--no-resolve", str(path)).stdout

@@ -198,7 +198,7 @@ class _Reader:
         elif flag in _INDEX_OPTIONS:
             if flag in _FLAGS:
                 self.index_options.append(_INDEX_OPTIONS[flag])
-            elif urlsplit(value).scheme in ("http", "https"):
+            elif _scheme(value) in ("http", "https"):
                 self.index_options.append(f"{_INDEX_OPTIONS[flag]} {value}")
             else:
                 self.not_evaluated.append(NotEvaluated(where, f"{flag} {value}", "not an http(s) URL: never read"))
@@ -209,7 +209,11 @@ class _Reader:
         """A URL or a path: a wheel on the web is read (its file name gives name and version);
         anything to build or on this machine is named as not evaluated."""
         url = requirement.url if requirement is not None and requirement.url else text.split(";")[0].strip()
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # a bracketed host that is no IP address ("a://x[y]")
+            self.not_evaluated.append(NotEvaluated(where, text, "not a URL that can be read"))
+            return
         file_name = parts.path.rsplit("/", 1)[-1]
         if url.startswith(_VCS):
             reason = "a VCS requirement, built from source"
@@ -257,3 +261,11 @@ def _reason(exc: Exception) -> str:
     """packaging's explanation without the copy of the input it quotes."""
     first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return first if len(first) <= 120 else first[:120] + "..."
+
+
+def _scheme(url: str) -> str:
+    """The scheme of ``url``; empty when it cannot be split (a bracketed host that is no IP)."""
+    try:
+        return urlsplit(url).scheme
+    except ValueError:
+        return ""
