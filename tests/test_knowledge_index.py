@@ -97,7 +97,7 @@ def test_the_index_of_the_builtin_knowledge_answers_as_its_files_do(tmp_path: Pa
         cached = knowledge_files.builtin_rules()
     finally:
         knowledge_files.builtin_rules.cache_clear()
-    assert list((tmp_path / "hfscaffold" / "knowledge").glob("*.rules"))
+    assert list((tmp_path / "hfscaffold" / "knowledge").glob("*"))
     every_rule = list(first)
     assert [r.as_json() for r in cached] == [r.as_json() for r in every_rule]
     for pins in random_pin_sets(first, 400, seed=7):
@@ -142,7 +142,7 @@ def test_a_users_rule_file_is_validated_once_per_content(tmp_path: Path, cache: 
     mine.write_text(MY_RULE.replace('severity = "warning"', 'severity = "error"'), encoding="utf-8")
     assert [r.severity for r in knowledge_files.rule_file(mine)] == ["error"]
     assert validations == [str(mine), str(mine)]  # an edit is a miss, never a stale answer
-    assert len(list(cache.glob("*.rules"))) == 2
+    assert len(list(cache.glob("*"))) == 2
 
 
 def test_a_damaged_index_is_a_miss_and_an_unwritable_cache_costs_only_time(
@@ -152,7 +152,7 @@ def test_a_damaged_index_is_a_miss_and_an_unwritable_cache_costs_only_time(
     mine = tmp_path / "mine.toml"
     mine.write_text(MY_RULE, encoding="utf-8")
     knowledge_files.rule_file(mine)
-    (index,) = cache.glob("*.rules")
+    (index,) = cache.glob("*")
     index.write_bytes(index.read_bytes()[:-10])  # cut short, as a full disk might leave it
     assert [r.id for r in knowledge_files.rule_file(mine)] == ["my-team-no-old-tokenizers"]
     assert len(validations) == 2

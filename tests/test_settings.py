@@ -64,3 +64,47 @@ def test_settings_read_their_defaults_and_values() -> None:
         and defaults.cooldown is None
     )
     assert parse_settings({"rules": ["a.toml", "b.toml"]}, source="p").rule_files == ("a.toml", "b.toml")
+
+
+def test_a_table_is_validated_once_and_read_back_as_validated(tmp_path: Path, monkeypatch) -> None:
+    import hfscaffold.settings_schema
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    seen: list[str] = []
+    real = hfscaffold.settings_schema.validate_settings
+
+    def counting(table, *, source):  # type: ignore[no-untyped-def]
+        seen.append(source)
+        return real(table, source=source)
+
+    monkeypatch.setattr(hfscaffold.settings_schema, "validate_settings", counting)
+    table = {"components": ["transformers"], "rules": ["a.toml"], "verified": {"lock": "abc"}, "cooldown": "3 days"}
+    first = parse_settings(table, source="p")
+    again = parse_settings(dict(table), source="q")
+    assert seen == ["p"] and again == first
+    assert again.rule_files == ("a.toml",) and again.verified is not None and again.verified.lock == "abc"
+    assert parse_settings({**table, "pylock": True}, source="r").pylock and seen == ["p", "r"]
+    with pytest.raises(UserError, match="no setting 'cooldwon'"):
+        parse_settings({"cooldwon": "7 days"}, source="s")
+    with pytest.raises(UserError, match="no setting 'cooldwon'"):
+        parse_settings({"cooldwon": "7 days"}, source="s")  # refused again: a refusal is never kept
+
+
+def test_reading_a_project_imports_no_pydantic_once_its_settings_were_seen(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "p"\nversion = "0"\nrequires-python = ">=3.10"\ndependencies = []\n'
+        '[tool.hfscaffold]\ncomponents = ["transformers"]\ncooldown = "3 days"\n'
+    )
+    code = (
+        "import sys\nfrom hfscaffold.project import load_project\n"
+        f"print(load_project(__import__('pathlib').Path({str(project)!r})).settings.cooldown, 'pydantic' in sys.modules)\n"
+    )
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    again = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert first.stdout.split() == ["3", "days", "True"] and again.stdout.split() == ["3", "days", "False"]

@@ -226,6 +226,10 @@ class _Part:
         rules = list(rules)
         return cls([r.id for r in rules], _names(rules), rules.__getitem__)
 
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        return {rule_id: position for position, rule_id in enumerate(self.ids)}
+
     def rule(self, position: int) -> Rule:
         built = self._built.get(position)
         if built is None:
@@ -285,8 +289,8 @@ class RuleSet:
 
     def get(self, rule_id: str) -> Rule:
         for part in self._parts:
-            if rule_id in part.ids:
-                return part.rule(part.ids.index(rule_id))
+            if rule_id in part.positions:
+                return part.rule(part.positions[rule_id])
         import difflib
 
         close = difflib.get_close_matches(rule_id, self.ids, n=1)

@@ -1,46 +1,45 @@
-"""``[tool.hfscaffold]``: what a project records and asks for, as a model that refuses typos.
+"""``[tool.hfscaffold]``: what a project records and asks for.
 
-A misspelt key (``cooldwon = "7 days"``) would otherwise be ignored in silence, and the project
-would not get what its author asked for; so every key is known, and an unknown one is bad input
-with the closest known key as a hint.
+Every command reads a project's settings, so they are plain records: the schema
+(settings_schema.py, pydantic) validates a table once per content, and the result is kept
+(adapters/validated.py) for the next command that reads the same table.
 """
 
 from __future__ import annotations
 
-import difflib
+import json
 from collections.abc import Mapping
-from typing import Literal
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from hfscaffold.adapters.validated import validated_once
 
-from hfscaffold.errors import UserError, quoted
+_FORM = 1  # of the kept settings: a change of the fields makes every kept table a miss
 
 
-class Verified(BaseModel):
+@dataclass(frozen=True)
+class Verified:
     """The outcome of the last import check, and the lock it holds for."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     lock: str = ""
     imports: str = ""
     on: str = ""
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
+@dataclass(frozen=True)
+class Settings:
     # Written by `new` and `lock`.
     components: tuple[str, ...] = ()
-    torch_backend: str = Field("pypi", alias="torch-backend")
+    torch_backend: str = "pypi"
     version: str | None = None  # of hfscaffold, when the project was made
     matrix: str | None = None  # the matrix data version the lock was checked against
-    matrix_rules: tuple[str, ...] = Field((), alias="matrix-rules")
+    matrix_rules: tuple[str, ...] = ()
     verified: Verified | None = None
     # The project's own choices.
     allow: tuple[str, ...] = ()  # error rules accepted with --allow
     rules: str | tuple[str, ...] = ()  # the project's own rule files
     cooldown: str | None = None  # how old a release must be before `upgrade` proposes it
-    hold_x_y_0: Literal["until-patch", "cooldown"] = Field("until-patch", alias="hold-x-y-0")
+    hold_x_y_0: Literal["until-patch", "cooldown"] = "until-patch"
     pylock: bool = False  # also write pylock.toml on every lock
     exact: bool = True  # every direct requirement pinned `==`: `lock --check` and doctor say when one is not
 
@@ -49,21 +48,36 @@ class Settings(BaseModel):
         return (self.rules,) if isinstance(self.rules, str) else self.rules
 
 
-_KEYS = sorted(field.alias or name for name, field in Settings.model_fields.items())
+def _settings(fields: Mapping[str, object]) -> Settings:
+    values: dict[str, Any] = dict(fields)
+    for name in ("components", "matrix_rules", "allow"):
+        values[name] = tuple(values[name])
+    if isinstance(values["rules"], list):
+        values["rules"] = tuple(values["rules"])
+    if values["verified"] is not None:
+        values["verified"] = Verified(**values["verified"])
+    return Settings(**values)
 
 
 def parse_settings(table: Mapping[str, object], *, source: str) -> Settings:
     """``[tool.hfscaffold]`` as read from ``source``, or a UserError naming the key and a fix."""
+    if not table:
+        return Settings()
+
+    def validate() -> Settings:
+        from hfscaffold.settings_schema import validate_settings
+
+        return _settings(validate_settings(table, source=source))
+
     try:
-        return Settings.model_validate(dict(table))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part)[:60] for part in first["loc"]) or "?"
-        if first["type"] == "extra_forbidden" and len(first["loc"]) == 1:
-            key = str(first["loc"][0])
-            close = difflib.get_close_matches(key, _KEYS, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"the keys are {', '.join(_KEYS)}"
-            raise UserError(f"{source}: [tool.hfscaffold] has no setting {quoted(key, 60)}", hint=hint) from None
-        raise UserError(
-            f"{source}: [tool.hfscaffold] {where}: {first['msg'][:200]}", hint="see the README for the settings"
-        ) from None
+        content = json.dumps(table, sort_keys=True).encode()
+    except (TypeError, ValueError):  # a TOML date or time: no setting takes one, the schema says so
+        return validate()
+
+    def dump(settings: Settings) -> bytes:
+        return json.dumps(asdict(settings)).encode()
+
+    def load(data: bytes) -> Settings:
+        return _settings(json.loads(data))
+
+    return validated_once("settings", [content], validate, dump=dump, load=load, form=_FORM)

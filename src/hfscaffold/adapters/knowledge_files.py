@@ -1,22 +1,18 @@
 """Rule files in, rule sets out: each file validated once, then loaded from a compiled index.
 
 The schema (matrix.py, pydantic) is the validator, and it runs when a file's content is new:
-what it accepts is compiled (knowledge.compile_rules) into the user's cache folder under the
-sha256 of the file's bytes, this hfscaffold's version and the compiled format, so an edit, an
-upgrade or a format change is a miss, never a stale answer. A cached file that cannot be read
-back (cut short, another format) is a miss too, and a cache folder that cannot be written only
-costs the next run the validation again. A malformed file is reported as the schema reports it,
-and never cached.
+what it accepts is compiled (knowledge.compile_rules) into the user's cache folder by the
+content's hash (adapters/validated.py), so later loads import no pydantic and build only the
+rules a pin set names. A malformed file is reported as the schema reports it, and never cached.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 
-from hfscaffold import __version__
+from hfscaffold.adapters.validated import validated_once
 from hfscaffold.errors import UserError
 from hfscaffold.knowledge import COMPILED_FORMAT, RuleSet, compile_rules, load_compiled
 
@@ -29,31 +25,8 @@ def builtin_rule_file() -> Path:
     return Path(__file__).resolve().parents[1] / "data" / "rules.toml"
 
 
-def index_folder() -> Path:
-    from hfscaffold.adapters.fs import user_cache
-
-    return user_cache() / "knowledge"
-
-
-def compiled(contents: Iterable[bytes], validate: Callable[[], RuleSet]) -> RuleSet:
-    """The rule set of ``contents`` from its compiled index, or ``validate()`` compiled into it."""
-    key = hashlib.sha256(f"{__version__}\0{COMPILED_FORMAT}".encode())
-    for content in contents:
-        key.update(hashlib.sha256(content).digest())
-    path = index_folder() / f"{key.hexdigest()}.rules"
-    try:
-        return load_compiled(path.read_bytes())
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    rules = validate()
-    try:
-        from hfscaffold.adapters.fs import write_atomic
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, compile_rules(rules))
-    except OSError:
-        pass  # an unwritable cache: the next run validates again
-    return rules
+def _compiled(contents: Iterable[bytes], validate: Callable[[], RuleSet]) -> RuleSet:
+    return validated_once("knowledge", contents, validate, dump=compile_rules, load=load_compiled, form=COMPILED_FORMAT)
 
 
 @cache
@@ -71,7 +44,7 @@ def builtin_rules() -> RuleSet:
             return rules
         return with_mined(rules, parse_rules(mined.decode("utf-8"), source=_MINED_SOURCE))
 
-    return compiled([curated, mined or b""], validate)
+    return _compiled([curated, mined or b""], validate)
 
 
 def rule_file(path: Path) -> RuleSet:
@@ -95,7 +68,7 @@ def rule_file(path: Path) -> RuleSet:
 
         return parse_rules(text, source=str(path))
 
-    return compiled([content], validate)
+    return _compiled([content], validate)
 
 
 def load_rules(extra: Iterable[Path] = ()) -> RuleSet:
