@@ -208,3 +208,22 @@ def test_loading_cached_knowledge_imports_no_pydantic(tmp_path: Path) -> None:
     assert first.stdout.split()[1] == "True"  # the first run validates the rule files
     assert cached.stdout.split() == [first.stdout.split()[0], "False"]
     assert int(first.stdout.split()[0]) >= 1
+
+
+def test_a_rule_is_built_only_when_the_pins_are_in_its_ranges() -> None:
+    text = "\n".join(
+        f'[[rule]]\nid = "team-{i}"\nsummary = "team rule number {i}"\nseverity = "warning"\n'
+        f'symptom = "ImportError {i}"\nprobe = "import a"\nreferences = ["https://example.org/{i}"]\n'
+        f'[rule.when]\npackage-{i % 50} = ">={i}.0,<{i}.1"\nhuggingface-hub = ">=0.26"\n'
+        f'[rule.fix]\nprefer = {{ huggingface-hub = "<0.26" }}\n'
+        for i in range(500)
+    )
+    rules = load_compiled(compile_rules(parse_rules(text, source="team.toml")))
+    (part,) = rules._parts
+    hub = (Version("0.26.0"),)
+    pins = PinSet({"package-7": (Version("107.0.3"),), "huggingface-hub": hub}, "requirements.txt")
+    assert [v.rule.id for v in evaluate(rules, pins)] == ["team-107"]
+    assert sorted(part._built) == [107]  # the other 499 rules stayed in their JSON
+    outside = PinSet({"package-7": (Version("9.0"),), "huggingface-hub": hub}, "requirements.txt")
+    assert evaluate(rules, outside) == [] and sorted(part._built) == [107]
+    assert [r.id for r, _, _ in undecided(rules, PinSet({"package-8": (Version("8.0.1"),)}, "r"), [])] == ["team-8"]

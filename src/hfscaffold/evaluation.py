@@ -51,7 +51,7 @@ def evaluate(rules: RuleSet | Iterable[Rule], pins: PinSet) -> list[Violation]:
     """Every rule that fires on ``pins``, errors first: on each target of a universal lock (a
     violation says which targets it hits), else on the pins' one target. Of a RuleSet, only the
     rules about the pinned packages are looked at."""
-    rules = _about(rules, pins)
+    rules = _about(rules, pins, every=True)
     if not pins.targets:
         return _ordered(_on_target(rule, pins) for rule in rules)
     among = [t.target for t in pins.targets]
@@ -83,11 +83,14 @@ def _ordered(found: Iterable[Violation | None]) -> list[Violation]:
     return sorted((v for v in found if v is not None), key=lambda v: (v.severity != "error", v.rule.id))
 
 
-def _about(rules: RuleSet | Iterable[Rule], pins: PinSet) -> list[Rule]:
+def _about(rules: RuleSet | Iterable[Rule], pins: PinSet, *, every: bool = False) -> list[Rule]:
     if not isinstance(rules, RuleSet):
         return list(rules)
-    names = set(pins.packages).union(*(targeted.packages for targeted in pins.targets))
-    return rules.about(names)
+    versions = {name: tuple(found) for name, found in pins.packages.items()}
+    for targeted in pins.targets:  # a universal lock: what any of its targets installs
+        for name, found in targeted.packages.items():
+            versions[name] = tuple(sorted({*versions.get(name, ()), *found}))
+    return rules.about(versions, every=every)
 
 
 def undecided(

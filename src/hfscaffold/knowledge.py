@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 ABSENT = "absent"
 Severity = Literal["error", "warning"]
 Kind = Literal["breakage", "advisory"]
-COMPILED_FORMAT = 1  # of compile_rules' output: a change makes every cached index a miss
+COMPILED_FORMAT = 2  # of compile_rules' output: a change makes every cached index a miss
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ class Rule:
     @cached_property
     def specifiers(self) -> dict[str, SpecifierSet | None]:
         """``when`` parsed: None marks a package that must be absent."""
-        return {name: None if spec == ABSENT else SpecifierSet(spec) for name, spec in self.when.items()}
+        return {name: None if spec == ABSENT else specifier_set(spec) for name, spec in self.when.items()}
 
     @property
     def present(self) -> list[str]:
@@ -152,6 +152,12 @@ def rule_from_json(data: Mapping[str, object]) -> Rule:
     if fields.get("mined") is not None:
         fields["mined"] = Mined(**fields["mined"])  # type: ignore[arg-type]
     return Rule(**fields)  # type: ignore[arg-type]
+
+
+@cache
+def specifier_set(spec: str) -> SpecifierSet:
+    """``spec`` parsed once: thousands of rules share a few ranges, and a set is not changed."""
+    return SpecifierSet(spec)
 
 
 def in_range(specifier: SpecifierSet, version: Version) -> bool:
@@ -215,9 +221,12 @@ def compatible(option: Mapping[str, str], constraints: Mapping[str, SpecifierSet
 class _Part:
     """The rules of one source (a rule file, the built-in knowledge), built on first use."""
 
-    def __init__(self, ids: Sequence[str], names: Mapping[str, Sequence[int]], build: Callable[[int], Rule]) -> None:
+    def __init__(
+        self, ids: Sequence[str], names: Mapping[str, Sequence[Sequence[Any]]], build: Callable[[int], Rule]
+    ) -> None:
         self.ids = list(ids)
-        self.names = names  # package -> positions of the rules whose `when` needs it installed
+        # package -> (position, range) of each rule whose `when` needs it installed in that range
+        self.names = names
         self._build = build
         self._built: dict[int, Rule] = {}
 
@@ -225,6 +234,18 @@ class _Part:
     def of(cls, rules: Iterable[Rule]) -> _Part:
         rules = list(rules)
         return cls([r.id for r in rules], _names(rules), rules.__getitem__)
+
+    def needed(self, position: int) -> int:
+        """How many packages the rule at ``position`` needs installed."""
+        return self.counts[position]
+
+    @cached_property
+    def counts(self) -> list[int]:
+        counts = [0] * len(self.ids)
+        for entries in self.names.values():
+            for position, _ in entries:
+                counts[position] += 1
+        return counts
 
     @cached_property
     def positions(self) -> dict[str, int]:
@@ -237,12 +258,18 @@ class _Part:
         return built
 
 
-def _names(rules: Iterable[Rule]) -> dict[str, list[int]]:
-    names: dict[str, list[int]] = {}
+def _names(rules: Iterable[Rule]) -> dict[str, list[tuple[int, str]]]:
+    names: dict[str, list[tuple[int, str]]] = {}
     for position, rule in enumerate(rules):
         for name in rule.present:
-            names.setdefault(name, []).append(position)
+            names.setdefault(name, []).append((position, rule.when[name]))
     return names
+
+
+@cache
+def _in_any(spec: str, versions: tuple[Version, ...]) -> bool:
+    specifier = specifier_set(spec)
+    return any(in_range(specifier, version) for version in versions)
 
 
 class RuleSet:
@@ -277,13 +304,24 @@ class RuleSet:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def about(self, names: Iterable[str]) -> list[Rule]:
-        """The rules that need one of ``names`` installed, in the set's order: every rule that can
-        fire, or stay undecided, on pins of those packages (each rule needs one present)."""
-        wanted = set(names)
+    def about(self, versions: Mapping[str, tuple[Version, ...]], *, every: bool = False) -> list[Rule]:
+        """The rules that a pin set of these ``versions`` can leave undecided (a package of the
+        rule pinned in its range, none pinned outside it), or with ``every`` those it can fire
+        (every package the rule needs pinned in range), in the set's order. The ranges are
+        checked from the index, so a rule is built only when it passes."""
         found: list[Rule] = []
         for part in self._parts:
-            positions = sorted({p for name in wanted for p in part.names.get(name, ())})
+            matched: dict[int, int] = {}
+            failed: set[int] = set()
+            for name, pinned in versions.items():
+                for position, spec in part.names.get(name, ()):
+                    if _in_any(spec, pinned):
+                        matched[position] = matched.get(position, 0) + 1
+                    else:
+                        failed.add(position)
+            positions = sorted(
+                p for p, count in matched.items() if p not in failed and (not every or count == part.needed(p))
+            )
             found.extend(part.rule(p) for p in positions)
         return found
 
@@ -331,6 +369,9 @@ def load_compiled(data: bytes) -> RuleSet:
     head = json.loads(data[:newline])
     if not isinstance(head, dict) or head.get("format") != COMPILED_FORMAT:
         raise ValueError("another format")
+    entries = next(iter(head["names"].values()), [[0, ""]])
+    if not (isinstance(entries, list) and entries and len(entries[0]) == 2):
+        raise ValueError("another index of names")
     spans, offset = head["spans"], newline + 1
     if len(spans) != len(head["ids"]) or (spans and offset + spans[-1][1] != len(data)):
         raise ValueError("the rules do not fill the file")

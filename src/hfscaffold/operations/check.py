@@ -180,16 +180,14 @@ def check(request: CheckRequest) -> CheckResult:
     allowed = [v for v in broken if v.rule.id in allow]
     left_open = []
     if origin is not None and not resolved:
-        left_open = [u for u in undecided(rules_of(rules), pins, origin.unpinned) if u[0].id not in allow]
+        left_open = [
+            u for u in undecided(rules, pins, origin.unpinned) if u[0].kind == "breakage" and u[0].id not in allow
+        ]
     return CheckResult(
         pins=pins, rules=rules, violations=[v for v in broken if v not in allowed], allowed=allowed,
         advisories=advisories(found), fail_on_advisories=request.fail_on_advisories, resolved=resolved,
         undecided=left_open, not_evaluated=origin.not_evaluated if origin is not None else (), gaps=gaps,
     )  # fmt: skip
-
-
-def rules_of(rules: RuleSet) -> list[Rule]:
-    return [rule for rule in rules if rule.kind == "breakage"]
 
 
 def resolve_requirements(pins: PinSet, origin: RequirementsFile, *, offline: bool) -> PinSet:
