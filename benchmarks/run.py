@@ -7,14 +7,19 @@ Rows:
   new      `hfscaffold new NAME --with transformers,datasets,accelerate --no-sync`
                                                             vs `copier copy` + `uv lock` by hand
   lock     `hfscaffold lock` (scratch copy, matrix, atomic write) vs `uv lock` on the same project
-  check    `hfscaffold check` of a 100- and a 1,000-package pin set vs `python -c pass`
+  check    `hfscaffold check --no-resolve` of a 100- and a 1,000-package pin set vs `python -c pass`;
+           with 1,000 and 10,000 more user rules (--rules), on their first use (validated and
+           compiled) and cached; and the floor: `python -c "import packaging.requirements"`
+  lock     also a lock that resolves from nothing (no uv.lock) vs `uv lock` doing the same
+  upgrade  `hfscaffold upgrade --dry-run` vs its two uv calls one after the other
   run      `hfscaffold run python -c pass` in a project in step vs `uv run --locked python -c pass`
   status   `hfscaffold status` of 20 projects (a bounded pool) vs the same, one at a time (--jobs 1)
   envs     N project environments of one torch-free stack (tokenizers, safetensors, datasets):
            `hfscaffold sync` per project vs `pip install -r` into a venv per project;
            disk of all N (hard links counted once, as `du` does) against one, and sync time
-The `new` row resolves against the real package index with uv's cache warm (one untimed warm-up
-run first), so it measures hfscaffold's own cost, not the network. Results: JSON and Markdown.
+The package is byte-compiled first, as pip installs it. The `new` row resolves against the real
+package index with uv's cache warm (one untimed warm-up run first), so it measures hfscaffold's
+own cost, not the network. Results: JSON and Markdown.
 """
 
 from __future__ import annotations
@@ -64,29 +69,23 @@ def timed(command: Sequence[str], cwd: Path | None = None) -> float:
     return time.perf_counter() - start
 
 
-def interleaved(repeat: int, ours: Sequence[str], plain: Sequence[str]) -> tuple[float, float]:
+def interleaved(
+    repeat: int, ours: Sequence[str], plain: Sequence[str], *, ours_timer: Callable[[Sequence[str]], float] = timed
+) -> tuple[float, float]:
     """Median seconds of each command, run in turns after one warm-up each, so that drift in the
     machine's load hits both alike."""
-    timed(ours), timed(plain)
+    ours_timer(ours), timed(plain)
     ours_times, plain_times = [], []
     for _ in range(repeat):
-        ours_times.append(timed(ours))
+        ours_times.append(ours_timer(ours))
         plain_times.append(timed(plain))
     return statistics.median(ours_times), statistics.median(plain_times)
-
-
-def median_of(repeat: int, run: Callable[[], float]) -> float:
-    return statistics.median(run() for _ in range(repeat))
 
 
 def startup(repeat: int) -> Row:
     hfscaffold = [str(BIN / "hfscaffold"), "--help"]
     bare = [sys.executable, "-c", "pass"]
-    timed(hfscaffold)  # warm the file cache
-    return Row(
-        "startup", "hfscaffold --help", "python -c pass",
-        median_of(repeat, lambda: timed(hfscaffold)), median_of(repeat, lambda: timed(bare)), "< 8x",
-    )  # fmt: skip
+    return Row("startup", "hfscaffold --help", "python -c pass", *interleaved(repeat, hfscaffold, bare), "< 5x")
 
 
 def new_project(repeat: int) -> Row:
@@ -122,39 +121,142 @@ def new_project(repeat: int) -> Row:
     )  # fmt: skip
 
 
-def lock_project(repeat: int) -> Row:
+def lock_project(repeat: int) -> list[Row]:
+    """A no-op lock (uv.lock current) and a lock from nothing (no uv.lock), each against uv lock."""
     from uv import find_uv_bin
 
     with tempfile.TemporaryDirectory() as work:
         subprocess.run([str(BIN / "hfscaffold"), "new", "bench", "--with", COMPONENTS, "--no-sync", "-q"], cwd=work, env=_env(), check=True)
         project = Path(work, "bench")
         ours = [str(BIN / "hfscaffold"), "lock", "-q", "--project", str(project)]
-        plain = [find_uv_bin(), "lock", "--project", str(project)]
-        ours_seconds, plain_seconds = interleaved(repeat, ours, plain)
-    return Row(
-        "lock", f"hfscaffold lock ({COMPONENTS}, torch)", "uv lock",
-        ours_seconds, plain_seconds, "< 1.1x",
-    )  # fmt: skip
+        plain = [find_uv_bin(), "lock", "--project", str(project), "--python", sys.executable]
+        no_op = interleaved(repeat, ours, plain)
+        lock = project / "uv.lock"
+        kept = lock.read_bytes()
+
+        def from_nothing(command: Sequence[str]) -> float:
+            lock.unlink()
+            try:
+                return timed(command)
+            finally:
+                lock.write_bytes(kept)
+
+        from_nothing(ours), from_nothing(plain)
+        fresh_ours, fresh_plain = [], []
+        for _ in range(repeat):
+            fresh_ours.append(from_nothing(ours))
+            fresh_plain.append(from_nothing(plain))
+    return [
+        Row("lock", f"hfscaffold lock ({COMPONENTS}, torch; current lock)", "uv lock", *no_op, "within 0.060 s"),
+        Row(
+            "lock resolving",
+            f"hfscaffold lock ({COMPONENTS}, torch; no uv.lock)",
+            "uv lock (no uv.lock)",
+            statistics.median(fresh_ours),
+            statistics.median(fresh_plain),
+            "<= 1.1x",
+        ),
+    ]
+
+
+PIN_STACK = ["transformers==4.44.2", "tokenizers==0.19.1", "huggingface-hub==0.26.0", "diffusers==0.27.2", "torch==2.5.1"]
+
+
+def _pin_file(folder: Path, size: int) -> Path:
+    pins = folder / "requirements.txt"
+    extra = [f"package-{i}=={i % 7}.{i % 13}.{i % 5}" for i in range(size - len(PIN_STACK))]
+    pins.write_text("\n".join(PIN_STACK + extra) + "\n")
+    return pins
+
+
+def user_rules(count: int, salt: str = "") -> str:
+    """``count`` rules of a user's own, as mined findings are: each about two packages of a
+    thousand (the pin file pins a hundred of them), with narrow version ranges."""
+    rules = []
+    for i in range(count):
+        first, second = (i * 7) % 1000, (i * 13 + 5) % 1000
+        second = (second + 1) % 1000 if second == first else second
+        major, minor, bound = i % 7, i % 13, i % 5 + 1
+        rules.append(
+            f'[[rule]]\nid = "team-rule-{i}"\nsummary = "team rule {i}: package-{first} with package-{second}{salt}"\n'
+            f'severity = "warning"\nsymptom = "ImportError: cannot import name x{i}"\nprobe = "import package_{first}"\n'
+            f'references = ["https://example.org/issues/{i}"]\n[rule.when]\n'
+            f'package-{first} = ">={major}.{minor},<{major}.{minor + 1}"\npackage-{second} = "<{bound}"\n'
+            f'[rule.fix]\nprefer = {{ package-{second} = ">={bound}" }}\n'
+        )
+    return "\n".join(rules)
+
+
+def _timed_quietly(command: Sequence[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)  # 1: findings
+    return time.perf_counter() - start
 
 
 def check_pins(repeat: int, size: int) -> Row:
     with tempfile.TemporaryDirectory() as work:
-        pins = Path(work, "requirements.txt")
-        stack = ["transformers==4.44.2", "tokenizers==0.19.1", "huggingface-hub==0.26.0", "diffusers==0.27.2", "torch==2.5.1"]
-        pins.write_text("\n".join(stack + [f"package-{i}=={i % 7}.{i % 13}.{i % 5}" for i in range(size - len(stack))]) + "\n")
-        ours = [str(BIN / "hfscaffold"), "check", str(pins), "--format", "json"]
+        ours = [str(BIN / "hfscaffold"), "check", str(_pin_file(Path(work), size)), "--no-resolve", "--format", "json"]
         bare = [sys.executable, "-c", "pass"]
-
-        def run_ours() -> float:
-            start = time.perf_counter()
-            subprocess.run(ours, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # exit 1: findings
-            return time.perf_counter() - start
-
-        run_ours()
         return Row(
-            f"check {size} pins", f"hfscaffold check ({size} pins, every rule)", "python -c pass",
-            median_of(repeat, run_ours), median_of(repeat, lambda: timed(bare)), "fast enough for pre-commit",
+            f"check {size} pins", f"hfscaffold check --no-resolve ({size} pins, built-in knowledge)", "python -c pass",
+            *interleaved(repeat, ours, bare, ours_timer=_timed_quietly), "< 6x",
         )  # fmt: skip
+
+
+def check_floor(repeat: int) -> Row:
+    """What importing the requirement parser alone costs: no check of a pin file can start sooner."""
+    floor = [sys.executable, "-c", "import packaging.requirements"]
+    bare = [sys.executable, "-c", "pass"]
+    return Row(
+        "check floor", "python -c 'import packaging.requirements'", "python -c pass",
+        *interleaved(repeat, floor, bare), "the least a check costs",
+    )  # fmt: skip
+
+
+def check_with_user_rules(repeat: int, count: int) -> list[Row]:
+    """A check with ``count`` rules of the user's own: on the file's first use (a new content:
+    validated and compiled) and from the compiled index."""
+    with tempfile.TemporaryDirectory() as work:
+        pins, rules = _pin_file(Path(work), 100), Path(work, "team-rules.toml")
+        ours = [str(BIN / "hfscaffold"), "check", str(pins), "--no-resolve", "--rules", str(rules), "--format", "json"]
+        bare = [sys.executable, "-c", "pass"]
+        def first_use() -> float:
+            rules.write_text(user_rules(count, salt=f" #{time.time_ns()}"))  # content never seen
+            return _timed_quietly(ours)
+
+        first, plain = interleaved(repeat, ours, bare, ours_timer=lambda _: first_use())
+        cached, plain = interleaved(repeat, ours, bare, ours_timer=_timed_quietly)
+    label = f"hfscaffold check --no-resolve (100 pins, +{count:,} user rules"
+    return [
+        Row(f"check +{count} rules, first", f"{label}, first use)", "python -c pass", first, plain, "once per rule file"),
+        Row(f"check +{count} rules, cached", f"{label}, cached)", "python -c pass", cached, plain, "< 12x"),
+    ]
+
+
+def upgrade_dry_run(repeat: int) -> Row:
+    """`upgrade --dry-run` against the real index: its two resolutions (the upgrade within the
+    cooldown, and the probe of what the cooldown holds back) run at once."""
+    from uv import find_uv_bin
+
+    with tempfile.TemporaryDirectory() as work:
+        new = [str(BIN / "hfscaffold"), "new", "up", "--with", SMALL_STACK, "--no-sync", "-q", "--vcs", "none"]
+        subprocess.run(new, cwd=work, env=_env(), check=True)
+        project = Path(work, "up")
+        ours = [str(BIN / "hfscaffold"), "upgrade", "--dry-run", "-q", "--project", str(project)]
+        uv = [find_uv_bin(), "lock", "--project", str(project), "--upgrade", "--dry-run", "--python", sys.executable]
+
+        def by_hand() -> float:
+            return timed([*uv, "--exclude-newer", "7 days"]) + timed(uv)
+
+        timed(ours), by_hand()
+        ours_times, plain_times = [], []
+        for _ in range(repeat):
+            ours_times.append(timed(ours))
+            plain_times.append(by_hand())
+    return Row(
+        "upgrade dry run", f"hfscaffold upgrade --dry-run ({SMALL_STACK})", "its 2 uv lock calls, one after the other",
+        statistics.median(ours_times), statistics.median(plain_times), "< 1.0x",
+    )  # fmt: skip
 
 
 ENV_STACK = "tokenizers,safetensors,datasets"
@@ -270,18 +372,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
-    parser.add_argument("--only", choices=["startup", "new", "lock", "check", "run", "status", "envs"], action="append")
+    parser.add_argument(
+        "--only", choices=["startup", "new", "lock", "check", "upgrade", "run", "status", "envs"], action="append"
+    )
     parser.add_argument("--envs", default="1,5,20", help="numbers of project environments for the envs rows")
     args = parser.parse_args(argv)
     if not (BIN / "hfscaffold").exists() or not shutil.which("copier", path=str(BIN)):
         parser.error("run with the Python of a venv where hfscaffold (and so copier) is installed")
 
+    # As pip installs a package (and pipx with it): byte-compiled, so no run pays for compiling
+    # the modules (PYTHONDONTWRITEBYTECODE would otherwise make every run compile them again).
+    import compileall
+
+    import hfscaffold
+
+    compileall.compile_dir(str(Path(hfscaffold.__file__).parent), quiet=1)
     counts = sorted({int(n) for n in args.envs.split(",")} | {1})
     benches: dict[str, Callable[[], list[Row]]] = {
         "startup": lambda: [startup(args.repeat)],
         "new": lambda: [new_project(args.repeat)],
-        "lock": lambda: [lock_project(args.repeat)],
-        "check": lambda: [check_pins(args.repeat, 100), check_pins(args.repeat, 1000)],
+        "lock": lambda: lock_project(args.repeat),
+        "check": lambda: [
+            check_floor(args.repeat),
+            check_pins(args.repeat, 100),
+            check_pins(args.repeat, 1000),
+            *check_with_user_rules(args.repeat, 1000),
+            *check_with_user_rules(args.repeat, 10000),
+        ],
+        "upgrade": lambda: [upgrade_dry_run(args.repeat)],
         "run": lambda: [run_command(args.repeat)],
         "status": lambda: [status_of_projects(args.repeat)],
         "envs": lambda: environments(counts),
