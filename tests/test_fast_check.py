@@ -65,6 +65,7 @@ def test_the_fast_path_prints_what_click_prints(tmp_path: Path, run_cli, monkeyp
         ["check", "a.txt", "b.txt"],
         ["check", "--rules"],
         ["check", "--rules", "."],
+        ["check", "--rules", "x" * 5000],  # a name too long: click says what is wrong
         ["-v", "check"],
         ["check", "--", "x"],
         ["check", "--nope"],

@@ -227,3 +227,41 @@ def test_a_rule_is_built_only_when_the_pins_are_in_its_ranges() -> None:
     outside = PinSet({"package-7": (Version("9.0"),), "huggingface-hub": hub}, "requirements.txt")
     assert evaluate(rules, outside) == [] and sorted(part._built) == [107]
     assert [r.id for r, _, _ in undecided(rules, PinSet({"package-8": (Version("8.0.1"),)}, "r"), [])] == ["team-8"]
+
+
+def test_a_rule_changed_in_the_index_since_it_was_written_is_an_error_naming_the_file(
+    tmp_path: Path, cache: Path, run_cli
+) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text(MY_RULE, encoding="utf-8")
+    knowledge_files.rule_file(mine)
+    (index,) = cache.glob("*")
+    index.write_bytes(index.read_bytes().replace(b'"probe":', b'"probX":'))  # the same length: the head holds
+    pins = tmp_path / "requirements.txt"
+    pins.write_text("tokenizers==0.19.1\ntransformers==4.45.0\n")
+    result = run_cli("check", str(pins), "--no-resolve", "--rules", str(mine))
+    assert result.exit_code == 3 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"error: the compiled knowledge {index} is damaged (TypeError)",
+        "hint: remove it: the next run validates the rule file again and compiles it anew",
+    ]
+    index.unlink()
+    assert run_cli("check", str(pins), "--no-resolve", "--rules", str(mine)).exit_code == 0  # a warning rule
+
+
+def test_a_changed_schema_is_a_miss_though_the_version_stays(tmp_path: Path, cache: Path) -> None:
+    from hfscaffold.adapters.validated import validated_once
+
+    schema = tmp_path / "schema.py"
+    schema.write_text("A = 1\n")
+    made: list[int] = []
+
+    def keep(value: int) -> int:
+        return validated_once(
+            "test", [b"input"], lambda: made.append(value) or value, dump=lambda v: str(v).encode(),
+            load=lambda data, _: int(data), form=1, schema=[schema],
+        )  # fmt: skip
+
+    assert (keep(1), keep(2)) == (1, 1) and made == [1]
+    schema.write_text("A = 2\n")
+    assert keep(3) == 3 and made == [1, 3]

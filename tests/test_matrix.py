@@ -12,9 +12,9 @@ from packaging.version import Version
 from hfscaffold.adapters.knowledge_files import builtin_rules, load_rules
 from hfscaffold.errors import UserError
 from hfscaffold.evaluation import evaluate
-from hfscaffold.knowledge import specifiers_overlap
 from hfscaffold.matrix import parse_rules
 from hfscaffold.pins import PinSet
+from hfscaffold.ranges import specifiers_overlap
 
 RULE = """
 [[rule]]

@@ -83,6 +83,7 @@ def test_a_table_is_validated_once_and_read_back_as_validated(tmp_path: Path, mo
     again = parse_settings(dict(table), source="q")
     assert seen == ["p"] and again == first
     assert again.rule_files == ("a.toml",) and again.verified is not None and again.verified.lock == "abc"
+    assert again.components == ("transformers",) and again.rules == ("a.toml",)  # tuples, as the schema gives
     assert parse_settings({**table, "pylock": True}, source="r").pylock and seen == ["p", "r"]
     with pytest.raises(UserError, match="no setting 'cooldwon'"):
         parse_settings({"cooldwon": "7 days"}, source="s")

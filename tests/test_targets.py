@@ -13,8 +13,8 @@ from packaging.version import Version
 
 from hfscaffold.adapters.knowledge_files import builtin_rules
 from hfscaffold.evaluation import evaluate
-from hfscaffold.knowledge import in_range
 from hfscaffold.pins import PinSet, read_pylock, read_requirements, read_uv_lock
+from hfscaffold.ranges import in_range
 from hfscaffold.targets import Target, describe, requested, universe
 
 HEAD = """\

@@ -225,7 +225,7 @@ def rules_of(text: str):  # type: ignore[no-untyped-def]
 def test_specifiers_overlap_at_their_boundaries(a: str, b: str, overlap: bool) -> None:
     from packaging.specifiers import SpecifierSet
 
-    from hfscaffold.knowledge import specifiers_overlap
+    from hfscaffold.ranges import specifiers_overlap
 
     assert specifiers_overlap(SpecifierSet(a), SpecifierSet(b)) is overlap
     assert specifiers_overlap(SpecifierSet(b), SpecifierSet(a)) is overlap
@@ -283,7 +283,7 @@ def test_breakages_and_advisories_are_told_apart() -> None:
 def test_a_fixs_options_and_whether_they_agree_with_the_users_pins() -> None:
     from packaging.specifiers import SpecifierSet
 
-    from hfscaffold.knowledge import compatible
+    from hfscaffold.ranges import compatible
 
     (rule,) = rules_of(MATRIX_RULE)
     assert rule.fix.options() == [{"diffusers": ">=0.29"}, {"huggingface-hub": "<0.26"}]
@@ -348,7 +348,7 @@ def test_pre_releases_count_inside_a_rules_ranges() -> None:
 def test_overlap_counts_pre_releases() -> None:
     from packaging.specifiers import SpecifierSet
 
-    from hfscaffold.knowledge import specifiers_overlap
+    from hfscaffold.ranges import specifiers_overlap
 
     assert specifiers_overlap(SpecifierSet("==2.0rc1"), SpecifierSet(">=1.0"))
     assert specifiers_overlap(SpecifierSet(">=1.0"), SpecifierSet("==2.0rc1"))

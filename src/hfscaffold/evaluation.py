@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING
 
-from hfscaffold.knowledge import Rule, RuleSet, Severity, in_range
+from hfscaffold.knowledge import Rule, RuleSet, Severity
+from hfscaffold.ranges import in_range
 from hfscaffold.targets import describe
 
 if TYPE_CHECKING:

@@ -12,22 +12,34 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import cache, cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from packaging.specifiers import SpecifierSet
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
-from hfscaffold.errors import UserError, quoted
+from hfscaffold.errors import ExternalError, UserError, quoted
+from hfscaffold.ranges import in_range, specifier_set
 
 if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
+
     from hfscaffold.pins import PinSet
 
 ABSENT = "absent"
 Severity = Literal["error", "warning"]
 Kind = Literal["breakage", "advisory"]
 COMPILED_FORMAT = 2  # of compile_rules' output: a change makes every cached index a miss
+
+
+class DamagedIndex(ExternalError):
+    """A compiled index that does not read back as it was written (changed or cut short since)."""
+
+    def __init__(self, where: str, reason: object) -> None:
+        super().__init__(
+            f"the compiled knowledge {where} is damaged ({type(reason).__name__})",
+            hint="remove it: the next run validates the rule file again and compiles it anew",
+        )
 
 
 @dataclass(frozen=True)
@@ -114,7 +126,7 @@ class Rule:
         if self.python:
             if pins.python is None:
                 unknown = True
-            elif not SpecifierSet(self.python).contains(pins.python, prereleases=True):
+            elif not specifier_set(self.python).contains(pins.python, prereleases=True):
                 return False
         return None if unknown else True
 
@@ -154,76 +166,17 @@ def rule_from_json(data: Mapping[str, object]) -> Rule:
     return Rule(**fields)  # type: ignore[arg-type]
 
 
-@cache
-def specifier_set(spec: str) -> SpecifierSet:
-    """``spec`` parsed once: thousands of rules share a few ranges, and a set is not changed."""
-    return SpecifierSet(spec)
-
-
-def in_range(specifier: SpecifierSet, version: Version) -> bool:
-    """Whether ``version`` falls in a rule's range. A pre-release or dev release counts as the
-    release it leads to (5.0.0rc1 as 5.0.0: it carries 5.0's changes), unless the range itself
-    names pre-releases, which then decide exactly."""
-    if version.is_prerelease and not any(
-        Version(s.version.removesuffix(".*")).is_prerelease for s in specifier if s.operator != "==="
-    ):
-        version = Version(version.base_version)
-    return specifier.contains(version, prereleases=True)
-
-
-def _boundary_versions(*specifier_sets: SpecifierSet) -> list[Version]:
-    """A version at, and one just past, every boundary of the sets (and one beyond them all).
-
-    Membership in a specifier set only changes at its boundaries, so testing these points
-    decides whether two sets intersect. "Just past" must not be a post-release: ``>V``
-    excludes V's post-releases.
-    """
-    points = {Version("0"), Version("0.0.0.0.1")}
-    for specifiers in specifier_sets:
-        for spec in specifiers:
-            text = spec.version.removesuffix(".*")
-            try:
-                version = Version(text)
-            except InvalidVersion:  # "===" arbitrary strings
-                continue
-            release = ".".join(map(str, version.release))
-            points |= {version, Version(f"{release}.post1"), Version(f"{release}.0.0.0.1")}
-            prefix = version.release[:-1] if spec.operator == "~=" else version.release
-            if spec.operator == "~=" or spec.version.endswith(".*"):  # ~=1.2 and ==1.2.* end at the next prefix
-                bumped = (*prefix[:-1], prefix[-1] + 1)
-                points |= {Version(".".join(map(str, bumped))), Version(".".join(map(str, bumped)) + ".0.0.0.1")}
-            points.add(Version(str(version.release[0] + 1)))
-    return sorted(points)
-
-
-def specifiers_overlap(a: SpecifierSet, b: SpecifierSet) -> bool:
-    """Whether some version satisfies both ``a`` and ``b`` (pre-releases included)."""
-    return any(a.contains(v, prereleases=True) and b.contains(v, prereleases=True) for v in _boundary_versions(a, b))
-
-
-def inside(inner_spec: str, outer_spec: str) -> bool:
-    """Whether every version ``inner_spec`` allows, ``outer_spec`` allows too."""
-    inner, outer = SpecifierSet(inner_spec), SpecifierSet(outer_spec)
-    return not any(
-        inner.contains(v, prereleases=True) and not outer.contains(v, prereleases=True)
-        for v in _boundary_versions(inner, outer)
-    )
-
-
-def compatible(option: Mapping[str, str], constraints: Mapping[str, SpecifierSet]) -> bool:
-    """Whether a fix option can hold together with the user's own constraints."""
-    return all(
-        name not in constraints or specifiers_overlap(constraints[name], SpecifierSet(spec))
-        for name, spec in option.items()
-    )
-
-
 class _Part:
     """The rules of one source (a rule file, the built-in knowledge), built on first use."""
 
     def __init__(
-        self, ids: Sequence[str], names: Mapping[str, Sequence[Sequence[Any]]], build: Callable[[int], Rule]
+        self,
+        ids: Sequence[str],
+        names: Mapping[str, Sequence[Sequence[Any]]],
+        build: Callable[[int], Rule],
+        where: str = "",
     ) -> None:
+        self.where = where  # the compiled index it was read from, if any
         self.ids = list(ids)
         # package -> (position, range) of each rule whose `when` needs it installed in that range
         self.names = names
@@ -266,7 +219,20 @@ def _names(rules: Iterable[Rule]) -> dict[str, list[tuple[int, str]]]:
     return names
 
 
-@cache
+def _passing(part: _Part, versions: Mapping[str, tuple[Version, ...]], *, every: bool) -> list[Rule]:
+    matched: dict[int, int] = {}
+    failed: set[int] = set()
+    for name, pinned in versions.items():
+        for position, spec in part.names.get(name, ()):
+            if _in_any(spec, pinned):
+                matched[position] = matched.get(position, 0) + 1
+            else:
+                failed.add(position)
+    positions = sorted(p for p, count in matched.items() if p not in failed and (not every or count == part.needed(p)))
+    return [part.rule(p) for p in positions]
+
+
+@lru_cache(maxsize=1 << 16)  # bounded: an upgrade's many pin sets would grow it without end
 def _in_any(spec: str, versions: tuple[Version, ...]) -> bool:
     specifier = specifier_set(spec)
     return any(in_range(specifier, version) for version in versions)
@@ -311,18 +277,12 @@ class RuleSet:
         checked from the index, so a rule is built only when it passes."""
         found: list[Rule] = []
         for part in self._parts:
-            matched: dict[int, int] = {}
-            failed: set[int] = set()
-            for name, pinned in versions.items():
-                for position, spec in part.names.get(name, ()):
-                    if _in_any(spec, pinned):
-                        matched[position] = matched.get(position, 0) + 1
-                    else:
-                        failed.add(position)
-            positions = sorted(
-                p for p, count in matched.items() if p not in failed and (not every or count == part.needed(p))
-            )
-            found.extend(part.rule(p) for p in positions)
+            try:
+                found.extend(_passing(part, versions, every=every))
+            except (IndexError, KeyError, TypeError, ValueError) as exc:
+                if not part.where:
+                    raise
+                raise DamagedIndex(part.where, exc) from None
         return found
 
     def get(self, rule_id: str) -> Rule:
@@ -360,9 +320,10 @@ def compile_rules(rules: RuleSet) -> bytes:
     return json.dumps(head, separators=(",", ":")).encode() + b"\n" + b"".join(bodies)
 
 
-def load_compiled(data: bytes) -> RuleSet:
+def load_compiled(data: bytes, where: str = "") -> RuleSet:
     """A rule set back from ``compile_rules``; ValueError when ``data`` is not one (a cache file
-    cut short, or of another format)."""
+    cut short, or of another format). A rule that does not read back when it is built (the file
+    ``where`` changed since) raises DamagedIndex."""
     newline = data.find(b"\n")
     if newline < 0:
         raise ValueError("no index line")
@@ -377,23 +338,25 @@ def load_compiled(data: bytes) -> RuleSet:
         raise ValueError("the rules do not fill the file")
 
     def build(position: int) -> Rule:
-        start, end = spans[position]
-        return rule_from_json(json.loads(data[offset + start : offset + end]))
+        try:
+            start, end = spans[position]
+            return rule_from_json(json.loads(data[offset + start : offset + end]))
+        except (IndexError, KeyError, TypeError, ValueError) as exc:
+            if not where:
+                raise
+            raise DamagedIndex(where, exc) from None
 
-    return RuleSet([_Part(head["ids"], head["names"], build)], version=head["version"])
+    return RuleSet([_Part(head["ids"], head["names"], build, where)], version=head["version"])
 
 
 __all__ = [
     "ABSENT",
+    "DamagedIndex",
     "Fix",
     "Mined",
     "Rule",
     "RuleSet",
     "Verified",
-    "compatible",
     "compile_rules",
-    "in_range",
-    "inside",
     "load_compiled",
-    "specifiers_overlap",
 ]

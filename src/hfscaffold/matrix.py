@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from hfscaffold import _toml
 from hfscaffold.errors import UserError, quoted
-from hfscaffold.knowledge import ABSENT, Kind, Rule, RuleSet, Severity, inside, rule_from_json, specifiers_overlap
+from hfscaffold.knowledge import ABSENT, Kind, Rule, RuleSet, Severity, rule_from_json
+from hfscaffold.ranges import inside, specifiers_overlap
 from hfscaffold.validation import describe_validation_error
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")

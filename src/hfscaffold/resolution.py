@@ -17,9 +17,10 @@ from hfscaffold.adapters.fs import write_atomic
 from hfscaffold.adapters.uv import Uv, UvResult
 from hfscaffold.errors import ExternalError, FindingsError
 from hfscaffold.evaluation import Violation, breakages, evaluate
-from hfscaffold.knowledge import RuleSet, compatible
+from hfscaffold.knowledge import RuleSet
 from hfscaffold.pins import PinSet, read_uv_lock
 from hfscaffold.pyproject import read_matrix_constraints, set_matrix_constraints
+from hfscaffold.ranges import compatible
 
 MAX_ROUNDS = 6
 

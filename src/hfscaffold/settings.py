@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from hfscaffold.adapters.validated import validated_once
@@ -77,7 +78,9 @@ def parse_settings(table: Mapping[str, object], *, source: str) -> Settings:
     def dump(settings: Settings) -> bytes:
         return json.dumps(asdict(settings)).encode()
 
-    def load(data: bytes) -> Settings:
+    def load(data: bytes, _: Path) -> Settings:
         return _settings(json.loads(data))
 
-    return validated_once("settings", [content], validate, dump=dump, load=load, form=_FORM)
+    here = Path(__file__).resolve().parent
+    schema = [here / "settings.py", here / "settings_schema.py"]
+    return validated_once("settings", [content], validate, dump=dump, load=load, form=_FORM, schema=schema)

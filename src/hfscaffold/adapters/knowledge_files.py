@@ -26,7 +26,15 @@ def builtin_rule_file() -> Path:
 
 
 def _compiled(contents: Iterable[bytes], validate: Callable[[], RuleSet]) -> RuleSet:
-    return validated_once("knowledge", contents, validate, dump=compile_rules, load=load_compiled, form=COMPILED_FORMAT)
+    package = Path(__file__).resolve().parents[1]
+
+    def load(data: bytes, path: Path) -> RuleSet:
+        return load_compiled(data, str(path))
+
+    schema = [package / "knowledge.py", package / "ranges.py", package / "matrix.py"]
+    return validated_once(
+        "knowledge", contents, validate, dump=compile_rules, load=load, form=COMPILED_FORMAT, schema=schema
+    )
 
 
 @cache

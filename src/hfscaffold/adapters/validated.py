@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TypeVar
 
 from hfscaffold import __version__
@@ -25,19 +26,22 @@ def validated_once(
     validate: Callable[[], T],
     *,
     dump: Callable[[T], bytes],
-    load: Callable[[bytes], T],
+    load: Callable[[bytes, Path], T],
     form: int,
+    schema: Iterable[Path] = (),
 ) -> T:
-    """``load`` of what was kept for ``contents``, or ``validate()`` kept by ``dump``."""
+    """``load`` of what was kept for ``contents``, or ``validate()`` kept by ``dump``. The
+    source files of the ``schema`` (and of the records it becomes) are part of the key, so a
+    changed schema is a miss even where hfscaffold's version stays the same (a checkout)."""
     from hfscaffold.adapters.fs import user_cache
 
     key = hashlib.sha256(f"{__version__}\0{kind}\0{form}".encode())
-    for content in contents:
+    for content in (*(path.read_bytes() for path in schema), *contents):
         key.update(hashlib.sha256(content).digest())
     path = user_cache() / kind / key.hexdigest()
     try:
-        return load(path.read_bytes())
-    except (OSError, ValueError, KeyError, TypeError):
+        return load(path.read_bytes(), path)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         pass
     result = validate()
     try:

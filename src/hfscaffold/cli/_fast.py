@@ -9,6 +9,7 @@ are click's own; what it does read runs the same operation and prints the same t
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,7 +61,7 @@ def read_check_line(args: list[str]) -> _CheckLine | None:
             value = rest.pop(0)
             if word != "--rules":
                 setattr(line, _WITH_VALUE[word], value)
-            elif Path(value).is_dir():  # click's own error says so
+            elif not _plain_rule_file(Path(value)):  # click's own error says what is wrong
                 return None
             else:
                 line.rule_files.append(Path(value))
@@ -72,6 +73,15 @@ def read_check_line(args: list[str]) -> _CheckLine | None:
         return None
     line.target = targets[0] if targets else "."
     return line
+
+
+def _plain_rule_file(path: Path) -> bool:
+    """Whether click's ``Path(dir_okay=False)`` takes ``path`` as it is: not a folder, readable
+    if it exists (a missing file is the operation's error, alike on both paths)."""
+    try:
+        return not path.exists() or (not path.is_dir() and os.access(path, os.R_OK))
+    except OSError:  # a name too long, a folder that cannot be searched
+        return False
 
 
 def fast_command(args: list[str]) -> Callable[[], int] | None:
