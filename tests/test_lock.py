@@ -45,6 +45,20 @@ def test_a_fresh_project_is_current_and_lock_changes_nothing(project: Path, run_
     assert {name: (project / name).read_bytes() for name in before} == before
 
 
+def test_a_lock_that_changes_nothing_imports_no_pydantic(project: Path) -> None:
+    """A no-op lock reads the knowledge and the settings from what was validated before, and
+    reviews nothing (uv.lock did not move), so none of pydantic's models are built."""
+    code = (
+        "import sys\nfrom hfscaffold.cli import main\n"
+        f"try:\n    main(['lock', '-q', '--project', {str(project)!r}])\n"
+        "finally:\n    print('pydantic' in sys.modules, file=sys.stderr)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], capture_output=True, check=False)  # keeps what it validates
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.strip().splitlines()[-1] == "False"
+
+
 def test_check_finds_a_stale_lock_and_lock_regenerates_it(project: Path, run_cli) -> None:
     repin(project, '"transformers==4.45.0"', '"transformers==4.44.2"')
     stale = run_cli("lock", "--check", "--project", str(project))

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from packaging.version import Version
 
-from hfscaffold.catalog import Catalog, load_catalog
 from hfscaffold.evaluation import Violation, advisories, evaluate
 from hfscaffold.knowledge import Rule
 from hfscaffold.pins import PinSet
+
+if TYPE_CHECKING:
+    from hfscaffold.catalog import Catalog
 
 Level = Literal["major", "minor", "patch", "pre-release", "downgrade", "added", "removed", "rebuild"]
 _ORDER: dict[str, int] = {
@@ -183,7 +185,10 @@ def release_notes_url(catalog: Catalog, name: str, version: str) -> str | None:
 
 def diff(old: PinSet, new: PinSet, catalog: Catalog | None = None) -> list[Change]:
     """Every package that differs, HF packages first, then by how far it moved, then by name."""
-    catalog = catalog or load_catalog()
+    if catalog is None:
+        from hfscaffold.catalog import load_catalog  # pydantic's models: only for a review
+
+        catalog = load_catalog()
     hf = {c.name for c in catalog.components if c.family == "hf"}
     changes: list[Change] = []
     for name in sorted(set(old.packages) | set(new.packages)):

@@ -96,7 +96,8 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
                 if (scratch / name).is_file()
                 and (not (root / name).is_file() or (root / name).read_bytes() != (scratch / name).read_bytes())
             ]
-            moved = diff(before, resolution.pins) if before is not None else []
+            # Nothing moved where uv.lock stays as it is: no review (and no catalog) for a no-op.
+            moved = diff(before, resolution.pins) if before is not None and "uv.lock" in changed else []
             if not request.dry_run:
                 transaction = Transaction(root)
                 for name in changed:
