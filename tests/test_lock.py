@@ -45,6 +45,27 @@ def test_a_fresh_project_is_current_and_lock_changes_nothing(project: Path, run_
     assert {name: (project / name).read_bytes() for name in before} == before
 
 
+def test_a_lock_that_changes_nothing_parses_uv_lock_once(
+    project: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hfscaffold.pins
+
+    parsed: list[str] = []
+    real = hfscaffold.pins._toml_document
+
+    def counting(text: str, source: str) -> dict[str, object]:
+        parsed.append(Path(source).name)
+        return real(text, source)
+
+    monkeypatch.setattr(hfscaffold.pins, "_toml_document", counting)
+    assert run_cli("lock", "--project", str(project)).exit_code == 0
+    assert parsed == ["uv.lock"]
+    repin(project, '"transformers==4.45.0"', '"transformers==4.44.2"')
+    parsed.clear()
+    assert run_cli("lock", "--project", str(project)).exit_code == 0
+    assert parsed == ["uv.lock", "uv.lock"]  # the lock moved: the new one is read too
+
+
 def test_a_lock_that_changes_nothing_imports_no_pydantic(project: Path) -> None:
     """A no-op lock reads the knowledge and the settings from what was validated before, and
     reviews nothing (uv.lock did not move), so none of pydantic's models are built."""

@@ -59,10 +59,12 @@ def resolve(
     python: str | None = None,
     lock_args: tuple[str, ...] = (),
     keep_previous: bool = True,
+    known: tuple[str, PinSet] | None = None,
 ) -> Resolution:
     """Lock ``project`` so that no error rule fires (except those in ``allow``). ``rules`` may be
     a function that gives them, called once uv's first lock is in: the caller loads the knowledge
-    while uv resolves."""
+    while uv resolves. ``known`` is a uv.lock text already read, with its pins: where uv leaves
+    the lock as that text (a lock with nothing to do), it is not parsed again."""
     pyproject = project / "pyproject.toml"
     original = pyproject.read_text(encoding="utf-8")
     # Constraints an earlier lock added stay while the pins they were made for do (keep_previous);
@@ -93,7 +95,10 @@ def resolve(
                 ) from exc
             write_atomic(pyproject, set_matrix_constraints(original, applied))
             continue
-        pins = read_uv_lock((project / "uv.lock").read_text(encoding="utf-8"), source=str(project / "uv.lock"))
+        text = (project / "uv.lock").read_text(encoding="utf-8")
+        pins = (
+            known[1] if known is not None and known[0] == text else read_uv_lock(text, source=str(project / "uv.lock"))
+        )
         if callable(rules):
             rules = rules()
         found = breakages(evaluate(rules, pins))  # advisories are reported by check, not repaired

@@ -63,9 +63,8 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
     root = request.project.absolute()
     with locked_project(root, report=report) as (project, recovered):
         # Parsed once: a broken lock is refused here (exit 2), and the review of what moved uses it.
-        before = (
-            read_uv_lock(project.lock_text(), source=str(project.lock_file)) if project.lock_file.exists() else None
-        )
+        before_text = project.lock_text() if project.lock_file.exists() else None
+        before = read_uv_lock(before_text, source=str(project.lock_file)) if before_text is not None else None
         start = time.perf_counter()
         with scratch_directory(root) as scratch, ThreadPoolExecutor(max_workers=1) as loading:
             copy_project_files(root, scratch)
@@ -78,6 +77,7 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
                 constraints=project.constraints(),
                 allow=project.allowed_rules(),
                 python=running_python_fits(project),  # no search of PATH (a pyenv shim costs uv 0.5 s)
+                known=(before_text, before) if before_text is not None and before is not None else None,
             )
             rules = knowledge.result()
             text = (scratch / "pyproject.toml").read_text(encoding="utf-8")
