@@ -3,8 +3,9 @@
 Loading knowledge is on the path of every ``check``, ``lock`` and ``doctor``, so this module is
 pydantic-free: the schema in matrix.py validates a rule file once, and what it accepts becomes
 the records here. A compiled rule set (``compile_rules``) keeps each rule as its own JSON text
-beside an index of package names: loading it parses the index, and a rule is built only when a
-pin set names one of its packages, so the cost follows the pins checked, not the knowledge size.
+beside an index of each package's rules and ranges: loading it parses the index, and a rule is
+built only when a pin set's versions fall in its ranges, so the cost follows the pins checked,
+not the knowledge size.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -36,7 +37,8 @@ def validated_once(
     from hfscaffold.adapters.fs import user_cache
 
     key = hashlib.sha256(f"{__version__}\0{kind}\0{form}".encode())
-    for content in (*(path.read_bytes() for path in schema), *contents):
+    key.update(_digest_of(tuple((path, *_stamp(path)) for path in schema)))
+    for content in contents:
         key.update(hashlib.sha256(content).digest())
     path = user_cache() / kind / key.hexdigest()
     try:
@@ -52,3 +54,18 @@ def validated_once(
     except OSError:
         pass  # an unwritable cache: the next run validates again
     return result
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_mtime_ns, status.st_size
+
+
+@cache
+def _digest_of(files: tuple[tuple[Path, int, int], ...]) -> bytes:
+    """The schema's source files (as of their modification time and size), read once while they
+    stay so: status reads the settings of many projects."""
+    key = hashlib.sha256()
+    for path, _, _ in files:
+        key.update(hashlib.sha256(path.read_bytes()).digest())
+    return key.digest()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-# The one JSON envelope of every command, {"command", "exit_code", "data"} (or "error"): a command
-# hands over its data, and the entry point prints it once the exit code is known.
+# {"command", "exit_code", "data"} (or "error"): a command hands over its data, and the entry
+# point prints it once the exit code is known.
 _json_data: list[object] = []
 
 
