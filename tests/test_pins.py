@@ -3,10 +3,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from packaging.version import Version
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from hfscaffold.errors import UserError
+from hfscaffold.naming import canonical_name
 from hfscaffold.pins import read_pins, read_pylock, read_requirements, read_uv_lock, sniff
+from hfscaffold.requirements import parse_requirements
 
 UV_LOCK = """\
 version = 1
@@ -201,3 +207,49 @@ def test_unreadable_targets(tmp_path: Path) -> None:
     (tmp_path / "binary").write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(UserError, match="cannot read"):
         read_pins(tmp_path / "binary")
+
+
+# A plain `name==version` line is read without packaging's requirement parser (its import costs
+# more than the rest of a check): what comes out must be what that parser gives.
+_NAMES = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,6}[A-Za-z0-9])?", fullmatch=True)
+_VERSIONS = st.one_of(
+    st.from_regex(r"[0-9][A-Za-z0-9.!+_-]{0,9}", fullmatch=True),
+    st.sampled_from(["1.0", "2.5.1+cpu", "1!2.0", "1.0.post1", "1.0-1", "0.19.1rc1", "01.0", "1.0.dev2", "1_0"]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(name=_NAMES, version=_VERSIONS, before=st.sampled_from(["", " "]), after=st.sampled_from(["", "  "]))
+def test_a_plain_pin_reads_as_packaging_reads_it(name: str, version: str, before: str, after: str) -> None:
+    text = f"{name}{before}=={after}{version}"
+    try:
+        requirement: Requirement | None = Requirement(text)
+    except InvalidRequirement:
+        requirement = None
+    try:
+        lines = parse_requirements(text).lines
+    except UserError:
+        lines = None
+    if requirement is None:
+        assert lines is None  # refused as packaging refuses it
+        return
+    (spec,) = requirement.specifier
+    try:
+        expected = Version(spec.version)
+    except InvalidVersion:
+        assert lines is None  # `==` a version that is none: refused, as before
+        return
+    assert lines is not None
+    (line,) = lines
+    assert (line.name, line.kind, line.version, line.marker) == (
+        canonicalize_name(requirement.name),
+        "pin",
+        expected,
+        None,
+    )
+    assert line.text == str(requirement) and str(line.requirement) == str(requirement)
+
+
+@given(st.text(alphabet="AaBb-_.09", min_size=1, max_size=12))
+def test_names_are_compared_as_packaging_compares_them(name: str) -> None:
+    assert canonical_name(name) == canonicalize_name(name)

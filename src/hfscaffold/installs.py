@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from hfscaffold.naming import canonical_name
 from hfscaffold.targets import Target
 
 Entry = Mapping[str, Any]
@@ -47,7 +47,7 @@ def uv_lock_installs(
     by_name: dict[str, list[Entry]] = {}
     for entry in packages:
         if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
-            by_name.setdefault(canonicalize_name(entry["name"]), []).append(entry)
+            by_name.setdefault(canonical_name(entry["name"]), []).append(entry)
     extras, groups = tuple(extras), tuple(groups)
     installed: dict[str, set[Version]] = {}
     stack: list[tuple[Entry, tuple[str, ...], bool]] = [(root, extras, True) for root in uv_lock_roots(packages)]
@@ -65,12 +65,12 @@ def uv_lock_installs(
         for edge in edges:
             if not target.satisfies(_text(edge.get("marker")), extras=extras):
                 continue
-            chosen = _choose(by_name.get(canonicalize_name(str(edge.get("name", ""))), []), edge, target)
+            chosen = _choose(by_name.get(canonical_name(str(edge.get("name", ""))), []), edge, target)
             if chosen is None:
                 continue
             version = _parse(chosen.get("version"))
             if version is not None:
-                installed.setdefault(canonicalize_name(chosen["name"]), set()).add(version)
+                installed.setdefault(canonical_name(chosen["name"]), set()).add(version)
             edge_extras = tuple(str(x) for x in edge.get("extra", ()) if isinstance(x, str))
             key = (id(chosen), edge_extras)
             if key not in visited:
@@ -122,7 +122,7 @@ def pylock_installs(
             continue
         version = _parse(entry.get("version"))
         if version is not None:
-            installed.setdefault(canonicalize_name(entry["name"]), set()).add(version)
+            installed.setdefault(canonical_name(entry["name"]), set()).add(version)
     return {name: tuple(sorted(found)) for name, found in sorted(installed.items())}
 
 

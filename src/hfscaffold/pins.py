@@ -10,12 +10,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from hfscaffold import _toml
 from hfscaffold.errors import UserError, quoted
-from hfscaffold.installs import pylock_installs, uv_lock_installs, uv_lock_roots
+from hfscaffold.naming import canonical_name
 from hfscaffold.requirements import IncludeReader, RequirementsFile, parse_requirements
 from hfscaffold.targets import Target, universe
 
@@ -63,7 +61,7 @@ class PinSet:
         )  # fmt: skip
 
     def versions(self, name: str) -> tuple[Version, ...]:
-        return self.packages.get(canonicalize_name(name), ())
+        return self.packages.get(canonical_name(name), ())
 
     def version(self, name: str) -> Version | None:
         found = self.versions(name)
@@ -86,6 +84,8 @@ def _version(value: object, *, source: str, where: str) -> Version:
 
 
 def _toml_document(text: str, source: str) -> dict[str, object]:
+    from hfscaffold import _toml  # a requirements file needs no TOML parser
+
     return _toml.parse(text, source=source, hint="fix the file, or regenerate it")
 
 
@@ -98,7 +98,7 @@ def _collect(entries: object, *, source: str, key: str) -> dict[str, tuple[Versi
             raise UserError(f"{source}: {key}[{index}] has no name", hint="regenerate the lock")
         if "version" not in entry:  # the project itself, or a source tree without a version
             continue
-        name = canonicalize_name(entry["name"])
+        name = canonical_name(entry["name"])
         versions.setdefault(name, set()).add(
             _version(entry["version"], source=source, where=f"{key}[{index}] ({name})")
         )
@@ -113,6 +113,8 @@ def read_uv_lock(text: str, *, source: str = "uv.lock") -> PinSet:
     entries: list[Any] = data["package"]  # type: ignore[assignment]  # a list: _collect checked it
 
     def expand() -> tuple[PinSet, ...]:
+        from hfscaffold.installs import uv_lock_installs, uv_lock_roots
+
         if not uv_lock_roots(entries):
             return ()
         supported = _strings(data.get("supported-markers"))
@@ -150,6 +152,8 @@ def read_pylock(text: str, *, source: str = "pylock.toml") -> PinSet:
     environments = _strings(data.get("environments"))
 
     def expand() -> tuple[PinSet, ...]:
+        from hfscaffold.installs import pylock_installs
+
         return tuple(
             _targeted(pylock_installs(entries, target, groups=groups), source, target, "pylock.toml")
             for target in universe(_string(data.get("requires-python")), environments)
@@ -260,7 +264,7 @@ def from_installed(
     packages: Mapping[str, str], *, source: str, python: str, platform: str, machine: str | None = None
 ) -> PinSet:
     """An environment's installed distributions (name -> version), as an inspection reported them."""
-    versions = {canonicalize_name(n): (_version(v, source=source, where=n),) for n, v in packages.items()}
+    versions = {canonical_name(n): (_version(v, source=source, where=n),) for n, v in packages.items()}
     return PinSet(
         dict(sorted(versions.items())), source, python=Version(python), platform=platform, machine=machine,
         kind="environment",

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
-from urllib.parse import urlsplit
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from hfscaffold.errors import UserError, quoted
+from hfscaffold.naming import canonical_name
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 # Reads the file an include line names: (its text, its name for messages, the reader for the
 # includes inside it), or a UserError.
@@ -30,6 +32,9 @@ IncludeReader = Callable[[str, str], tuple[str, str, "IncludeReader"]]
 _COMMENT = re.compile(r"(^|\s)#.*$")
 _INCLUDE = re.compile(r"^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?=\S))(\S.*)$")
 _OPTION = re.compile(r"^(-{1,2}[A-Za-z][\w-]*)(?:\s*=\s*|\s+)?(.*)$")
+# `name==version` and nothing else, as pip freeze and pip-compile write most lines: read without
+# packaging's requirement parser, whose import (markers, tags) costs more than the rest of a check.
+_PLAIN_PIN = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*==\s*([0-9][A-Za-z0-9.!+_-]*)")
 _MAX_INCLUDE_DEPTH = 16
 # Options that choose where packages come from: a resolution of the file honours them.
 _INDEX_OPTIONS = {
@@ -51,17 +56,29 @@ class Line:
     """One requirement of the file: where it stands, what it says, and what kind it is."""
 
     where: str  # file:line
-    requirement: Requirement
+    text: str  # the requirement, as packaging reads it
     kind: Kind
     version: Version | None = None  # of a pin, or of a wheel (from its file name)
+    parsed: Requirement | None = field(default=None, compare=False, repr=False)  # None: a plain pin
 
-    @property
+    @cached_property
+    def requirement(self) -> Requirement:
+        if self.parsed is not None:
+            return self.parsed
+        from packaging.requirements import Requirement
+
+        return Requirement(self.text)
+
+    @cached_property
     def name(self) -> str:
-        return canonicalize_name(self.requirement.name)
+        match = _PLAIN_PIN.fullmatch(self.text) if self.parsed is None else None
+        return canonical_name(match.group(1) if match else self.requirement.name)
 
     @property
     def marker(self) -> str | None:
-        return str(self.requirement.marker) if self.requirement.marker else None
+        if self.parsed is None:
+            return None  # a plain pin has none
+        return str(self.parsed.marker) if self.parsed.marker else None
 
 
 @dataclass(frozen=True)
@@ -95,8 +112,8 @@ class RequirementsFile:
     def resolution_input(self) -> tuple[str, str]:
         """(requirements, constraints) as text for uv pip compile: the index options and every
         requirement a resolution can use, nothing that names a local path."""
-        requirements = [*self.index_options, *(str(line.requirement) for line in self.lines)]
-        constraints = [str(line.requirement) for line in self.constraints if not line.requirement.url]
+        requirements = [*self.index_options, *(line.text for line in self.lines)]
+        constraints = [line.text for line in self.constraints if not (line.parsed and line.parsed.url)]
         return "\n".join(requirements) + "\n", "\n".join(constraints) + ("\n" if constraints else "")
 
 
@@ -161,6 +178,12 @@ class _Reader:
         if _names_a_file_or_url(text):
             self._direct(text, where, constraint)
             return
+        plain = _plain_pin(text)
+        if plain is not None:
+            self._add(Line(where, plain[0], "pin", plain[1]), constraint)
+            return
+        from packaging.requirements import InvalidRequirement, Requirement
+
         try:
             requirement = Requirement(text)
         except InvalidRequirement as exc:
@@ -171,7 +194,7 @@ class _Reader:
         if requirement.url:
             self._direct(text, where, constraint, requirement=requirement)
             return
-        self._add(Line(where, requirement, *_kind(requirement, where)), constraint)
+        self._add(Line(where, str(requirement), *_kind(requirement, where), parsed=requirement), constraint)
 
     def _add(self, line: Line, constraint: bool) -> None:
         (self.constraints if constraint else self.lines).append(line)
@@ -208,6 +231,8 @@ class _Reader:
     def _direct(self, text: str, where: str, constraint: bool, *, requirement: Requirement | None = None) -> None:
         """A URL or a path: a wheel on the web is read (its file name gives name and version);
         anything to build or on this machine is named as not evaluated."""
+        from urllib.parse import urlsplit  # on first use: most files name no URL
+
         url = requirement.url if requirement is not None and requirement.url else text.split(";")[0].strip()
         try:
             parts = urlsplit(url)
@@ -218,13 +243,16 @@ class _Reader:
         if url.startswith(_VCS):
             reason = "a VCS requirement, built from source"
         elif parts.scheme in ("http", "https") and file_name.endswith(".whl"):
+            from packaging.requirements import Requirement
+            from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
             try:
                 name, version, _, _ = parse_wheel_filename(file_name)
             except (InvalidWheelFilename, InvalidVersion):
                 reason = "a wheel URL whose file name is not a wheel's"
             else:
                 wheel = requirement or Requirement(f"{name} @ {url}")
-                self._add(Line(where, wheel, "wheel", Version(str(version))), constraint)
+                self._add(Line(where, str(wheel), "wheel", Version(str(version)), parsed=wheel), constraint)
                 return
         elif parts.scheme in ("http", "https") and file_name.endswith(_ARCHIVE):
             reason = "a source archive, built to learn its version"
@@ -243,6 +271,18 @@ def _names_a_file_or_url(text: str) -> bool:
         or first.endswith((".whl", *_ARCHIVE))
         or bool(re.match(r"^[A-Za-z]:[\\/]", first))
     )
+
+
+def _plain_pin(text: str) -> tuple[str, Version] | None:
+    """``(text as packaging writes it, version)`` for a line that is only ``name==version``."""
+    match = _PLAIN_PIN.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        version = Version(match.group(2))
+    except (InvalidVersion, ValueError):
+        return None  # packaging's parser gives the message
+    return f"{match.group(1)}=={match.group(2)}", version
 
 
 def _kind(requirement: Requirement, where: str) -> tuple[Kind, Version | None]:
@@ -265,6 +305,8 @@ def _reason(exc: Exception) -> str:
 
 def _scheme(url: str) -> str:
     """The scheme of ``url``; empty when it cannot be split (a bracketed host that is no IP)."""
+    from urllib.parse import urlsplit
+
     try:
         return urlsplit(url).scheme
     except ValueError:

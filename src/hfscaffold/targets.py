@@ -8,17 +8,19 @@ no target installs together are never a pair.
 
 from __future__ import annotations
 
-import platform as _platform
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from hfscaffold.errors import UserError, quoted
+
+if TYPE_CHECKING:
+    from packaging.markers import Marker
 
 # The platforms a universal lock is evaluated for: (sys_platform, platform_machine), the wheels
 # PyPI's HF stack publishes. The first machine of each platform is uv's default for its name.
@@ -84,6 +86,8 @@ class Target:
         if parsed is None:
             return True
         environment = self.environment()
+        from packaging.markers import UndefinedComparison, UndefinedEnvironmentName  # loaded by _marker
+
         try:
             if "extra" in marker:
                 return any(parsed.evaluate({**environment, "extra": extra}) for extra in ("", *extras))
@@ -94,6 +98,9 @@ class Target:
 
 @cache
 def _marker(text: str) -> Marker | None:
+    # Imported on first use: packaging.markers brings in packaging.tags, and most pins have no marker.
+    from packaging.markers import InvalidMarker, Marker
+
     try:
         return Marker(text)
     except InvalidMarker:
@@ -121,8 +128,10 @@ def uv_platform(target: Target) -> str:
 
 def host() -> Target:
     """The machine hfscaffold runs on."""
-    version = Version(_platform.python_version())
-    return Target(platform=sys.platform, machine=_platform.machine(), python=version)
+    import platform  # on first use: a check of a file for another target never needs it
+
+    version = Version(platform.python_version())
+    return Target(platform=sys.platform, machine=platform.machine(), python=version)
 
 
 def requested(python_version: str | None, python_platform: str | None) -> Target:

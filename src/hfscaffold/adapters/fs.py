@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from hfscaffold.adapters.cache import user_cache
 from hfscaffold.errors import UserError
 
 # A test hook for fault injection: the process kills itself at the Nth filesystem step, as a
@@ -185,13 +186,6 @@ def user_scratch(name: str) -> Iterator[Path]:
     cache.mkdir(parents=True, exist_ok=True)
     with scratch_directory(cache / name) as scratch:
         yield scratch
-
-
-def user_cache() -> Path:
-    """hfscaffold's folder in the user's cache directory (platformdirs: XDG on Linux)."""
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("hfscaffold"))
 
 
 def sweep_scratch(parent: Path, name: str) -> list[Path]:

@@ -16,7 +16,8 @@ from email.parser import HeaderParser
 from pathlib import Path
 from typing import Any
 
-from hfscaffold.adapters.fs import user_cache, write_atomic
+from hfscaffold.adapters.cache import user_cache
+from hfscaffold.adapters.fs import write_atomic
 from hfscaffold.api import ModuleFacts, Need, Signature, read_module, resolve
 from hfscaffold.deep import Installed, Kind, Module
 

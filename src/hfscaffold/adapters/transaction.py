@@ -14,15 +14,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from hfscaffold.adapters.fs import (
-    checkpoint,
-    fsync_dir,
-    sweep_scratch,
-    sweep_temp_files,
-    user_cache,
-    write_atomic,
-    write_new,
-)
+from hfscaffold.adapters.cache import user_cache
+from hfscaffold.adapters.fs import checkpoint, fsync_dir, sweep_scratch, sweep_temp_files, write_atomic, write_new
 from hfscaffold.errors import UserError
 
 JOURNAL = ".hfscaffold-journal.json"

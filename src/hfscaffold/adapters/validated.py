@@ -34,7 +34,7 @@ def validated_once(
     """``load`` of what was kept for ``contents``, or ``validate()`` kept by ``dump``. The
     source files of the ``schema`` (and of the records it becomes) are part of the key, so a
     changed schema is a miss even where hfscaffold's version stays the same (a checkout)."""
-    from hfscaffold.adapters.fs import user_cache
+    from hfscaffold.adapters.cache import user_cache
 
     key = hashlib.sha256(f"{__version__}\0{kind}\0{form}".encode())
     key.update(_digest_of(tuple((path, *_stamp(path)) for path in schema)))

@@ -24,7 +24,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from hfscaffold import _toml
-from hfscaffold.adapters.fs import user_cache, write_atomic
+from hfscaffold.adapters.cache import user_cache
+from hfscaffold.adapters.fs import write_atomic
 from hfscaffold.adapters.index import releases
 from hfscaffold.adapters.site import dump_installed, load_installed, read_site
 from hfscaffold.adapters.uv import Uv
