@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,9 @@ import pytest
 from fakeindex import FakeDist, FakeIndex, hf_stack
 
 from hfscaffold import _toml
+from hfscaffold.adapters.cache import user_cache
 from hfscaffold.adapters.fs import write_atomic
+from hfscaffold.adapters.lock_record import LockRecord, inputs_digest, remember
 from hfscaffold.adapters.transaction import JOURNAL, Transaction, _roll_forward, recover
 
 
@@ -203,4 +206,60 @@ def test_concurrent_locks_serialize(project: Path) -> None:
         _hfscaffold("lock", "--check", "--project", str(project)), env=env, capture_output=True, text=True, check=False
     )
     assert check.returncode == 0, check.stdout + check.stderr
+    assert locked(project)["transformers"] == "4.44.2"
+
+
+def _lock_in_a_process(project: Path, *args: str) -> tuple[str, list[str]]:
+    """stderr of `hfscaffold lock` in a fresh process (its seconds masked), and which of the
+    full lock's modules it imported."""
+    code = (
+        "import sys\nfrom hfscaffold.cli import main\n"
+        f"try:\n    main(['lock', *{list(args)!r}, '--project', {str(project)!r}])\n"
+        "finally:\n    print(sorted(m for m in ('click', 'hfscaffold.knowledge', 'hfscaffold.resolution')"
+        " if m in sys.modules), file=sys.stderr)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    *report, modules = run.stderr.strip().splitlines()
+    return re.sub(r" in \d+\.\d\ds ", " in N s ", "\n".join(report)), json.loads(modules.replace("'", '"'))
+
+
+def test_a_lock_with_nothing_to_do_answers_from_its_record_with_the_same_report(project: Path) -> None:
+    shutil.copy(Path(__file__).parent / "data" / "hub-rule.toml", project / "compat.toml")
+    repin(project, "[tool.hfscaffold]\n", '[tool.hfscaffold]\nrules = "compat.toml"\n')
+    _lock_in_a_process(project)  # steers, and records what it found
+    before = {name: (project / name).read_bytes() for name in ("pyproject.toml", "uv.lock")}
+    full, full_modules = _lock_in_a_process(project, "--offline")
+    assert full_modules == []  # answered without click, the knowledge or a resolution
+    assert "Steered around matrix rule test-transformers-hub-026" in full and "(nothing changed)" in full
+    (record,) = [p for p in (user_cache() / "locks").glob("*.json") if str(project) in p.read_text()]
+    record.unlink()  # the same lock, the whole way
+    slow, slow_modules = _lock_in_a_process(project, "--offline")
+    assert "hfscaffold.knowledge" in slow_modules and slow == full
+    assert {name: (project / name).read_bytes() for name in before} == before
+
+
+def test_a_changed_rule_file_is_never_answered_from_the_record(project: Path, run_cli) -> None:
+    (project / "compat.toml").write_text("# the team's rules: none yet\n")
+    repin(project, "[tool.hfscaffold]\n", '[tool.hfscaffold]\nrules = "compat.toml"\n')
+    assert run_cli("lock", "--project", str(project)).exit_code == 0
+    assert locked(project)["huggingface-hub"] == "0.26.0"
+    shutil.copy(Path(__file__).parent / "data" / "hub-rule.toml", project / "compat.toml")
+    result = run_cli("lock", "--project", str(project))
+    assert result.exit_code == 0, result.stderr
+    assert "Steered around matrix rule test-transformers-hub-026" in result.stderr
+    assert locked(project)["huggingface-hub"] == "0.24.0"
+
+
+def test_uv_still_says_whether_the_lock_is_current(project: Path, run_cli) -> None:
+    """A record that matches the files (here written by hand after an edit) answers only for the
+    matrix: uv is asked, finds the lock stale, and the full lock runs."""
+    assert run_cli("lock", "--project", str(project)).exit_code == 0
+    repin(project, '"transformers==4.45.0"', '"transformers==4.44.2"')
+    digest = inputs_digest(project, ())
+    assert digest is not None
+    remember(project, LockRecord(digest, (), None, {}))
+    result = run_cli("lock", "--project", str(project))
+    assert result.exit_code == 0, result.stderr
+    assert "(uv.lock)" in result.stderr
     assert locked(project)["transformers"] == "4.44.2"

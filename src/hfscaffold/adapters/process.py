@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shlex
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,8 +26,9 @@ def run_process(command: Sequence[str], *, cwd: Path | None = None, **options: A
 
 
 def _log(command: Sequence[str], cwd: Path | None, outcome: str, started: float) -> None:
-    import logging
-
+    logging = sys.modules.get("logging")
+    if logging is None:
+        return  # nothing set up a logger (-v does), and importing logging costs a fast command
     logger = logging.getLogger("hfscaffold")
     if logger.isEnabledFor(logging.DEBUG):
         where = f" (in {cwd})" if cwd is not None else ""

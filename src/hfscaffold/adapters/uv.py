@@ -197,8 +197,9 @@ class Uv:
 
 def _show_output(stderr: str) -> None:
     """uv's own report, under ``-v``: what it resolved, fetched, built and installed."""
-    import logging
-
+    logging = sys.modules.get("logging")
+    if logging is None:
+        return  # no logger was set up (see adapters.process._log)
     logger = logging.getLogger("hfscaffold")
     if stderr.strip() and logger.isEnabledFor(logging.DEBUG):
         logger.debug("%s", "\n".join(f"  uv: {line}" for line in stderr.rstrip().splitlines()))

@@ -192,13 +192,15 @@ def main(argv: list[str] | None = None) -> None:
     name = _command_name(args)
     json_for = name if _wants_json(args) else None
     _envelope.take_json()  # nothing left from an earlier run in this process
-    fast: Callable[[], int] | None = None
-    if "check" in args:  # the reader costs its imports: only for a command line that may be one
+    fast: Callable[[], int | None] | None = None
+    if "check" in args or "lock" in args:  # the reader costs its imports: only where it may serve
         from hfscaffold.cli._fast import fast_command
 
         fast = fast_command(args)
     with _error_boundary(debug=debug, json_for=json_for):
-        code = fast() if fast is not None else _through_click(args, json_for)
+        code = fast() if fast is not None else None
+        if code is None:
+            code = _through_click(args, json_for)
     for data in _envelope.take_json():
         _say(_envelope.envelope(name, code, data=data))
     sys.exit(code)

@@ -1,7 +1,9 @@
-"""``hfscaffold check`` without click, for the command lines of pre-commit hooks and CI.
+"""``hfscaffold check`` and a ``lock`` with nothing to do, without click: pre-commit and CI lines.
 
 click costs more to import than a check of a lock costs to run, so the entry point hands the
-plain command lines of ``check`` (a path, its flags, ``--rules``, ``--format``) to this reader.
+plain command lines of ``check`` (a path, its flags, ``--rules``, ``--format``) to this reader,
+and those of ``lock`` (``--project``, ``--offline``), which it answers only when the lock is
+known to change nothing (operations/current_lock.py) and otherwise hands on to click.
 Anything it does not read exactly as click would (``--help``, ``--env``, ``--opt=value``, an
 unknown option, a bad choice, a second path) is left to click, so the help and every usage error
 are click's own; what it does read runs the same operation and prints the same text.
@@ -84,12 +86,67 @@ def _plain_rule_file(path: Path) -> bool:
         return False
 
 
-def fast_command(args: list[str]) -> Callable[[], int] | None:
-    """The command to run without click, or None when click is to read the command line."""
-    line = read_check_line(args)
-    if line is None:
+@dataclass
+class _LockLine:
+    project: str = "."
+    offline: bool = False
+    quiet: bool = False
+    debug: bool = False
+
+
+def read_lock_line(args: list[str]) -> _LockLine | None:
+    """The options of a plain ``lock`` command line (global flags hoisted in front), or None."""
+    line = _LockLine()
+    position = 0
+    while position < len(args) and args[position] in _GLOBAL:
+        setattr(line, _GLOBAL[args[position]], True)
+        position += 1
+    if args[position : position + 1] != ["lock"]:
         return None
-    return lambda: _check(line)
+    rest = args[position + 1 :]
+    while rest:
+        word = rest.pop(0)
+        if word == "--offline":
+            line.offline = True
+        elif word == "--project" and rest and not rest[0].startswith("-"):
+            line.project = rest.pop(0)
+        else:
+            return None  # --check, --dry-run, --rules, --format, --help, -v...: click reads them
+    return line
+
+
+def fast_command(args: list[str]) -> Callable[[], int | None] | None:
+    """The command to run without click, or None when click is to read the command line. The
+    command itself may still answer None: click is to run it after all."""
+    check_line = read_check_line(args)
+    if check_line is not None:
+        return lambda: _check(check_line)
+    lock_line = read_lock_line(args)
+    if lock_line is not None:
+        return lambda: _lock(lock_line)
+    return None
+
+
+def _lock(line: _LockLine) -> int | None:
+    import time
+
+    start = time.perf_counter()
+    root = Path(line.project).absolute()
+    if not root.is_dir():
+        return None  # click's own error
+    from hfscaffold.operations.current_lock import current_lock
+
+    current = current_lock(root, offline=line.offline)
+    if current is None:
+        return None
+    if not line.quiet:
+        from hfscaffold.cli._text import locked_line, steered_line
+
+        lines = [steered_line(rule_id, option) for rule_id, option in current.applied.items()]
+        lines.append(locked_line(current.resolved, time.perf_counter() - start, ()))
+        sys.stderr.write("".join(f"{text}\n" for text in lines))
+        sys.stderr.flush()
+    return ExitCode.OK
 
 
 def _check(line: _CheckLine) -> int:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from hfscaffold.evaluation import Violation
-from hfscaffold.knowledge import Rule
-
 if TYPE_CHECKING:
+    from hfscaffold.evaluation import Violation
+    from hfscaffold.knowledge import Rule
     from hfscaffold.operations.check import CheckResult
+
+
+def steered_line(rule_id: str, option: Mapping[str, str]) -> str:
+    return f"Steered around matrix rule {rule_id}: constrained " + ", ".join(f"{n}{s}" for n, s in option.items())
+
+
+def locked_line(count: int | None, seconds: float, changed: Iterable[str]) -> str:
+    written = ", ".join(changed) or "nothing changed"
+    return f"Locked {count if count is not None else 'all'} packages in {seconds:.2f}s ({written})"
 
 
 def fix_text(rule: Rule) -> str:

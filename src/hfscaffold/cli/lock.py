@@ -39,7 +39,7 @@ def lock(
     exactly (for CI and pre-commit; `[tool.hfscaffold] exact = false` allows ranges).
     """
 
-    from hfscaffold.cli._text import violation_lines
+    from hfscaffold.cli._text import locked_line, steered_line, violation_lines
     from hfscaffold.operations.lock import LockRequest, check_lock, lock_project
 
     request = LockRequest(
@@ -69,9 +69,7 @@ def lock(
     with out.working("Resolving with uv and checking the matrix"):
         result = lock_project(request, report=out.step)
     for rule_id, option in result.resolution.applied.items():
-        out.step(
-            f"Steered around matrix rule {rule_id}: constrained " + ", ".join(f"{n}{s}" for n, s in option.items())
-        )
+        out.step(steered_line(rule_id, option))
     for violation in result.resolution.warnings:
         out.step("\n".join(violation_lines(violation)))
     if output_format == "json":
@@ -88,8 +86,6 @@ def lock(
         would = ", ".join(result.changed) if result.changed else "nothing"
         out.step(f"Would write {would} (dry run: nothing was written)")
         return
-    count = result.resolution.uv.resolved_count
-    written = ", ".join(result.changed) if result.changed else "nothing changed"
-    out.step(f"Locked {count if count is not None else 'all'} packages in {result.timings['lock']:.2f}s ({written})")
+    out.step(locked_line(result.resolution.uv.resolved_count, result.timings["lock"], result.changed))
     if result.imports is not None:
         out.step(f"Synced and imported {len(result.imports.checked)} components: the lock works")

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hfscaffold.adapters.fs import copy_project_files, scratch_directory
+from hfscaffold.adapters.lock_record import LockRecord, inputs_digest, remember
 from hfscaffold.adapters.transaction import Transaction, pending, project_lock, recover, sweep
 from hfscaffold.adapters.uv import Uv
 from hfscaffold.adapters.venv import running_python_fits
@@ -70,13 +71,14 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
             copy_project_files(root, scratch)
             # The knowledge loads while uv resolves: resolve asks for it once uv's first lock is in.
             knowledge = loading.submit(project.rules, request.rule_files)
+            python = running_python_fits(project)  # no search of PATH (a pyenv shim costs uv 0.5 s)
             resolution = resolve(
                 scratch,
                 uv=uv,
                 rules=knowledge.result,
                 constraints=project.constraints(),
                 allow=project.allowed_rules(),
-                python=running_python_fits(project),  # no search of PATH (a pyenv shim costs uv 0.5 s)
+                python=python,
                 known=(before_text, before) if before_text is not None and before is not None else None,
             )
             rules = knowledge.result()
@@ -103,6 +105,8 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
                 for name in changed:
                     transaction.stage(name, (scratch / name).read_bytes())
                 transaction.commit()
+        if not request.dry_run and not request.rule_files and not (request.pylock or project.settings.pylock):
+            _remember(root, project.settings.rule_files, python, resolution)
         elapsed = time.perf_counter() - start
         imports = None
         if request.verify and not request.dry_run:
@@ -124,6 +128,15 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
         imports=imports,
         moved=moved,
     )
+
+
+def _remember(root: Path, rule_files: Sequence[str], python: str | None, resolution: Resolution) -> None:
+    """Keep what this lock found, so that a next one with the same inputs needs only uv's check
+    (operations/current_lock.py). Only a lock of the project's own knowledge is kept: another
+    one's ``--rules`` are not among the inputs the record covers."""
+    digest = inputs_digest(root, rule_files)
+    if digest is not None and not resolution.warnings:
+        remember(root, LockRecord(digest, tuple(rule_files), python, resolution.applied))
 
 
 @dataclass(frozen=True)
