@@ -46,13 +46,10 @@ class _CheckLine:
 def read_check_line(args: list[str]) -> _CheckLine | None:
     """The options of a plain ``check`` command line (global flags hoisted in front), or None."""
     line = _CheckLine()
-    position = 0
-    while position < len(args) and args[position] in _GLOBAL:
-        setattr(line, _GLOBAL[args[position]], True)
-        position += 1
-    if args[position : position + 1] != ["check"]:
+    rest = _after_command(args, "check", line)
+    if rest is None:
         return None
-    rest, targets = args[position + 1 :], []
+    targets: list[str] = []
     while rest:
         word = rest.pop(0)
         if word in _FLAGS:
@@ -77,6 +74,18 @@ def read_check_line(args: list[str]) -> _CheckLine | None:
     return line
 
 
+def _after_command(args: list[str], command: str, line: _CheckLine | _LockLine) -> list[str] | None:
+    """The words after ``command``, the global flags in front of it set on ``line``; None when
+    the command line is not ``command``'s."""
+    position = 0
+    while position < len(args) and args[position] in _GLOBAL:
+        setattr(line, _GLOBAL[args[position]], True)
+        position += 1
+    if args[position : position + 1] != [command]:
+        return None
+    return args[position + 1 :]
+
+
 def _plain_rule_file(path: Path) -> bool:
     """Whether click's ``Path(dir_okay=False)`` takes ``path`` as it is: not a folder, readable
     if it exists (a missing file is the operation's error, alike on both paths)."""
@@ -97,13 +106,9 @@ class _LockLine:
 def read_lock_line(args: list[str]) -> _LockLine | None:
     """The options of a plain ``lock`` command line (global flags hoisted in front), or None."""
     line = _LockLine()
-    position = 0
-    while position < len(args) and args[position] in _GLOBAL:
-        setattr(line, _GLOBAL[args[position]], True)
-        position += 1
-    if args[position : position + 1] != ["lock"]:
+    rest = _after_command(args, "lock", line)
+    if rest is None:
         return None
-    rest = args[position + 1 :]
     while rest:
         word = rest.pop(0)
         if word == "--offline":
