@@ -263,3 +263,21 @@ def test_uv_still_says_whether_the_lock_is_current(project: Path, run_cli) -> No
     assert result.exit_code == 0, result.stderr
     assert "(uv.lock)" in result.stderr
     assert locked(project)["transformers"] == "4.44.2"
+
+
+def test_uv_starts_before_the_matrix_machinery_is_imported(project: Path) -> None:
+    """The first `uv lock` runs while resolution, evaluation and the knowledge load."""
+    (project / "uv.lock").unlink()  # a lock with work to do
+    code = (
+        "import sys\nimport hfscaffold.adapters.uv as uv\nseen = []\nreal = uv.run_process\n"
+        "def spy(command, **options):\n"
+        "    seen.append(sorted(m for m in ('hfscaffold.resolution', 'hfscaffold.evaluation') if m in sys.modules))\n"
+        "    return real(command, **options)\n"
+        "uv.run_process = spy\nfrom hfscaffold.cli import main\n"
+        f"try:\n    main(['lock', '-q', '--project', {str(project)!r}])\n"
+        "finally:\n    print(seen[0] if seen else None, file=sys.stderr)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.strip().splitlines()[-1] == "[]"
+    assert (project / "uv.lock").is_file()

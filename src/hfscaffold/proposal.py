@@ -22,8 +22,7 @@ from packaging.utils import canonicalize_name
 
 from hfscaffold import _toml
 from hfscaffold.adapters.fs import copy_project_files, scratch_directory
-from hfscaffold.adapters.uv import Uv
-from hfscaffold.adapters.venv import running_python_fits
+from hfscaffold.adapters.uv import Uv, running_python_fits
 from hfscaffold.catalog import load_catalog
 from hfscaffold.code_review import code_breaks
 from hfscaffold.errors import ExternalError, FindingsError, UserError

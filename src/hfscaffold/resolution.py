@@ -60,11 +60,15 @@ def resolve(
     lock_args: tuple[str, ...] = (),
     keep_previous: bool = True,
     known: tuple[str, PinSet] | None = None,
+    first: Callable[[], UvResult] | None = None,
 ) -> Resolution:
     """Lock ``project`` so that no error rule fires (except those in ``allow``). ``rules`` may be
     a function that gives them, called once uv's first lock is in: the caller loads the knowledge
     while uv resolves. ``known`` is a uv.lock text already read, with its pins: where uv leaves
-    the lock as that text (a lock with nothing to do), it is not parsed again."""
+    the lock as that text (a lock with nothing to do), it is not parsed again. ``first`` gives
+    the first round's ``uv lock`` (no arguments beyond ``python``), where the caller started it
+    before this module was even imported."""
+    assert first is None or (keep_previous and not lock_args), "a first round started early is a plain lock"
     pyproject = project / "pyproject.toml"
     original = pyproject.read_text(encoding="utf-8")
     # Constraints an earlier lock added stay while the pins they were made for do (keep_previous);
@@ -76,7 +80,11 @@ def resolve(
     tried: dict[str, int] = {rule_id: 0 for rule_id in applied}  # rule id -> index of the fix option in use
     for round_number in range(1, MAX_ROUNDS + 1):
         try:
-            result = uv.lock(project, python=python, extra=lock_args)
+            if first is not None:
+                started, first = first, None  # taken once, even when it failed
+                result = started()
+            else:
+                result = uv.lock(project, python=python, extra=lock_args)
         except ExternalError as exc:
             if previous and applied == previous:
                 # The pins changed under an earlier lock's constraints: let the matrix decide afresh.

@@ -8,9 +8,13 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hfscaffold.adapters.process import run_process
 from hfscaffold.errors import ExternalError, FindingsError, UserError
+
+if TYPE_CHECKING:
+    from hfscaffold.project import Project
 
 # What uv says when ``--locked`` finds uv.lock out of step with pyproject.toml.
 _STALE_LOCK = "needs to be updated, but `--locked` was provided"
@@ -258,4 +262,21 @@ def _hint_for(stderr: str, offline: bool) -> str:
 
 def running_python() -> str:
     """The interpreter running hfscaffold: the default for a new project's Python."""
+    return sys.executable
+
+
+def running_python_fits(project: Project) -> str | None:
+    """The interpreter running hfscaffold, when the project accepts it (requires-python and
+    .python-version): given to uv, it needs no search of PATH (which may not have one, and where
+    a pyenv shim costs uv half a second)."""
+    import platform  # on first use: it costs more than most of what a lock imports
+
+    version = platform.python_version()
+    if project.requires_python is not None and not project.requires_python.contains(version, prereleases=True):
+        return None
+    pinned = project.root / ".python-version"
+    if pinned.is_file() and not pinned.is_symlink():
+        wanted = (pinned.read_text(encoding="utf-8", errors="replace").split() or [""])[0]
+        if not (version == wanted or version.startswith(f"{wanted}.")):
+            return None
     return sys.executable

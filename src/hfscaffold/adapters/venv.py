@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from hfscaffold.adapters.environment import (
 )
 from hfscaffold.adapters.fs import real, sweep_temp_files, write_atomic
 from hfscaffold.adapters.git import tracks_anything_under
-from hfscaffold.adapters.uv import Uv
+from hfscaffold.adapters.uv import Uv, running_python_fits
 from hfscaffold.errors import FindingsError
 from hfscaffold.project import Project
 
@@ -130,21 +129,6 @@ class SyncResult:
     project: Path
     stamp: dict[str, object]
     seconds: float
-
-
-def running_python_fits(project: Project) -> str | None:
-    """The interpreter running hfscaffold, when the project accepts it (requires-python and
-    .python-version): given to uv, it needs no search of PATH (which may not have one, and where
-    a pyenv shim costs uv half a second)."""
-    version = platform.python_version()
-    if project.requires_python is not None and not project.requires_python.contains(version, prereleases=True):
-        return None
-    pinned = project.root / ".python-version"
-    if pinned.is_file() and not pinned.is_symlink():
-        wanted = (pinned.read_text(encoding="utf-8", errors="replace").split() or [""])[0]
-        if not (version == wanted or version.startswith(f"{wanted}.")):
-            return None
-    return sys.executable
 
 
 def sync_environment(project: Project, *, uv: Uv, python: str | None = None) -> SyncResult:

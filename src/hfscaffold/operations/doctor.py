@@ -12,8 +12,8 @@ from packaging.version import Version
 
 from hfscaffold.adapters.environment import EnvironmentReport, inspect_environment_fully, interpreter_of, read_stamp
 from hfscaffold.adapters.transaction import pending
-from hfscaffold.adapters.uv import Uv
-from hfscaffold.adapters.venv import running_python_fits, venv_problem
+from hfscaffold.adapters.uv import Uv, running_python_fits
+from hfscaffold.adapters.venv import venv_problem
 from hfscaffold.errors import ExternalError, UserError
 from hfscaffold.evaluation import Violation, advisories, breakages, evaluate
 from hfscaffold.project import Project, inexact_text, load_project

@@ -18,8 +18,8 @@ from packaging.utils import canonicalize_name
 from hfscaffold.adapters.environment import read_stamp
 from hfscaffold.adapters.fs import copy_project_files, scratch_directory, write_atomic
 from hfscaffold.adapters.transaction import Transaction
-from hfscaffold.adapters.uv import Uv
-from hfscaffold.adapters.venv import running_python_fits, sync_environment
+from hfscaffold.adapters.uv import Uv, running_python_fits
+from hfscaffold.adapters.venv import sync_environment
 from hfscaffold.errors import ExternalError, UserError, quoted
 from hfscaffold.pins import PinSet, read_uv_lock
 from hfscaffold.project import Project, load_project, locked_project

@@ -2,6 +2,8 @@
 
 uv works on a scratch copy beside the project; the project's files are only ever replaced as a
 unit (see :class:`hfscaffold.adapters.transaction.Transaction`), under the project's file lock.
+uv starts as soon as the project is read: the matrix's machinery (resolution, evaluation, the
+knowledge) is imported and loaded while it resolves, so those modules are imported where used.
 """
 
 from __future__ import annotations
@@ -17,18 +19,15 @@ from typing import TYPE_CHECKING
 from hfscaffold.adapters.fs import copy_project_files, scratch_directory
 from hfscaffold.adapters.lock_record import LockRecord, inputs_digest, remember
 from hfscaffold.adapters.transaction import Transaction, pending, project_lock, recover, sweep
-from hfscaffold.adapters.uv import Uv
-from hfscaffold.adapters.venv import running_python_fits
+from hfscaffold.adapters.uv import Uv, running_python_fits
 from hfscaffold.errors import FindingsError
-from hfscaffold.evaluation import Violation, breakages, evaluate
-from hfscaffold.pins import read_uv_lock
 from hfscaffold.project import inexact_text, load_project, locked_project
-from hfscaffold.pyproject import set_tool_setting
-from hfscaffold.resolution import Resolution, resolve
-from hfscaffold.review import Change, diff
 
 if TYPE_CHECKING:
     from hfscaffold.adapters.imports import ImportCheck
+    from hfscaffold.evaluation import Violation
+    from hfscaffold.resolution import Resolution
+    from hfscaffold.review import Change
 
 _MATRIX_COMMENT = re.compile(r"#\s*hfscaffold matrix:\s*([a-z0-9-]+)")
 
@@ -63,15 +62,24 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
     uv = Uv(offline=request.offline)
     root = request.project.absolute()
     with locked_project(root, report=report) as (project, recovered):
-        # Parsed once: a broken lock is refused here (exit 2), and the review of what moved uses it.
         before_text = project.lock_text() if project.lock_file.exists() else None
-        before = read_uv_lock(before_text, source=str(project.lock_file)) if before_text is not None else None
+        before = None
+        if before_text is not None:  # parsed once, before uv starts: a broken lock is refused (exit 2) at once
+            from hfscaffold.pins import read_uv_lock
+
+            before = read_uv_lock(before_text, source=str(project.lock_file))
         start = time.perf_counter()
-        with scratch_directory(root) as scratch, ThreadPoolExecutor(max_workers=1) as loading:
+        with scratch_directory(root) as scratch, ThreadPoolExecutor(max_workers=2) as background:
             copy_project_files(root, scratch)
-            # The knowledge loads while uv resolves: resolve asks for it once uv's first lock is in.
-            knowledge = loading.submit(project.rules, request.rule_files)
             python = running_python_fits(project)  # no search of PATH (a pyenv shim costs uv 0.5 s)
+            # uv's first lock starts now; the knowledge loads beside it, and the matrix's modules
+            # are imported meanwhile. resolve takes both once uv's first lock is in.
+            first = background.submit(uv.lock, scratch, python=python)
+            knowledge = background.submit(project.rules, request.rule_files)
+            from hfscaffold.pyproject import set_tool_setting
+            from hfscaffold.resolution import resolve
+            from hfscaffold.review import diff
+
             resolution = resolve(
                 scratch,
                 uv=uv,
@@ -80,6 +88,7 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
                 allow=project.allowed_rules(),
                 python=python,
                 known=(before_text, before) if before_text is not None and before is not None else None,
+                first=first.result,
             )
             rules = knowledge.result()
             text = (scratch / "pyproject.toml").read_text(encoding="utf-8")
@@ -164,6 +173,9 @@ def check_lock(request: LockRequest) -> LockCheck:
     project = load_project(root)
     if not project.lock_file.is_file():
         raise FindingsError(f"{root} has no uv.lock", hint="run `hfscaffold lock`")
+    from hfscaffold.evaluation import breakages, evaluate
+    from hfscaffold.pins import read_uv_lock
+
     pins = read_uv_lock(project.lock_text(), source=str(project.lock_file))
     uv = Uv(offline=request.offline)
     stale = "uv.lock does not match pyproject.toml" if uv.is_stale(root, python=running_python_fits(project)) else None

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from hfscaffold.adapters.uv import Uv
-from hfscaffold.adapters.venv import SyncResult, refuse_foreign_environment, running_python_fits, sync_environment
+from hfscaffold.adapters.uv import Uv, running_python_fits
+from hfscaffold.adapters.venv import SyncResult, refuse_foreign_environment, sync_environment
 from hfscaffold.errors import FindingsError
 from hfscaffold.project import load_project, locked_project
 
