@@ -56,6 +56,7 @@ class Line:
     """One requirement of the file: where it stands, what it says, and what kind it is."""
 
     where: str  # file:line
+    name: str  # canonical (PEP 503)
     text: str  # the requirement, as packaging reads it
     kind: Kind
     version: Version | None = None  # of a pin, or of a wheel (from its file name)
@@ -68,11 +69,6 @@ class Line:
         from packaging.requirements import Requirement
 
         return Requirement(self.text)
-
-    @cached_property
-    def name(self) -> str:
-        match = _PLAIN_PIN.fullmatch(self.text) if self.parsed is None else None
-        return canonical_name(match.group(1) if match else self.requirement.name)
 
     @property
     def marker(self) -> str | None:
@@ -180,7 +176,7 @@ class _Reader:
             return
         plain = _plain_pin(text)
         if plain is not None:
-            self._add(Line(where, plain[0], "pin", plain[1]), constraint)
+            self._add(Line(where, canonical_name(plain[0]), plain[1], "pin", plain[2]), constraint)
             return
         from packaging.requirements import InvalidRequirement, Requirement
 
@@ -194,7 +190,8 @@ class _Reader:
         if requirement.url:
             self._direct(text, where, constraint, requirement=requirement)
             return
-        self._add(Line(where, str(requirement), *_kind(requirement, where), parsed=requirement), constraint)
+        name = canonical_name(requirement.name)
+        self._add(Line(where, name, str(requirement), *_kind(requirement, where), parsed=requirement), constraint)
 
     def _add(self, line: Line, constraint: bool) -> None:
         (self.constraints if constraint else self.lines).append(line)
@@ -252,7 +249,8 @@ class _Reader:
                 reason = "a wheel URL whose file name is not a wheel's"
             else:
                 wheel = requirement or Requirement(f"{name} @ {url}")
-                self._add(Line(where, str(wheel), "wheel", Version(str(version)), parsed=wheel), constraint)
+                line = Line(where, canonical_name(wheel.name), str(wheel), "wheel", Version(str(version)), parsed=wheel)
+                self._add(line, constraint)
                 return
         elif parts.scheme in ("http", "https") and file_name.endswith(_ARCHIVE):
             reason = "a source archive, built to learn its version"
@@ -273,8 +271,8 @@ def _names_a_file_or_url(text: str) -> bool:
     )
 
 
-def _plain_pin(text: str) -> tuple[str, Version] | None:
-    """``(text as packaging writes it, version)`` for a line that is only ``name==version``."""
+def _plain_pin(text: str) -> tuple[str, str, Version] | None:
+    """``(name, text as packaging writes it, version)`` for a line that is only ``name==version``."""
     match = _PLAIN_PIN.fullmatch(text)
     if match is None:
         return None
@@ -282,7 +280,7 @@ def _plain_pin(text: str) -> tuple[str, Version] | None:
         version = Version(match.group(2))
     except (InvalidVersion, ValueError):
         return None  # packaging's parser gives the message
-    return f"{match.group(1)}=={match.group(2)}", version
+    return match.group(1), f"{match.group(1)}=={match.group(2)}", version
 
 
 def _kind(requirement: Requirement, where: str) -> tuple[Kind, Version | None]:
