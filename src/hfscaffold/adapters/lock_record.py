@@ -18,10 +18,9 @@ from pathlib import Path
 
 from hfscaffold import __version__
 from hfscaffold.adapters.cache import user_cache
+from hfscaffold.adapters.fs import PROJECT_FILES, write_atomic
 
 RECORD_FORM = 1
-# The files of a project the lock reads (adapters.fs.PROJECT_FILES, spelled out: fs costs imports).
-_PROJECT_FILES = ("pyproject.toml", "uv.lock", ".python-version", "README.md")
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 
@@ -41,24 +40,23 @@ def inputs_digest(root: Path, rule_files: Sequence[str]) -> str | None:
         status = module.stat()
         digest.update(f"{module.name}\0{status.st_mtime_ns}\0{status.st_size}\0".encode())
     for data in ("rules.toml", "mined.toml"):
-        digest.update(_file_digest(_PACKAGE / "data" / data) or b"-")
-    for name in (*_PROJECT_FILES, *rule_files):
+        digest.update(_file_digest(_PACKAGE / "data" / data))
+    for name in (*PROJECT_FILES, *rule_files):
         path = root / name
         if path.is_symlink():
             return None
         try:
-            found = _file_digest(path) if path.exists() else b"absent"
+            digest.update(f"{name}\0".encode() + _file_digest(path))
         except OSError:
             return None
-        digest.update(f"{name}\0".encode() + (found or b"-"))
     return digest.hexdigest()
 
 
-def _file_digest(path: Path) -> bytes | None:
+def _file_digest(path: Path) -> bytes:
     try:
         return hashlib.sha256(path.read_bytes()).digest()
     except FileNotFoundError:
-        return None
+        return b"absent"
 
 
 def _record_path(root: Path) -> Path:
@@ -68,8 +66,6 @@ def _record_path(root: Path) -> Path:
 def remember(root: Path, record: LockRecord) -> None:
     """Keep ``record`` for ``root`` (an absolute path); a cache that cannot be written costs the
     next lock the full path, nothing else."""
-    from hfscaffold.adapters.fs import write_atomic
-
     body = {
         "form": RECORD_FORM, "root": str(root), "digest": record.digest, "rule_files": list(record.rule_files),
         "python": record.python, "applied": {rule: dict(option) for rule, option in record.applied.items()},
