@@ -79,10 +79,11 @@ def test_what_the_fast_path_does_not_read_is_left_to_click(args: list[str]) -> N
 
 # What a check of `name==version` lines never needs: click and rich (the fast path prints), pydantic
 # (the index was validated once), packaging's requirement and marker parsers (and the wheel tags
-# they bring in), and the file machinery that writes.
+# they bring in), the file machinery that writes, and platformdirs (tempfile, shutil, random) for
+# the cache folder's name.
 _UNUSED_ON_A_CHECK = (
     "click", "pydantic", "rich", "packaging.requirements", "packaging.markers", "packaging.tags",
-    "hfscaffold.adapters.fs",
+    "hfscaffold.adapters.fs", "platformdirs", "tempfile", "platform",
 )  # fmt: skip
 
 

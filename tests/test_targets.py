@@ -4,6 +4,7 @@ decided only where the target is known."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -505,3 +506,16 @@ def test_pylock_counts_a_package_whose_marker_cannot_be_read_and_skips_bad_versi
     ]
     assert pylock_installs(packages, LINUX_311) == {"torch": (Version("2.2.2"),)}  # type: ignore[arg-type]
     assert pylock_installs(packages, Target()) == {"torch": (Version("2.2.2"),), "numpy": (Version("2.2.6"),)}  # type: ignore[arg-type]
+
+
+def test_the_host_is_the_machine_and_python_platform_names() -> None:
+    import platform
+
+    from hfscaffold.targets import host
+
+    here = host()
+    assert (here.platform, here.machine, here.python) == (
+        sys.platform,
+        platform.machine(),
+        Version(platform.python_version()),
+    )

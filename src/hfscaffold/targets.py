@@ -8,6 +8,7 @@ no target installs together are never a pair.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -126,12 +127,18 @@ def uv_platform(target: Target) -> str:
     return triple
 
 
+_RELEASE_LEVELS = {"alpha": "a", "beta": "b", "candidate": "rc"}
+
+
 def host() -> Target:
     """The machine hfscaffold runs on."""
-    import platform  # on first use: a check of a file for another target never needs it
+    if not hasattr(os, "uname"):  # Windows: platform's answer (its import costs a check's start-up)
+        import platform
 
-    version = Version(platform.python_version())
-    return Target(platform=sys.platform, machine=platform.machine(), python=version)
+        return Target(platform=sys.platform, machine=platform.machine(), python=Version(platform.python_version()))
+    major, minor, micro, level, serial = sys.version_info
+    pre = f"{_RELEASE_LEVELS[level]}{serial}" if level in _RELEASE_LEVELS else ""
+    return Target(platform=sys.platform, machine=os.uname().machine, python=Version(f"{major}.{minor}.{micro}{pre}"))
 
 
 def requested(python_version: str | None, python_platform: str | None) -> Target:

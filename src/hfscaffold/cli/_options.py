@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -140,6 +139,8 @@ class Duration(_CoreType):
 
 
 def project_option(function: F) -> F:
+    from pathlib import Path  # when a command is built: top-level --help never needs pathlib
+
     return click.option(
         "--project",
         "project",
@@ -151,6 +152,8 @@ def project_option(function: F) -> F:
 
 
 def rules_option(function: F) -> F:
+    from pathlib import Path
+
     return click.option(
         "--rules", "rule_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False), help="Extra rule file."
     )(function)
