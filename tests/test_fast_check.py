@@ -83,7 +83,7 @@ def test_what_the_fast_path_does_not_read_is_left_to_click(args: list[str]) -> N
 # the cache folder's name.
 _UNUSED_ON_A_CHECK = (
     "click", "pydantic", "rich", "packaging.requirements", "packaging.markers", "packaging.tags",
-    "hfscaffold.adapters.fs", "platformdirs", "tempfile", "platform",
+    "hfscaffold.adapters.fs", "platformdirs", "tempfile", "platform", "hashlib",
 )  # fmt: skip
 
 

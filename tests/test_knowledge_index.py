@@ -145,6 +145,37 @@ def test_a_users_rule_file_is_validated_once_per_content(tmp_path: Path, cache: 
     assert len(list(cache.glob("*"))) == 2
 
 
+def test_own_files_are_kept_by_their_stamps_and_a_changed_file_is_a_miss(tmp_path: Path, cache: Path) -> None:
+    import os
+
+    from hfscaffold.adapters.validated import validated_own_files
+
+    rules, schema = tmp_path / "rules.toml", tmp_path / "knowledge.py"
+    rules.write_text(RULE, encoding="utf-8")
+    schema.write_text("# the schema\n", encoding="utf-8")
+    validations: list[str] = []
+
+    def compiled() -> RuleSet:
+        text = rules.read_text(encoding="utf-8")
+        validations.append(text)
+        return parse_rules(text, source="rules.toml")
+
+    def kept() -> list[str]:
+        found = validated_own_files(
+            "knowledge", [rules, schema], compiled, dump=compile_rules, load=lambda data, _: load_compiled(data), form=1
+        )
+        return [r.severity for r in found]
+
+    assert kept() == kept() == ["error"]
+    assert len(validations) == 1  # the second answer came from the cache
+    rules.write_text(RULE.replace('severity = "error"', 'severity = "warning"'), encoding="utf-8")
+    assert kept() == ["warning"] and len(validations) == 2  # an edit (a new stamp) is a miss
+    status = schema.stat()
+    os.utime(schema, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000))
+    assert kept() == ["warning"] and len(validations) == 3  # so is a touched module of the schema
+    assert len(list(cache.glob("*"))) == 3
+
+
 def test_a_damaged_index_is_a_miss_and_an_unwritable_cache_costs_only_time(
     tmp_path: Path, cache: Path, monkeypatch
 ) -> None:

@@ -2,17 +2,17 @@
 
 The schema (matrix.py, pydantic) is the validator, and it runs when a file's content is new:
 what it accepts is compiled (knowledge.compile_rules) into the user's cache folder by the
-content's hash (adapters/validated.py), so later loads import no pydantic and build only the
+content's hash, or for the built-in rules by their files' stamps (adapters/validated.py), so later loads import no pydantic and build only the
 rules a pin set names. A malformed file is reported as the schema reports it, and never cached.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from hfscaffold.adapters.validated import validated_once
+from hfscaffold.adapters.validated import validated_once, validated_own_files
 from hfscaffold.errors import UserError
 from hfscaffold.knowledge import COMPILED_FORMAT, RuleSet, compile_rules, load_compiled
 
@@ -25,34 +25,36 @@ def builtin_rule_file() -> Path:
     return Path(__file__).resolve().parents[1] / "data" / "rules.toml"
 
 
-def _compiled(contents: Iterable[bytes], validate: Callable[[], RuleSet]) -> RuleSet:
+def _load(data: bytes, path: Path) -> RuleSet:
+    return load_compiled(data, str(path))
+
+
+def _schema() -> list[Path]:
+    """The modules whose change changes what a rule file compiles to."""
     package = Path(__file__).resolve().parents[1]
-
-    def load(data: bytes, path: Path) -> RuleSet:
-        return load_compiled(data, str(path))
-
-    schema = [package / "knowledge.py", package / "ranges.py", package / "matrix.py"]
-    return validated_once(
-        "knowledge", contents, validate, dump=compile_rules, load=load, form=COMPILED_FORMAT, schema=schema
-    )
+    return [package / "knowledge.py", package / "ranges.py", package / "matrix.py"]
 
 
 @cache
 def builtin_rules() -> RuleSet:
-    """The curated rules and the mined findings (a curated rule covering a mined one stands alone)."""
-    curated = builtin_rule_file().read_bytes()
-    mined_file = builtin_rule_file().with_name("mined.toml")
-    mined = mined_file.read_bytes() if mined_file.is_file() else None
+    """The curated rules and the mined findings (a curated rule covering a mined one stands alone).
+
+    They are the package's own files, so the compiled index is kept by their stamps, not a hash
+    of their bytes (adapters/validated.validated_own_files)."""
+    curated_file = builtin_rule_file()
+    mined_file = curated_file.with_name("mined.toml")
+    mined_present = mined_file.is_file()
 
     def validate() -> RuleSet:
         from hfscaffold.matrix import parse_rules, with_mined
 
-        rules = parse_rules(curated.decode("utf-8"), source=_BUILTIN_SOURCE)
-        if mined is None:
+        rules = parse_rules(curated_file.read_text(encoding="utf-8"), source=_BUILTIN_SOURCE)
+        if not mined_present:
             return rules
-        return with_mined(rules, parse_rules(mined.decode("utf-8"), source=_MINED_SOURCE))
+        return with_mined(rules, parse_rules(mined_file.read_text(encoding="utf-8"), source=_MINED_SOURCE))
 
-    return _compiled([curated, mined or b""], validate)
+    files = [curated_file, *([mined_file] if mined_present else []), *_schema()]
+    return validated_own_files("knowledge", files, validate, dump=compile_rules, load=_load, form=COMPILED_FORMAT)
 
 
 def rule_file(path: Path) -> RuleSet:
@@ -76,7 +78,9 @@ def rule_file(path: Path) -> RuleSet:
 
         return parse_rules(text, source=str(path))
 
-    return _compiled([content], validate)
+    return validated_once(
+        "knowledge", [content], validate, dump=compile_rules, load=_load, form=COMPILED_FORMAT, schema=_schema()
+    )
 
 
 def load_rules(extra: Iterable[Path] = ()) -> RuleSet:
