@@ -204,8 +204,8 @@ def check_pins(repeat: int, size: int) -> Row:
 
 
 # What a check cannot do without: packaging's versions and specifiers, dataclasses (the records),
-# json (the compiled index), hashlib (its key) and platformdirs (where the cache is).
-_CHECK_FLOOR = "import packaging.specifiers, dataclasses, json, hashlib, platformdirs"
+# json (the compiled index) and pathlib (the files).
+_CHECK_FLOOR = "import packaging.specifiers, dataclasses, json, pathlib"
 
 
 def check_floor(repeat: int) -> Row:

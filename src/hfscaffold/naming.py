@@ -9,7 +9,7 @@ import sys
 from hfscaffold.errors import UserError
 
 _SEPARATORS = re.compile(r"[-_.]+")
-_PEP508_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+_PEP508_NAME = r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$"  # compiled on use: only `new` asks
 _LONGEST = 100
 # Folder names Windows cannot create, whatever follows a dot (CON, con.txt, LPT1...).
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
@@ -24,7 +24,10 @@ def canonical_name(name: str) -> str:
     importing ``packaging.utils`` brings in ``packaging.tags`` (logging, subprocess, ELF readers):
     a quarter of what a ``check`` of a pin file costs at start-up.
     """
-    return _SEPARATORS.sub("-", name).lower()
+    lowered = name.lower()
+    if "_" not in lowered and "." not in lowered and "--" not in lowered:
+        return lowered  # nothing to join: most names, and no regular expression to run
+    return _SEPARATORS.sub("-", lowered)
 
 
 def validate_project_name(name: str, *, dependencies: set[str] = frozenset()) -> str:  # type: ignore[assignment]
@@ -38,7 +41,7 @@ def validate_project_name(name: str, *, dependencies: set[str] = frozenset()) ->
         raise UserError(
             f"project name {name[:40]!r}... is {len(name)} characters long", hint=f"use at most {_LONGEST} characters"
         )
-    if not _PEP508_NAME.match(name):
+    if not re.match(_PEP508_NAME, name, re.IGNORECASE):
         raise UserError(
             f"project name {name!r} is not a valid Python project name",
             hint="use letters, digits, '-', '_' and '.', starting and ending with a letter or digit",

@@ -35,6 +35,8 @@ _OPTION = re.compile(r"^(-{1,2}[A-Za-z][\w-]*)(?:\s*=\s*|\s+)?(.*)$")
 # `name==version` and nothing else, as pip freeze and pip-compile write most lines: read without
 # packaging's requirement parser, whose import (markers, tags) costs more than the rest of a check.
 _PLAIN_PIN = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*==\s*([0-9][A-Za-z0-9.!+_-]*)")
+_TRAILING_OPTIONS = re.compile(r"\s+--")
+_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")  # a Windows path
 _MAX_INCLUDE_DEPTH = 16
 # Options that choose where packages come from: a resolution of the file honours them.
 _INDEX_OPTIONS = {
@@ -119,7 +121,7 @@ def logical_lines(text: str) -> list[tuple[int, str]]:
     pending = ""
     start = 0
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = _COMMENT.sub("", raw).rstrip()
+        line = (_COMMENT.sub("", raw) if "#" in raw else raw).rstrip()
         if not pending:
             start = number
         if line.endswith("\\"):
@@ -170,7 +172,7 @@ class _Reader:
         if option:
             self._option(option.group(1), option.group(2).strip(), where)
             return
-        text = re.split(r"\s+--", line, maxsplit=1)[0]  # trailing --hash=... options
+        text = _TRAILING_OPTIONS.split(line, maxsplit=1)[0] if "--" in line else line  # --hash=...
         if _names_a_file_or_url(text):
             self._direct(text, where, constraint)
             return
@@ -267,7 +269,7 @@ def _names_a_file_or_url(text: str) -> bool:
         "://" in first.split(" @ ")[0]
         or first.startswith((".", "/", "~", "\\", *_VCS))
         or first.endswith((".whl", *_ARCHIVE))
-        or bool(re.match(r"^[A-Za-z]:[\\/]", first))
+        or bool(_DRIVE.match(first))
     )
 
 
