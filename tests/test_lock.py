@@ -215,7 +215,7 @@ def _lock_in_a_process(project: Path, *args: str) -> tuple[str, list[str]]:
     code = (
         "import sys\nfrom hfscaffold.cli import main\n"
         f"try:\n    main(['lock', *{list(args)!r}, '--project', {str(project)!r}])\n"
-        "finally:\n    print(sorted(m for m in ('click', 'hfscaffold.knowledge', 'hfscaffold.resolution')"
+        "finally:\n    print(sorted(m for m in ('click', 'hfscaffold.knowledge', 'hfscaffold.resolution', 'dataclasses', 'typing')"
         " if m in sys.modules), file=sys.stderr)\n"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
@@ -230,7 +230,7 @@ def test_a_lock_with_nothing_to_do_answers_from_its_record_with_the_same_report(
     _lock_in_a_process(project)  # steers, and records what it found
     before = {name: (project / name).read_bytes() for name in ("pyproject.toml", "uv.lock")}
     full, full_modules = _lock_in_a_process(project, "--offline")
-    assert full_modules == []  # answered without click, the knowledge or a resolution
+    assert full_modules == []  # without click, the knowledge, a resolution, dataclasses or typing
     assert "Steered around matrix rule test-transformers-hub-026" in full and "(nothing changed)" in full
     (record,) = [p for p in (user_cache() / "locks").glob("*.json") if str(project) in p.read_text()]
     record.unlink()  # the same lock, the whole way

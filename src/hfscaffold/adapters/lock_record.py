@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from hfscaffold import __version__
@@ -24,12 +23,20 @@ RECORD_FORM = 1
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 
-@dataclass(frozen=True)
 class LockRecord:
-    digest: str  # of the inputs, as inputs_digest gives it
-    rule_files: tuple[str, ...]  # the project's own rule files, relative to it
-    python: str | None  # the interpreter given to uv, if any
-    applied: Mapping[str, Mapping[str, str]]  # rule id -> the constraint the matrix keeps for it
+    """What a lock found, kept for the next. (A plain class, not a dataclass or NamedTuple: their
+    imports are a fifth of a no-op lock's own time, see cli/_fast.py.)"""
+
+    __slots__ = ("applied", "digest", "python", "rule_files")
+
+    def __init__(
+        self,
+        digest: str,  # of the inputs, as inputs_digest gives it
+        rule_files: tuple[str, ...],  # the project's own rule files, relative to it
+        python: str | None,  # the interpreter given to uv, if any
+        applied: Mapping[str, Mapping[str, str]],  # rule id -> the constraint the matrix keeps for it
+    ) -> None:
+        self.digest, self.rule_files, self.python, self.applied = digest, rule_files, python, applied
 
 
 def inputs_digest(root: Path, rule_files: Sequence[str]) -> str | None:

@@ -9,7 +9,10 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing's import is more than a no-op lock's own code costs
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def run_process(command: Sequence[str], *, cwd: Path | None = None, **options: Any) -> subprocess.CompletedProcess[Any]:

@@ -6,13 +6,13 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from hfscaffold.adapters.process import run_process
 from hfscaffold.errors import ExternalError, FindingsError, UserError
 
+# typing's own TYPE_CHECKING costs the import of typing, which a no-op lock does without.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from hfscaffold.project import Project
 
@@ -37,11 +37,14 @@ def uv_version() -> str:
     return version("uv")
 
 
-@dataclass(frozen=True)
 class UvResult:
-    args: tuple[str, ...]
-    stdout: str
-    stderr: str
+    """What a uv call printed. (A plain class: dataclasses and typing.NamedTuple cost a no-op lock
+    their imports, see cli/_fast.py.)"""
+
+    __slots__ = ("args", "stderr", "stdout")
+
+    def __init__(self, args: tuple[str, ...], stdout: str, stderr: str) -> None:
+        self.args, self.stdout, self.stderr = args, stdout, stderr
 
     @property
     def resolved_count(self) -> int | None:
@@ -50,17 +53,25 @@ class UvResult:
         return int(match.group(1)) if match else None
 
 
-@dataclass(frozen=True)
 class Uv:
-    """A small handle on the uv binary with the options every call shares."""
+    """A small handle on the uv binary with the options every call shares (a plain class, as
+    UvResult is)."""
 
-    offline: bool = False
-    binary: str = field(default_factory=find_uv)
-    extra_env: Mapping[str, str] = field(default_factory=dict)
+    __slots__ = ("binary", "extra_env", "offline")
+
+    def __init__(
+        self, offline: bool = False, binary: str | None = None, extra_env: Mapping[str, str] | None = None
+    ) -> None:
+        self.offline = offline
+        self.binary = binary if binary is not None else find_uv()
+        self.extra_env: Mapping[str, str] = extra_env if extra_env is not None else {}
+
+    def __repr__(self) -> str:
+        return f"Uv(offline={self.offline!r}, binary={self.binary!r}, extra_env={dict(self.extra_env)!r})"
 
     def with_offline(self) -> Uv:
         """The same handle, restricted to uv's cache."""
-        return replace(self, offline=True)
+        return Uv(offline=True, binary=self.binary, extra_env=self.extra_env)
 
     def lock(
         self, project: Path, *, python: str | None = None, check: bool = False, extra: Sequence[str] = ()

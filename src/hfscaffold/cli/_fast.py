@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfscaffold.errors import ExitCode
@@ -29,18 +28,22 @@ _CHOICES = {"--format": ("text", "json"), "--python-platform": ("linux", "macos"
 _GLOBAL = {"-q": "quiet", "--quiet": "quiet", "--debug": "debug"}
 
 
-@dataclass
 class _CheckLine:
-    target: str = "."
-    rule_files: list[Path] = field(default_factory=list)
-    output_format: str = "text"
-    python_version: str | None = None
-    python_platform: str | None = None
-    no_resolve: bool = False
-    offline: bool = False
-    fail_on_advisories: bool = False
-    quiet: bool = False
-    debug: bool = False
+    """The options of a plain ``check`` line, filled in as they are read. (Plain classes: on the
+    way to a no-op lock, the imports of dataclasses and typing would be a fifth of hfscaffold's
+    own time, so the modules on that way define neither dataclasses nor NamedTuples.)"""
+
+    def __init__(self) -> None:
+        self.target = "."
+        self.rule_files: list[Path] = []
+        self.output_format = "text"
+        self.python_version: str | None = None
+        self.python_platform: str | None = None
+        self.no_resolve = False
+        self.offline = False
+        self.fail_on_advisories = False
+        self.quiet = False
+        self.debug = False
 
 
 def read_check_line(args: list[str]) -> _CheckLine | None:
@@ -95,12 +98,14 @@ def _plain_rule_file(path: Path) -> bool:
         return False
 
 
-@dataclass
 class _LockLine:
-    project: str = "."
-    offline: bool = False
-    quiet: bool = False
-    debug: bool = False
+    """The options of a plain ``lock`` line."""
+
+    def __init__(self) -> None:
+        self.project = "."
+        self.offline = False
+        self.quiet = False
+        self.debug = False
 
 
 def read_lock_line(args: list[str]) -> _LockLine | None:

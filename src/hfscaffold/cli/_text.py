@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # not typing's: its import is more than a no-op lock's own code costs
 if TYPE_CHECKING:
     from hfscaffold.evaluation import Violation
     from hfscaffold.knowledge import Rule

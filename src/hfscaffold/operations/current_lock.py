@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from hfscaffold.adapters.lock_record import inputs_digest, recall
 from hfscaffold.errors import HfscaffoldError
 
 
-@dataclass(frozen=True)
 class CurrentLock:
-    resolved: int | None  # what uv says it resolved
-    applied: Mapping[str, Mapping[str, str]]  # the matrix's constraints, kept as they are
+    """What the lock would report (a plain class, as LockRecord is)."""
+
+    __slots__ = ("applied", "resolved")
+
+    def __init__(self, resolved: int | None, applied: Mapping[str, Mapping[str, str]]) -> None:
+        self.resolved = resolved  # what uv says it resolved
+        self.applied = applied  # the matrix's constraints, kept as they are
 
 
 def current_lock(root: Path, *, offline: bool = False) -> CurrentLock | None:
