@@ -2,8 +2,9 @@
 
 The schema (matrix.py, pydantic) is the validator, and it runs when a file's content is new:
 what it accepts is compiled (knowledge.compile_rules) into the user's cache folder by the
-content's hash, or for the built-in rules by their files' stamps (adapters/validated.py), so later loads import no pydantic and build only the
-rules a pin set names. A malformed file is reported as the schema reports it, and never cached.
+content's hash, or for the built-in rules by their files' stamps (adapters/validated.py), so
+later loads import no pydantic and build only the rules a pin set names. A malformed file is
+reported as the schema reports it, and never cached.
 """
 
 from __future__ import annotations
