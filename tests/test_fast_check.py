@@ -79,8 +79,8 @@ def test_what_the_fast_path_does_not_read_is_left_to_click(args: list[str]) -> N
 
 # What a check of `name==version` lines never needs: click and rich (the fast path prints), pydantic
 # (the index was validated once), packaging's requirement and marker parsers (and the wheel tags
-# they bring in), the file machinery that writes, and platformdirs (tempfile, shutil, random) for
-# the cache folder's name.
+# they bring in), the file machinery that writes, platformdirs (tempfile, shutil, random) for the
+# cache folder's name, platform for the host, and hashlib (the built-in index is kept by stamps).
 _UNUSED_ON_A_CHECK = (
     "click", "pydantic", "rich", "packaging.requirements", "packaging.markers", "packaging.tags",
     "hfscaffold.adapters.fs", "platformdirs", "tempfile", "platform", "hashlib",
