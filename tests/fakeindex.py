@@ -9,9 +9,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import json
+import threading
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -24,6 +28,7 @@ class FakeDist:
     requires: tuple[str, ...] = ()
     requires_python: str | None = None
     module_source: str = ""  # extra code for the module's __init__.py
+    uploaded: str | None = None  # PEP 700 upload time ("2024-01-01T00:00:00Z"); only a served index says it
 
     @property
     def module(self) -> str:
@@ -83,27 +88,81 @@ class FakeIndex:
         for project, dists in by_project.items():
             folder = self.root / project
             folder.mkdir(exist_ok=True)
-            links = []
+            links, files = [], []
             for dist in dists:
                 wheel = build_wheel(dist, folder)
                 digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
                 python = f' data-requires-python="{html.escape(dist.requires_python)}"' if dist.requires_python else ""
                 links.append(f'<a href="{wheel.name}#sha256={digest}"{python}>{wheel.name}</a><br/>')
+                file = {
+                    "filename": wheel.name,
+                    "url": wheel.name,
+                    "hashes": {"sha256": digest},
+                    "size": wheel.stat().st_size,
+                }
+                file |= {"requires-python": dist.requires_python} if dist.requires_python else {}
+                files.append(file | ({"upload-time": dist.uploaded} if dist.uploaded else {}))
             (folder / "index.html").write_text(
                 "<!DOCTYPE html><html><body>\n" + "\n".join(links) + "\n</body></html>\n"
             )
+            versions = sorted({d.version for d in dists})
+            page = {"meta": {"api-version": "1.1"}, "name": project, "versions": versions, "files": files}
+            (folder / "index.json").write_text(json.dumps(page))
         names = "\n".join(f'<a href="{p}/">{p}</a><br/>' for p in sorted(by_project))
         (self.root / "index.html").write_text(f"<!DOCTYPE html><html><body>\n{names}\n</body></html>\n")
 
-    def environment(self, cache: Path) -> Mapping[str, str]:
-        """uv settings that make this index the only one, with a cache of its own."""
-        return {
-            "UV_DEFAULT_INDEX": self.url,
-            "UV_INDEX_URL": self.url,
+    def environment(self, cache: Path, url: str | None = None) -> Mapping[str, str]:
+        """uv settings that make this index (at ``url`` where it is served) the only one, with a
+        cache of its own."""
+        here = {"NO_PROXY": "127.0.0.1"} if url else {}  # a proxy set for the registries is not asked
+        url = url or self.url
+        return here | {
+            "UV_DEFAULT_INDEX": url,
+            "UV_INDEX_URL": url,
             "UV_CACHE_DIR": str(cache),
             "UV_PYTHON_DOWNLOADS": "never",
             "UV_NO_CONFIG": "1",
         }
+
+
+@contextmanager
+def served(index: FakeIndex) -> Iterator[str]:
+    """The index over HTTP on this machine, as PEP 691 JSON pages, so that uv sees the upload
+    times (PEP 700) a folder of HTML pages cannot carry: what ``--exclude-newer`` needs. Gives
+    the index's URL."""
+
+    class Pages(BaseHTTPRequestHandler):
+        def do_HEAD(self) -> None:  # http.server names the methods
+            self.do_GET(body=False)
+
+        def do_GET(self, body: bool = True) -> None:
+            parts = [p for p in self.path.split("?")[0].split("/") if p]
+            target = index.root.joinpath(*parts) if all(p not in ("..", ".") for p in parts) else None
+            if target is not None and self.path.endswith("/") and (target / "index.json").is_file():
+                data, kind = (target / "index.json").read_bytes(), "application/vnd.pypi.simple.v1+json"
+            elif target is not None and target.is_file():
+                data, kind = target.read_bytes(), "application/octet-stream"
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if body:
+                self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Pages)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # Stand-ins for the one-line smoke calls hfscaffold runs after an import (catalog.toml `smoke`).
@@ -119,7 +178,9 @@ SMOKE = {
 
 def with_smoke(dist: FakeDist) -> FakeDist:
     source = SMOKE.get(dist.module, "")
-    return FakeDist(dist.name, dist.version, dist.requires, dist.requires_python, source + dist.module_source)
+    return FakeDist(
+        dist.name, dist.version, dist.requires, dist.requires_python, source + dist.module_source, dist.uploaded
+    )
 
 
 def hf_stack() -> list[FakeDist]:

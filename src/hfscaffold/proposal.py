@@ -4,14 +4,15 @@
 The proposal is resolved on a scratch copy: the chosen pins are opened up to what the policy
 allows, releases younger than the cooldown are excluded (uv's ``exclude-newer``), a fresh
 ``x.y.0`` of an HF package is held back until its first patch release, and the matrix checks and
-repairs the result. The project is not touched at all.
+repairs the result. What the cooldown holds back is uv's answer without it, asked at the same
+time as the proposal's own resolution. The project is not touched at all.
 """
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -29,6 +30,7 @@ from hfscaffold.errors import ExternalError, FindingsError, UserError
 from hfscaffold.pins import PinSet, read_uv_lock
 from hfscaffold.policy import Policy, family_of, parse_cooldown
 from hfscaffold.project import Project, load_project
+from hfscaffold.pyproject import read_matrix_constraints, set_matrix_constraints
 from hfscaffold.resolution import Resolution, resolve
 from hfscaffold.review import HeldBack, Review, advisory_review, diff
 
@@ -165,12 +167,21 @@ def propose(request: ProposalRequest, *, report: Callable[[str], None] = lambda 
     holds: dict[str, str] = {}
     held: list[HeldBack] = []
     python = running_python_fits(project)  # no search of PATH (a pyenv shim costs uv 0.5 s a call)
-    with scratch_directory(root) as scratch:
+    # Every uv call below waits on the index, none on another's work: the pool runs them at once.
+    with scratch_directory(root) as scratch, ThreadPoolExecutor(max_workers=3) as pool:
         copy_project_files(root, scratch)
+        probe = _Probe(request, targets, current_text, python, uv)
+        early: tuple[str, Future[PinSet | None]] | None = None
         for _ in range(12):  # each round may hold back more fresh x.y.0 releases
             text, ranges = _scratch_pyproject(project, current, targets, request.policy, holds)
+            if read_matrix_constraints(text):  # the matrix decides afresh on the moved pins
+                text = set_matrix_constraints(text, {})
             (scratch / "pyproject.toml").write_text(text, encoding="utf-8")
             shutil.copy2(project.lock_file, scratch / "uv.lock")  # preferences: nothing else moves
+            if early is None and cooldown:
+                # What the cooldown holds back is asked of uv beside the resolution, from this
+                # first text; asked again below only where x.y.0 holds or the matrix changed it.
+                early = (text, pool.submit(probe.lock, probe.folder(scratch / "cooldown-probe", text)))
             try:
                 resolution = resolve(
                     scratch, uv=uv, rules=rules, constraints=ranges, allow=project.allowed_rules(),
@@ -201,15 +212,22 @@ def propose(request: ProposalRequest, *, report: Callable[[str], None] = lambda 
                 )
         made = _Made(request, scratch, uv, current_text, targets, resolution, cooldown, python)
         changes = diff(current, resolution.pins)
-        # Three reads of the proposal that wait on uv and the index, none on another: at once.
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            by_cooldown = pool.submit(_held_by_cooldown, made)
-            by_pins = pool.submit(_held_by_pins, made, project, holds)
-            reading = (
-                pool.submit(code_breaks, root, changes, uv=uv, scratch=scratch / "code") if request.read_code else None
-            )
-            held += by_cooldown.result() + by_pins.result()
-            breaks = reading.result() if reading is not None else []
+        final = (scratch / "pyproject.toml").read_text(encoding="utf-8")
+        unbounded = (
+            None
+            if early is None
+            else early[1]
+            if early[0] == final
+            else pool.submit(probe.lock, probe.folder(scratch / "cooldown-reprobe", final))
+        )
+        by_pins = pool.submit(_held_by_pins, made, project, holds)
+        reading = (
+            pool.submit(code_breaks, root, changes, uv=uv, scratch=scratch / "code") if request.read_code else None
+        )
+        if unbounded is not None and cooldown:
+            held += _held_by_cooldown(unbounded.result(), resolution, cooldown)
+        held += by_pins.result()
+        breaks = reading.result() if reading is not None else []
         fixed, remaining = advisory_review(rules, current, resolution.pins)
         review = Review(
             changes=changes,
@@ -229,7 +247,7 @@ def propose(request: ProposalRequest, *, report: Callable[[str], None] = lambda 
 
 @dataclass(frozen=True)
 class _Made:
-    """A proposal as resolved, with what resolved it: what the probes for held-back releases need."""
+    """A proposal as resolved, with what resolved it: what the probe of holding pins needs."""
 
     request: ProposalRequest
     scratch: Path
@@ -241,22 +259,37 @@ class _Made:
     python: str | None
 
 
-def _held_by_cooldown(made: _Made) -> list[HeldBack]:
+class _Probe:
+    """uv's answer to "and without the cooldown?", for the proposal being resolved."""
+
+    def __init__(self, request: ProposalRequest, targets: set[str], current_text: str, python: str | None, uv: Uv):
+        self.args = _lock_args(request, targets, None, current_text)
+        self.current_text, self.python, self.uv = current_text, python, uv
+
+    def folder(self, folder: Path, pyproject_text: str) -> Path:
+        """A copy of the scratch project (``folder`` is inside it) with ``pyproject_text``, and the
+        project's own lock as uv's preferences; made before the scratch changes again."""
+        folder.mkdir()
+        copy_project_files(folder.parent, folder)
+        (folder / "pyproject.toml").write_text(pyproject_text, encoding="utf-8")
+        (folder / "uv.lock").write_text(self.current_text, encoding="utf-8")
+        return folder
+
+    def lock(self, folder: Path) -> PinSet | None:
+        """The lock of ``folder`` with the proposal's upgrade arguments but no cooldown; None
+        where it does not resolve. It depends on the folder's text alone, so it may run before
+        the proposal itself is resolved."""
+        try:
+            self.uv.lock(folder, extra=self.args, python=self.python)
+        except ExternalError:
+            return None
+        return read_uv_lock((folder / "uv.lock").read_text(encoding="utf-8"))
+
+
+def _held_by_cooldown(unbounded: PinSet | None, resolution: Resolution, cooldown: str) -> list[HeldBack]:
     """What the proposal would move to without the cooldown: those releases are held back."""
-    request, scratch, uv, current_text, targets, resolution, cooldown = (
-        made.request, made.scratch, made.uv, made.current_text, made.targets, made.resolution, made.cooldown
-    )  # fmt: skip
-    if not cooldown:
-        return []
-    probe = scratch / "cooldown-probe"
-    probe.mkdir()
-    copy_project_files(scratch, probe)
-    args = _lock_args(request, targets, None, current_text)
-    try:
-        uv.lock(probe, extra=args, python=made.python)
-    except ExternalError:
+    if unbounded is None:
         return []  # without the cooldown it does not resolve: nothing is held back by it
-    unbounded = read_uv_lock((probe / "uv.lock").read_text(encoding="utf-8"))
     held = []
     for package in sorted(unbounded.packages):
         newer, chosen = unbounded.version(package), resolution.pins.version(package)
