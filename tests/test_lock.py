@@ -266,12 +266,14 @@ def test_uv_still_says_whether_the_lock_is_current(project: Path, run_cli) -> No
 
 
 def test_uv_starts_before_the_matrix_machinery_is_imported(project: Path) -> None:
-    """The first `uv lock` runs while resolution, evaluation and the knowledge load."""
+    """The first `uv lock` runs while resolution, evaluation and the knowledge load; a project of
+    plain pins is read without packaging's requirement parser."""
     (project / "uv.lock").unlink()  # a lock with work to do
+    later = ("hfscaffold.resolution", "hfscaffold.evaluation", "packaging.requirements")
     code = (
         "import sys\nimport hfscaffold.adapters.uv as uv\nseen = []\nreal = uv.run_process\n"
         "def spy(command, **options):\n"
-        "    seen.append(sorted(m for m in ('hfscaffold.resolution', 'hfscaffold.evaluation') if m in sys.modules))\n"
+        f"    seen.append(sorted(m for m in {later!r} if m in sys.modules))\n"
         "    return real(command, **options)\n"
         "uv.run_process = spy\nfrom hfscaffold.cli import main\n"
         f"try:\n    main(['lock', '-q', '--project', {str(project)!r}])\n"

@@ -1,4 +1,5 @@
-"""Project names: a valid PEP 508 name that is not a path, and the import package derived from it."""
+"""Names: a distribution's as PEP 503 compares it, a plain ``name==version`` pin, and a project's
+(a valid PEP 508 name that is not a path) with the import package derived from it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ import sys
 
 from hfscaffold.errors import UserError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from packaging.version import Version
+
 _SEPARATORS = re.compile(r"[-_.]+")
+_PLAIN_PIN = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*==\s*([0-9][A-Za-z0-9.!+_-]*)")
 _PEP508_NAME = r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$"  # compiled on use: only `new` asks
 _LONGEST = 100
 # Folder names Windows cannot create, whatever follows a dot (CON, con.txt, LPT1...).
@@ -28,6 +34,23 @@ def canonical_name(name: str) -> str:
     if "_" not in lowered and "." not in lowered and "--" not in lowered:
         return lowered  # nothing to join: most names, and no regular expression to run
     return _SEPARATORS.sub("-", lowered)
+
+
+def plain_pin(text: str) -> tuple[str, str, Version] | None:
+    """``(name, text as packaging writes it, version)`` for a requirement that is only
+    ``name==version``, read without packaging's requirement parser (its import costs more than
+    reading a hundred pins); None for anything else, which that parser is then asked about. What
+    it accepts, the parser accepts and reads the same way (tests/test_pins.py)."""
+    match = _PLAIN_PIN.fullmatch(text)
+    if match is None:
+        return None
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        version = Version(match.group(2))
+    except (InvalidVersion, ValueError):
+        return None  # packaging's parser gives the message
+    return match.group(1), f"{match.group(1)}=={match.group(2)}", version
 
 
 def validate_project_name(name: str, *, dependencies: set[str] = frozenset()) -> str:  # type: ignore[assignment]

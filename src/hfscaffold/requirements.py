@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from packaging.version import InvalidVersion, Version
 
 from hfscaffold.errors import UserError, quoted
-from hfscaffold.naming import canonical_name
+from hfscaffold.naming import canonical_name, plain_pin
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
@@ -34,7 +34,6 @@ _INCLUDE = re.compile(r"^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?=\S)
 _OPTION = re.compile(r"^(-{1,2}[A-Za-z][\w-]*)(?:\s*=\s*|\s+)?(.*)$")
 # `name==version` and nothing else, as pip freeze and pip-compile write most lines: read without
 # packaging's requirement parser, whose import (markers, tags) costs more than the rest of a check.
-_PLAIN_PIN = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*==\s*([0-9][A-Za-z0-9.!+_-]*)")
 _TRAILING_OPTIONS = re.compile(r"\s+--")
 _DRIVE = re.compile(r"^[A-Za-z]:[\\/]")  # a Windows path
 _MAX_INCLUDE_DEPTH = 16
@@ -176,7 +175,7 @@ class _Reader:
         if _names_a_file_or_url(text):
             self._direct(text, where, constraint)
             return
-        plain = _plain_pin(text)
+        plain = plain_pin(text)
         if plain is not None:
             self._add(Line(where, canonical_name(plain[0]), plain[1], "pin", plain[2]), constraint)
             return
@@ -271,18 +270,6 @@ def _names_a_file_or_url(text: str) -> bool:
         or first.endswith((".whl", *_ARCHIVE))
         or bool(_DRIVE.match(first))
     )
-
-
-def _plain_pin(text: str) -> tuple[str, str, Version] | None:
-    """``(name, text as packaging writes it, version)`` for a line that is only ``name==version``."""
-    match = _PLAIN_PIN.fullmatch(text)
-    if match is None:
-        return None
-    try:
-        version = Version(match.group(2))
-    except (InvalidVersion, ValueError):
-        return None  # packaging's parser gives the message
-    return match.group(1), f"{match.group(1)}=={match.group(2)}", version
 
 
 def _kind(requirement: Requirement, where: str) -> tuple[Kind, Version | None]:
