@@ -17,7 +17,7 @@ from hfscaffold import _toml
 from hfscaffold.adapters.cache import user_cache
 from hfscaffold.adapters.fs import write_atomic
 from hfscaffold.adapters.lock_record import LockRecord, inputs_digest, remember
-from hfscaffold.adapters.transaction import JOURNAL, Transaction, _roll_forward, recover
+from hfscaffold.adapters.transaction import JOURNAL, LOCK_FILE, Transaction, _roll_forward, recover
 
 
 @pytest.fixture
@@ -209,6 +209,36 @@ def test_concurrent_locks_serialize(project: Path) -> None:
     assert locked(project)["transformers"] == "4.44.2"
 
 
+def test_files_that_move_while_the_lock_waits_are_locked_as_they_then_are(project: Path) -> None:
+    """uv starts on a copy before the project lock is ours: a command holding it that changes
+    pyproject.toml meanwhile must not leave a lock of the old file."""
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    hold = (
+        "import sys\nfrom filelock import FileLock\nlock = FileLock(sys.argv[1])\n"
+        "lock.acquire()\nprint('held', flush=True)\nsys.stdin.readline()\nlock.release()"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", hold, str(project / LOCK_FILE)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdin is not None and holder.stdout.readline().strip() == "held"
+    waiting = subprocess.Popen(
+        _hfscaffold("lock", "--project", str(project)), env=env, stderr=subprocess.PIPE, text=True
+    )
+    assert waiting.stderr is not None
+    assert "Waiting for another hfscaffold command" in waiting.stderr.readline()  # it copied, started uv, waits
+    repin(project, '"transformers==4.45.0"', '"transformers==4.44.2"')  # what the holder's command wrote
+    holder.stdin.write("\n")
+    holder.stdin.flush()
+    assert holder.wait(timeout=30) == 0
+    report = waiting.stderr.read()
+    assert waiting.wait(timeout=120) == 0, report
+    assert locked(project)["transformers"] == "4.44.2"
+    env_check = subprocess.run(
+        _hfscaffold("lock", "--check", "--project", str(project)), env=env, capture_output=True, text=True, check=False
+    )
+    assert env_check.returncode == 0, env_check.stdout + env_check.stderr
+
+
 def _lock_in_a_process(project: Path, *args: str) -> tuple[str, list[str]]:
     """stderr of `hfscaffold lock` in a fresh process (its seconds masked), and which of the
     full lock's modules it imported."""
@@ -266,10 +296,10 @@ def test_uv_still_says_whether_the_lock_is_current(project: Path, run_cli) -> No
 
 
 def test_uv_starts_before_the_matrix_machinery_is_imported(project: Path) -> None:
-    """The first `uv lock` runs while resolution, evaluation and the knowledge load; a project of
-    plain pins is read without packaging's requirement parser."""
+    """The first `uv lock` runs while resolution, evaluation and the knowledge load, and while the
+    project lock is taken; a project of plain pins is read without packaging's requirement parser."""
     (project / "uv.lock").unlink()  # a lock with work to do
-    later = ("hfscaffold.resolution", "hfscaffold.evaluation", "packaging.requirements")
+    later = ("hfscaffold.resolution", "hfscaffold.evaluation", "packaging.requirements", "filelock")
     code = (
         "import sys\nimport hfscaffold.adapters.uv as uv\nseen = []\nreal = uv.run_process\n"
         "def spy(command, **options):\n"

@@ -2,12 +2,15 @@
 
 uv works on a scratch copy beside the project; the project's files are only ever replaced as a
 unit (see :class:`hfscaffold.adapters.transaction.Transaction`), under the project's file lock.
-uv starts as soon as the project is read: the matrix's machinery (resolution, evaluation, the
-knowledge) is imported and loaded while it resolves, so those modules are imported where used.
+uv starts as soon as the project is read, before the project lock is taken (once it is, the files
+uv was given are checked to be the project's): the project lock, the old uv.lock and the matrix's
+machinery (resolution, evaluation, the knowledge) are taken, parsed, imported and loaded while it
+resolves, so those modules are imported where used.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -16,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hfscaffold.adapters.fs import copy_project_files, scratch_directory
+from hfscaffold.adapters.fs import PROJECT_FILES, copy_project_files, scratch_directory
 from hfscaffold.adapters.lock_record import LockRecord, inputs_digest, remember
 from hfscaffold.adapters.transaction import Transaction, pending, project_lock, recover, sweep
 from hfscaffold.adapters.uv import Uv, running_python_fits
@@ -53,6 +56,20 @@ class LockResult:
     moved: list[Change] = field(default_factory=list)  # what changes in uv.lock
 
 
+def _signature(root: Path) -> tuple[tuple[int, ...] | None, ...]:
+    """What tells the files uv is given apart from the same names rewritten: hfscaffold replaces
+    a file by a new one (another inode), and an edit in place changes its time or size."""
+    found: list[tuple[int, ...] | None] = []
+    for name in PROJECT_FILES:
+        try:
+            status = os.lstat(root / name)
+        except FileNotFoundError:
+            found.append(None)
+        else:
+            found.append((status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_mode))
+    return tuple(found)
+
+
 def matrix_rules_in(pyproject_text: str) -> list[str]:
     """Rule ids named by the matrix's comments in ``[tool.uv] constraint-dependencies``."""
     return sorted(set(_MATRIX_COMMENT.findall(pyproject_text)))
@@ -61,21 +78,34 @@ def matrix_rules_in(pyproject_text: str) -> list[str]:
 def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda _: None) -> LockResult:
     uv = Uv(offline=request.offline)
     root = request.project.absolute()
-    with locked_project(root, report=report) as (project, recovered):
-        before_text = project.lock_text() if project.lock_file.exists() else None
-        before = None
-        if before_text is not None:  # parsed once, before uv starts: a broken lock is refused (exit 2) at once
-            from hfscaffold.pins import read_uv_lock
-
-            before = read_uv_lock(before_text, source=str(project.lock_file))
-        start = time.perf_counter()
-        with scratch_directory(root) as scratch, ThreadPoolExecutor(max_workers=2) as background:
-            copy_project_files(root, scratch)
-            python = running_python_fits(project)  # no search of PATH (a pyenv shim costs uv 0.5 s)
-            # uv's first lock starts now; the knowledge loads beside it, and the matrix's modules
-            # are imported meanwhile. resolve takes both once uv's first lock is in.
-            first = background.submit(uv.lock, scratch, python=python)
+    start = time.perf_counter()
+    read = load_project(root)  # a project uv may not see a copy of is refused before anything runs
+    with scratch_directory(root) as scratch, ThreadPoolExecutor(max_workers=2) as background:
+        # uv's first lock starts before the project lock is taken (its import and any wait would
+        # delay uv); once it is held, the files uv was given are checked to be the project's, and
+        # in the rare case that they moved in between (another command's write, a recovery), uv
+        # locks them again. Everything after that happens under the lock, as before.
+        copied = _signature(root)
+        copy_project_files(root, scratch)
+        python = running_python_fits(read)  # no search of PATH (a pyenv shim costs uv 0.5 s)
+        first = background.submit(uv.lock, scratch, python=python)
+        with locked_project(root, report=report) as (project, recovered):
+            if _signature(root) != copied:
+                first.exception()  # uv's answer is about other files: wait for it and start again
+                for name in PROJECT_FILES:
+                    (scratch / name).unlink(missing_ok=True)
+                copy_project_files(root, scratch)
+                python = running_python_fits(project)
+                first = background.submit(uv.lock, scratch, python=python)
+            # The knowledge loads beside uv, and the matrix's modules are imported meanwhile;
+            # resolve takes both once uv's first lock is in.
             knowledge = background.submit(project.rules, request.rule_files)
+            before_text = project.lock_text() if project.lock_file.exists() else None
+            before = None
+            if before_text is not None:  # parsed once, while uv runs: a broken lock is refused (exit 2)
+                from hfscaffold.pins import read_uv_lock
+
+                before = read_uv_lock(before_text, source=str(project.lock_file))
             from hfscaffold.pyproject import set_tool_setting
             from hfscaffold.resolution import resolve
             from hfscaffold.review import diff
@@ -114,20 +144,20 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
                 for name in changed:
                     transaction.stage(name, (scratch / name).read_bytes())
                 transaction.commit()
-        if not request.dry_run and not request.rule_files and not (request.pylock or project.settings.pylock):
-            _remember(root, project.settings.rule_files, python, resolution)
-        elapsed = time.perf_counter() - start
-        imports = None
-        if request.verify and not request.dry_run:
-            # Imported here: the catalog and the environment machinery cost start-up time.
-            from hfscaffold.adapters.imports import import_failure, verify_and_record
-            from hfscaffold.adapters.venv import sync_environment
+            if not request.dry_run and not request.rule_files and not (request.pylock or project.settings.pylock):
+                _remember(root, project.settings.rule_files, python, resolution)
+            elapsed = time.perf_counter() - start
+            imports = None
+            if request.verify and not request.dry_run:
+                # Imported here: the catalog and the environment machinery cost start-up time.
+                from hfscaffold.adapters.imports import import_failure, verify_and_record
+                from hfscaffold.adapters.venv import sync_environment
 
-            locked = load_project(root)
-            sync_environment(locked, uv=uv)
-            imports = verify_and_record(locked)
-            if not imports.ok:
-                raise import_failure(imports, root)
+                locked = load_project(root)
+                sync_environment(locked, uv=uv)
+                imports = verify_and_record(locked)
+                if not imports.ok:
+                    raise import_failure(imports, root)
     return LockResult(
         project=root,
         changed=changed,
