@@ -60,6 +60,24 @@ def test_start_up_does_not_import_copier_or_uv() -> None:
     assert out.strip() == "[]"
 
 
+def test_the_process_leaves_what_is_left_to_its_end() -> None:
+    """As a process, hfscaffold freezes what is left before Python's teardown, so that the last
+    collection of it costs nothing; in-process (tests), main leaves the collector alone."""
+    code = (
+        "import atexit, gc, sys\nfrom hfscaffold.cli import console, main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "print('main', gc.get_freeze_count() > 0, flush=True)\n"
+        "atexit.register(lambda: print('console', gc.get_freeze_count() > 0, flush=True))\n"
+        "sys.argv = ['hfscaffold', '--version']\nconsole()\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert [line for line in run.stdout.splitlines() if line.startswith(("main", "console"))] == [
+        "main False",
+        "console True",
+    ]
+
+
 def test_core_modules_do_not_import_click_or_copier() -> None:
     code = (
         "import sys; import hfscaffold.catalog, hfscaffold.pins, hfscaffold.pyproject, hfscaffold.naming, hfscaffold.matrix; "

@@ -36,7 +36,7 @@ def test_wheel_ships_templates_and_data(wheel: Path) -> None:
         assert f"hfscaffold/templates/{name}" in names
     assert "hfscaffold/data/catalog.toml" in names
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
-    assert "hfscaffold = hfscaffold.cli:main" in entry_points
+    assert "hfscaffold = hfscaffold.cli:console" in entry_points
 
 
 def install_into_own_venv(wheel: Path, venv: Path, env: dict[str, str]) -> None:

@@ -1,4 +1,4 @@
-from hfscaffold.cli import main
+from hfscaffold.cli import console
 
 if __name__ == "__main__":
-    main()
+    console()
