@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import py_compile
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from expect import json_data
 
 from hfscaffold.adapters import render
@@ -49,7 +51,12 @@ def render_task(
 
 @pytest.mark.parametrize("task", TASKS)
 @pytest.mark.parametrize(
-    ("metrics", "ui", "trainer"), [("evaluate", "gradio", "transformers"), ("torchmetrics", "streamlit", "lightning")]
+    ("metrics", "ui", "trainer"),
+    [
+        ("local", "gradio", "transformers"),
+        ("evaluate", "gradio", "transformers"),
+        ("torchmetrics", "streamlit", "lightning"),
+    ],
 )
 def test_every_preset_renders_code_that_compiles(
     task: str, metrics: str, ui: str, trainer: str, tmp_path: Path
@@ -59,7 +66,9 @@ def test_every_preset_renders_code_that_compiles(
     for source in sources:
         py_compile.compile(str(source), doraise=True)
     names = {p.name for p in sources}
-    assert "test_task.py" in names and (project / "config.toml").is_file()
+    flags = task == "text-classification" and trainer == "transformers"  # speaks the HF example scripts' flags
+    assert "test_task.py" in names and (project / ("config.yaml" if flags else "config.toml")).is_file()
+    assert (project / "configs").is_dir() == (task != "demo-app" and trainer != "lightning")
     if task == "demo-app":
         app = (project / "src/demo/app.py").read_text()
         assert names >= {"app.py"} and "train.py" not in names
@@ -69,10 +78,54 @@ def test_every_preset_renders_code_that_compiles(
         assert "class Classifier(lightning.LightningModule)" in train and "Trainer," not in train
     else:
         assert names >= {"train.py", "predict.py"}
-        assert "accelerate launch -m demo.train" in (project / "src/demo/train.py").read_text()
+        assert re.search(
+            r"accelerate launch (--config_file \S+ )?-m demo\.train", (project / "src/demo/train.py").read_text()
+        )
     code = "".join(p.read_text() for p in sources)
-    if "evaluate.load" in code or "torchmetrics" in code:
-        assert ("torchmetrics" in code) == (metrics == "torchmetrics")
+    if "evaluate.load" in code or "from torchmetrics" in code:
+        assert ("from torchmetrics" in code) == (metrics == "torchmetrics")
+
+
+def test_the_text_classifier_runs_from_a_laptop_to_a_cluster(tmp_path: Path) -> None:
+    """Its train module speaks the flags of transformers' example scripts, reads config.yaml,
+    computes its metric offline, and comes with accelerate configs, a SLURM script and the
+    README's ladder; Lightning keeps its own loop and config."""
+    project = render_task("text-classification", tmp_path / "demo", metrics="local")
+    train = (project / "src/demo/train.py").read_text()
+    for part in ("HfArgumentParser((ModelArguments, DataArguments, TrainingArguments))", "get_last_checkpoint",
+                 '"push_to_hub": False', "world size: %d", "set_verbosity_info()"):  # fmt: skip
+        assert part in train
+    assert "import evaluate" not in train and "print(" not in train
+    config = yaml.safe_load((project / "config.yaml").read_text())
+    assert (
+        config["model_name_or_path"] == "google-bert/bert-base-uncased" and config["dataset_name"] == "stanfordnlp/imdb"
+    )
+    assert config["push_to_hub"] is False and isinstance(config["learning_rate"], float)
+    kinds = {
+        path.stem: yaml.safe_load(path.read_text())["distributed_type"]
+        for path in (project / "configs" / "accelerate").glob("*.yaml")
+    }
+    assert kinds == {
+        "cpu": "NO", "single-gpu": "NO", "multi-gpu": "MULTI_GPU", "fsdp": "FSDP",
+        "deepspeed-zero2": "DEEPSPEED", "multi-node": "MULTI_GPU",
+    }  # fmt: skip
+    sbatch = project / "configs" / "slurm" / "train.sbatch"
+    assert subprocess.run(["bash", "-n", str(sbatch)], capture_output=True, check=False).returncode == 0
+    assert '--machine_rank "$SLURM_NODEID"' in sbatch.read_text() and "-m demo.train" in sbatch.read_text()
+    readme = (project / "README.md").read_text()
+    for config_file in kinds:
+        assert config_file == "cpu" or config_file == "multi-node" or f"configs/accelerate/{config_file}.yaml" in readme
+    assert "torchrun --nproc_per_node 2 -m demo.train --use_cpu" in readme and "sbatch" in readme
+    chosen = render_task("text-classification", tmp_path / "chosen", metrics="evaluate")
+    assert 'evaluate.load("accuracy")' in (chosen / "src/demo/train.py").read_text()
+    assert "downloads the metric from the Hub" in (chosen / "src/demo/train.py").read_text()
+    lightning = render_task("text-classification", tmp_path / "lit", metrics="local", trainer="lightning")
+    assert (lightning / "config.toml").is_file() and not (lightning / "configs").exists()
+    assert "import evaluate" not in (lightning / "src/demo/train.py").read_text()
+
+
+def test_the_default_text_classifier_needs_no_evaluate() -> None:
+    assert "evaluate" not in load_tasks().get("text-classification").components
 
 
 def test_without_a_task_no_task_code_is_rendered(tmp_path: Path) -> None:
@@ -119,7 +172,7 @@ def test_components_lists_the_tasks(run_cli) -> None:
     data = json_data(run_cli("components", "--format", "json").stdout)
     assert [t["id"] for t in data["tasks"]] == TASKS
     text_classification = next(t for t in data["tasks"] if t["id"] == "text-classification")
-    assert {"transformers", "datasets", "accelerate", "evaluate"} <= set(text_classification["components"])
+    assert {"transformers", "datasets", "accelerate", "safetensors"} <= set(text_classification["components"])
 
 
 @pytest.mark.network
@@ -138,7 +191,7 @@ def test_text_classification_project_trains_and_predicts_in_its_own_environment(
     monkeypatch.chdir(tmp_path)
     result = run_cli("new", "demo", "--task", "text-classification", "--with", f"torch==2.13.0{extra}")
     assert result.exit_code == 0, result.stderr
-    assert f"Imported {8 if extra else 7} components" in result.stderr
+    assert f"Imported {7 if extra else 6} components" in result.stderr
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     hfscaffold = [sys.executable, "-m", "hfscaffold", "run"]  # the README's command, as a user runs it
     tests = subprocess.run(
@@ -150,7 +203,7 @@ def test_text_classification_project_trains_and_predicts_in_its_own_environment(
         check=False,
     )
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-3000:]
-    assert f"{11 if extra else 10} passed" in tests.stdout
+    assert f"{10 if extra else 13} passed" in tests.stdout
     # Outside pytest (no pythonpath of its own) and outside the project folder, the project's
     # package imports: it is installed in the environment.
     modules = subprocess.run(

@@ -1,18 +1,25 @@
-"""The task code, end to end, offline: a tiny model built from a config (no Hub download),
-a few synthetic examples, one training step, one prediction, and a safetensors round trip."""
+"""The task code, end to end, offline: a tiny model built from a config (no Hub download) and a
+few examples written as local files; training in one process and in two (data parallel on the
+CPU, as on many GPUs), a checkpoint resumed, and a prediction from the saved safetensors."""
 
 from __future__ import annotations
 
+import csv
+import json
+import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import torch
 from datasets import Dataset
 from tokenizers import Tokenizer, models, pre_tokenizers
-from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
+from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast, TrainingArguments
 
 from text_classification.predict import predict
-from text_classification.train import build_trainer, load_config, tokenize
+from text_classification.train import DataArguments, build_trainer, main, parse_arguments, tokenize
 
 WORDS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "a", "great", "dull", "film", "plot", "loved", "hated", "it"]
 
@@ -34,35 +41,103 @@ def model() -> BertForSequenceClassification:
     return BertForSequenceClassification(config)
 
 
+TEXTS = ["a great film", "loved it", "a dull plot", "hated it"] * 2
+LABELS = [1, 1, 0, 0] * 2
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> dict:
-    settings = load_config()
-    settings["train"]["output_dir"] = str(tmp_path / "out")
-    settings["data"]["max_length"] = 8
-    return settings
+def tiny(tmp_path: Path, model: BertForSequenceClassification, tokenizer: PreTrainedTokenizerFast) -> Path:
+    """The tiny model and its tokenizer as a local folder: what --model_name_or_path reads."""
+    folder = tmp_path / "tiny"
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
 
 
-def examples() -> Dataset:
-    return Dataset.from_dict({"text": ["a great film", "loved it", "a dull plot", "hated it"] * 2, "label": [1, 1, 0, 0] * 2})
-def test_one_training_step_changes_the_weights(model, tokenizer, settings) -> None:
+@pytest.fixture
+def files(tmp_path: Path) -> list[str]:
+    """--train_file and --validation_file, as local csv files."""
+    paths = [tmp_path / "train.csv", tmp_path / "validation.csv"]
+    for path in paths:
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["text", "label"])
+            writer.writerows(zip(TEXTS, LABELS))
+    return ["--train_file", str(paths[0]), "--validation_file", str(paths[1])]
+
+
+def test_a_config_file_gives_the_fields_and_a_flag_overrides_one(tmp_path: Path) -> None:
+    config = tmp_path / "run.yaml"
+    config.write_text("model_name_or_path: some/model\nlearning_rate: 1.0e-4\nmax_length: 32\n")
+    model, data, training = parse_arguments([str(config), "--max_length", "16", "--output_dir", str(tmp_path)])
+    assert model.model_name_or_path == "some/model" and training.learning_rate == 1e-4 and data.max_length == 16
+    config.write_text("learning_rat: 1.0e-4\n")
+    with pytest.raises(SystemExit):
+        parse_arguments([str(config)])  # a misspelt field is refused, not ignored
+
+
+def test_the_defaults_are_the_projects_config() -> None:
+    model, data, training = parse_arguments([])
+    assert model.model_name_or_path == "google-bert/bert-base-uncased" and data.dataset_name == "stanfordnlp/imdb"
+    assert training.output_dir == "outputs/model" and not training.push_to_hub
+
+
+def test_one_training_step_changes_the_weights(model, tokenizer, tmp_path: Path) -> None:
     before = [p.detach().clone() for p in model.parameters()]
-    data = tokenize(examples(), tokenizer, settings["data"])
-    trainer = build_trainer(model, tokenizer, data, data, settings, max_steps=1, use_cpu=True, save_strategy="no")
-    result = trainer.train()
+    data = tokenize(Dataset.from_dict({"text": TEXTS, "label": LABELS}), tokenizer, DataArguments(max_length=8))
+    training = TrainingArguments(output_dir=str(tmp_path), max_steps=1, use_cpu=True, save_strategy="no", report_to="none")
+    result = build_trainer(model, tokenizer, data, data, training).train()
     assert result.global_step == 1 and torch.isfinite(torch.tensor(result.training_loss))
     assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
+
+
+def test_training_saves_safetensors_resumes_and_predicts(tiny: Path, files: list[str], tmp_path: Path, caplog) -> None:
+    out = tmp_path / "out"
+    args = [
+        "--model_name_or_path", str(tiny), *files, "--output_dir", str(out), "--use_cpu", "--max_length", "8",
+        "--per_device_train_batch_size", "2", "--save_strategy", "steps", "--save_steps", "1",
+    ]  # fmt: skip
+    main([*args, "--max_steps", "1"])
+    assert (out / "checkpoint-1" / "model.safetensors").is_file()
+    caplog.set_level(logging.INFO)
+    main([*args, "--max_steps", "2"])
+    assert "resuming from" in caplog.text and "checkpoint-1" in caplog.text
+    assert json.loads((out / "trainer_state.json").read_text())["global_step"] == 2
+    assert (out / "model.safetensors").is_file()
+    reloaded = BertForSequenceClassification.from_pretrained(out)
+    assert predict(TEXTS[:2], reloaded, PreTrainedTokenizerFast.from_pretrained(out)) in ([0, 0], [0, 1], [1, 0], [1, 1])
+
+
+def test_two_processes_train_data_parallel_on_the_cpu(tiny: Path, files: list[str], tmp_path: Path) -> None:
+    """torchrun with --use_cpu: two processes, gloo, world size 2, as accelerate runs many GPUs."""
+    out = tmp_path / "out"
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+        "-m", "text_classification.train", "--use_cpu", "--model_name_or_path", str(tiny), *files,
+        "--output_dir", str(out), "--num_train_epochs", "1", "--per_device_train_batch_size", "2", "--max_length", "8",
+    ]  # fmt: skip
+    run = subprocess.run(command, capture_output=True, text=True, timeout=900, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "world size: 2" in run.stdout
+    # Eight examples, two a step on each of two processes: an epoch is two steps (four on one
+    # process), so each process saw its own half of the data.
+    assert json.loads((out / "trainer_state.json").read_text())["global_step"] == 2
+    reloaded = BertForSequenceClassification.from_pretrained(out)
+    assert len(predict(TEXTS, reloaded, PreTrainedTokenizerFast.from_pretrained(out))) == len(TEXTS)
+
+
+def test_the_accelerate_configs_load(tmp_path: Path) -> None:
+    from accelerate.commands.config.config_args import load_config_from_file
+
+    folder = Path(__file__).resolve().parents[1] / "configs" / "accelerate"
+    found = {path.stem: load_config_from_file(str(path)).distributed_type.value for path in folder.glob("*.yaml")}
+    assert found == {
+        "cpu": "NO", "single-gpu": "NO", "multi-gpu": "MULTI_GPU", "fsdp": "FSDP",
+        "deepspeed-zero2": "DEEPSPEED", "multi-node": "MULTI_GPU",
+    }  # fmt: skip
 
 
 def test_prediction_gives_a_label_per_text(model, tokenizer) -> None:
     labels = predict(["a great film", "a dull plot", "it"], model, tokenizer)
     assert len(labels) == 3 and set(labels) <= {0, 1}
-
-
-def test_safetensors_round_trip(model, tokenizer, tmp_path: Path) -> None:
-    model.save_pretrained(tmp_path / "model")
-    tokenizer.save_pretrained(tmp_path / "model")
-    assert (tmp_path / "model" / "model.safetensors").is_file()
-    reloaded = BertForSequenceClassification.from_pretrained(tmp_path / "model")
-    texts = ["a great film", "hated it"]
-    assert predict(texts, reloaded, tokenizer) == predict(texts, model, tokenizer)
 

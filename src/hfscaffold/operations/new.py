@@ -104,12 +104,19 @@ def answers_for(request: NewRequest) -> dict[str, object]:
         "imports": {choice.name: choice.name.replace("-", "_") for choice in request.choices},
         "torch_backend": request.torch_backend,
         "task": request.task.id if request.task else "",
-        "metrics": "torchmetrics" if any(c.name == "torchmetrics" for c in request.choices) else "evaluate",
+        "metrics": _metrics(request),
         "ui": "streamlit" if any(c.name == "streamlit" for c in request.choices) else "gradio",
         "trainer": "lightning" if any(c.name == "lightning" for c in request.choices) else "transformers",
         "uv_version": uv_version(),
         "hfscaffold_version": __version__,
     }
+
+
+def _metrics(request: NewRequest) -> str:
+    """Where the task code's metrics come from: torchmetrics or evaluate where the project has
+    them (evaluate downloads each metric from the Hub on first use), else computed locally."""
+    names = {choice.name for choice in request.choices}
+    return "torchmetrics" if "torchmetrics" in names else "evaluate" if "evaluate" in names else "local"
 
 
 def _check_destination(dest: Path) -> None:
