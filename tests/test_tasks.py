@@ -36,6 +36,7 @@ def _local_cpu_torch() -> Path | None:
 
 LOCAL_CPU_TORCH = _local_cpu_torch()
 TASKS = [t.id for t in load_tasks().tasks]
+FLAGS = ("text-classification", "token-classification")  # presets whose train module speaks HF's example flags
 
 
 def render_task(
@@ -61,12 +62,14 @@ def render_task(
 def test_every_preset_renders_code_that_compiles(
     task: str, metrics: str, ui: str, trainer: str, tmp_path: Path
 ) -> None:
+    if task != "demo-app" and not load_tasks().get(task).lightning:
+        trainer = "transformers"  # `new` refuses Lightning for a preset without a Lightning variant
     project = render_task(task, tmp_path / "demo", metrics, ui, trainer)
     sources = sorted((project / "src" / "demo").glob("*.py")) + sorted((project / "tests").glob("*.py"))
     for source in sources:
         py_compile.compile(str(source), doraise=True)
     names = {p.name for p in sources}
-    flags = task == "text-classification" and trainer == "transformers"  # speaks the HF example scripts' flags
+    flags = task in FLAGS and trainer == "transformers"  # speaks the HF example scripts' flags
     assert "test_task.py" in names and (project / ("config.yaml" if flags else "config.toml")).is_file()
     assert (project / "configs").is_dir() == (task != "demo-app" and trainer != "lightning")
     if task == "demo-app":
@@ -124,8 +127,17 @@ def test_the_text_classifier_runs_from_a_laptop_to_a_cluster(tmp_path: Path) -> 
     assert "import evaluate" not in (lightning / "src/demo/train.py").read_text()
 
 
-def test_the_default_text_classifier_needs_no_evaluate() -> None:
-    assert "evaluate" not in load_tasks().get("text-classification").components
+@pytest.mark.parametrize("task", FLAGS)
+def test_presets_with_the_flags_need_no_evaluate(task: str, tmp_path: Path) -> None:
+    assert "evaluate" not in load_tasks().get(task).components
+    project = render_task(task, tmp_path / "demo", metrics="local")
+    train = (project / "src/demo/train.py").read_text()
+    assert "HfArgumentParser((ModelArguments, DataArguments, TrainingArguments))" in train
+    assert "import evaluate" not in train and "print(" not in train and "trainer.train(resume_from_checkpoint" in train
+    config = yaml.safe_load((project / "config.yaml").read_text())
+    assert config["push_to_hub"] is False and {"model_name_or_path", "dataset_name", "output_dir"} <= set(config)
+    tests = (project / "tests/test_task.py").read_text()
+    assert "def test_two_processes_train_data_parallel_on_the_cpu" in tests and "--nproc_per_node" in tests
 
 
 def test_without_a_task_no_task_code_is_rendered(tmp_path: Path) -> None:
