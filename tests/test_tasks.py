@@ -36,7 +36,11 @@ def _local_cpu_torch() -> Path | None:
 
 LOCAL_CPU_TORCH = _local_cpu_torch()
 TASKS = [t.id for t in load_tasks().tasks]
-FLAGS = ("text-classification", "token-classification")  # presets whose train module speaks HF's example flags
+FLAGS = (
+    "text-classification",
+    "token-classification",
+    "question-answering",
+)  # presets whose train module speaks HF's example flags
 
 
 def render_task(
@@ -138,6 +142,18 @@ def test_presets_with_the_flags_need_no_evaluate(task: str, tmp_path: Path) -> N
     assert config["push_to_hub"] is False and {"model_name_or_path", "dataset_name", "output_dir"} <= set(config)
     tests = (project / "tests/test_task.py").read_text()
     assert "def test_two_processes_train_data_parallel_on_the_cpu" in tests and "--nproc_per_node" in tests
+
+
+def test_the_image_classifier_evaluates_on_the_models_device_without_a_download(tmp_path: Path) -> None:
+    assert "evaluate" not in load_tasks().get("image-classification").components
+    for metrics in ("local", "evaluate", "torchmetrics"):
+        train = (
+            render_task("image-classification", tmp_path / metrics, metrics=metrics) / "src/demo/train.py"
+        ).read_text()
+        accuracy = train[train.index("def accuracy(") : train.index("def main(")]
+        assert 'batch["pixel_values"].to(device)' in accuracy and ("import evaluate" in accuracy) == (
+            metrics == "evaluate"
+        )
 
 
 def test_without_a_task_no_task_code_is_rendered(tmp_path: Path) -> None:

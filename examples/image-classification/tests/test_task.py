@@ -14,7 +14,7 @@ from PIL import Image
 from safetensors.torch import save_file
 
 from image_classification.predict import load_model, predict
-from image_classification.train import create_model, load_config, train, transformed
+from image_classification.train import accuracy, create_model, load_config, train, transformed
 
 
 @pytest.fixture
@@ -49,4 +49,13 @@ def test_prediction_and_safetensors_round_trip(settings, tmp_path: Path, monkeyp
     monkeypatch.setattr("image_classification.predict.load_config", lambda _path: settings)
     reloaded = load_model(tmp_path / "model.safetensors")
     assert predict(images(3), reloaded) == labels
+
+
+def test_accuracy_counts_on_the_models_device(settings) -> None:
+    torch.manual_seed(0)
+    model = create_model(settings, pretrained=False)
+    data = Dataset.from_dict({"img": images(4), "label": [0, 1, 0, 1]})
+    value = accuracy(model, transformed(data, model, settings["data"], training=False), batch_size=2)
+    labels = predict(images(4), model.eval())
+    assert value == sum(int(a == b) for a, b in zip(labels, [0, 1, 0, 1])) / 4
 
