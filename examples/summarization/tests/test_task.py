@@ -1,18 +1,25 @@
-"""The task code, end to end, offline: a tiny model built from a config (no Hub download),
-a few synthetic articles, one training step, one summary, and a safetensors round trip."""
+"""The task code, end to end, offline: a tiny model built from a config (no Hub download) and a
+few articles written as local files; training in one process and in two (data parallel on the
+CPU, as on many GPUs), a checkpoint resumed, and summaries from the saved safetensors."""
 
 from __future__ import annotations
 
+import csv
+import json
+import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import torch
 from datasets import Dataset
 from tokenizers import Tokenizer, models, pre_tokenizers, processors
-from transformers import PreTrainedTokenizerFast, T5Config, T5ForConditionalGeneration
+from transformers import PreTrainedTokenizerFast, Seq2SeqTrainingArguments, T5Config, T5ForConditionalGeneration
 
 from summarization.predict import predict
-from summarization.train import build_trainer, load_config, tokenize
+from summarization.train import DataArguments, build_trainer, main, parse_arguments, tokenize
 
 WORDS = ["<pad>", "</s>", "<unk>", "summarize:", "the", "cat", "dog", "sat", "ran", "on", "mat", "park", "in", "."]
 
@@ -36,24 +43,60 @@ def model() -> T5ForConditionalGeneration:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> dict:
-    settings = load_config()
-    settings["train"]["output_dir"] = str(tmp_path / "out")
-    return settings
+def tiny(tmp_path: Path, model: T5ForConditionalGeneration, tokenizer: PreTrainedTokenizerFast) -> Path:
+    """The tiny model and its tokenizer as a local folder: what --model_name_or_path reads."""
+    folder = tmp_path / "tiny"
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
 
 
-def examples() -> Dataset:
-    return Dataset.from_dict({
-        "article": ["the cat sat on the mat .", "the dog ran in the park ."] * 2,
-        "highlights": ["cat sat .", "dog ran ."] * 2,
-    })  # fmt: skip
+ARTICLES = ["the cat sat on the mat .", "the dog ran in the park ."] * 4
+SUMMARIES = ["cat sat .", "dog ran ."] * 4
+EXAMPLES = len(ARTICLES)
+MODEL = T5ForConditionalGeneration
 
 
-def test_one_training_step_changes_the_weights(model, tokenizer, settings) -> None:
+def predicted(folder: Path) -> list[str]:
+    """A summary of each example, from the model saved in ``folder``."""
+    model, tokenizer = MODEL.from_pretrained(folder), PreTrainedTokenizerFast.from_pretrained(folder)
+    return predict(ARTICLES, model, tokenizer, prefix="summarize: ", max_new_tokens=4)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> list[str]:
+    """--train_file and --validation_file, as local csv files."""
+    paths = [tmp_path / "train.csv", tmp_path / "validation.csv"]
+    for path in paths:
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["article", "highlights"])
+            writer.writerows(zip(ARTICLES, SUMMARIES))
+    return ["--train_file", str(paths[0]), "--validation_file", str(paths[1])]
+
+
+def test_a_config_file_gives_the_fields_and_a_flag_overrides_one(tmp_path: Path) -> None:
+    config = tmp_path / "run.yaml"
+    config.write_text("model_name_or_path: some/model\nlearning_rate: 1.0e-4\nmax_source_length: 32\n")
+    model, data, training = parse_arguments([str(config), "--max_source_length", "16", "--output_dir", str(tmp_path)])
+    assert model.model_name_or_path == "some/model" and training.learning_rate == 1e-4 and data.max_source_length == 16
+    config.write_text("learning_rat: 1.0e-4\n")
+    with pytest.raises(SystemExit):
+        parse_arguments([str(config)])  # a misspelt field is refused, not ignored
+
+
+def test_the_defaults_are_the_projects_config() -> None:
+    model, data, training = parse_arguments([])
+    assert model.model_name_or_path == "google-t5/t5-small" and data.dataset_name == "abisee/cnn_dailymail"
+    assert data.dataset_config_name == "3.0.0" and data.source_prefix == "summarize: "
+    assert isinstance(training, Seq2SeqTrainingArguments) and not training.push_to_hub
+
+
+def test_one_training_step_changes_the_weights(model, tokenizer, tmp_path: Path) -> None:
     before = [p.detach().clone() for p in model.parameters()]
-    data = tokenize(examples(), tokenizer, settings)
-    trainer = build_trainer(model, tokenizer, data, data, settings, max_steps=1, use_cpu=True, save_strategy="no")
-    result = trainer.train()
+    data = tokenize(Dataset.from_dict({"article": ARTICLES, "highlights": SUMMARIES}), tokenizer, DataArguments())
+    training = Seq2SeqTrainingArguments(output_dir=str(tmp_path), max_steps=1, use_cpu=True, save_strategy="no", report_to="none")
+    result = build_trainer(model, tokenizer, data, data, training).train()
     assert result.global_step == 1 and torch.isfinite(torch.tensor(result.training_loss))
     assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
 
@@ -63,10 +106,45 @@ def test_prediction_gives_a_summary_per_text(model, tokenizer) -> None:
     assert len(summaries) == 2 and all(isinstance(s, str) for s in summaries)
 
 
-def test_safetensors_round_trip(model, tokenizer, tmp_path: Path) -> None:
-    model.save_pretrained(tmp_path / "model")
-    assert (tmp_path / "model" / "model.safetensors").is_file()
-    reloaded = T5ForConditionalGeneration.from_pretrained(tmp_path / "model")
-    texts = ["the cat sat on the mat ."]
-    assert predict(texts, reloaded, tokenizer, max_new_tokens=4) == predict(texts, model, tokenizer, max_new_tokens=4)
+def test_training_saves_safetensors_resumes_and_predicts(tiny: Path, files: list[str], tmp_path: Path, caplog) -> None:
+    out = tmp_path / "out"
+    args = [
+        "--model_name_or_path", str(tiny), *files, "--output_dir", str(out), "--use_cpu", "--max_source_length", "16",
+        "--per_device_train_batch_size", "2", "--save_strategy", "steps", "--save_steps", "1",
+    ]  # fmt: skip
+    main([*args, "--max_steps", "1"])
+    assert (out / "checkpoint-1" / "model.safetensors").is_file()
+    caplog.set_level(logging.INFO)
+    main([*args, "--max_steps", "2"])
+    assert "resuming from" in caplog.text and "checkpoint-1" in caplog.text
+    assert json.loads((out / "trainer_state.json").read_text())["global_step"] == 2
+    assert (out / "model.safetensors").is_file() and len(predicted(out)) == EXAMPLES
+
+
+def test_two_processes_train_data_parallel_on_the_cpu(tiny: Path, files: list[str], tmp_path: Path) -> None:
+    """torchrun with --use_cpu: two processes, gloo, world size 2, as accelerate runs many GPUs."""
+    out = tmp_path / "out"
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+        "-m", "summarization.train", "--use_cpu", "--model_name_or_path", str(tiny), *files,
+        "--output_dir", str(out), "--num_train_epochs", "1", "--per_device_train_batch_size", "2", "--max_source_length", "16",
+    ]  # fmt: skip
+    run = subprocess.run(command, capture_output=True, text=True, timeout=900, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "world size: 2" in run.stdout
+    # EXAMPLES examples, two a step on each of two processes: an epoch is EXAMPLES / 4 steps
+    # (twice as many on one process), so each process saw its own half of the data.
+    assert json.loads((out / "trainer_state.json").read_text())["global_step"] == EXAMPLES // 4
+    assert len(predicted(out)) == EXAMPLES
+
+
+def test_the_accelerate_configs_load() -> None:
+    from accelerate.commands.config.config_args import load_config_from_file
+
+    folder = Path(__file__).resolve().parents[1] / "configs" / "accelerate"
+    found = {path.stem: load_config_from_file(str(path)).distributed_type.value for path in folder.glob("*.yaml")}
+    assert found == {
+        "cpu": "NO", "single-gpu": "NO", "multi-gpu": "MULTI_GPU", "fsdp": "FSDP",
+        "deepspeed-zero2": "DEEPSPEED", "multi-node": "MULTI_GPU",
+    }  # fmt: skip
 

@@ -9,9 +9,10 @@ import sys
 from collections.abc import Sequence
 
 import torch
+import yaml
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from summarization.train import CONFIG, load_config
+from summarization.train import CONFIG, DataArguments
 
 
 @torch.no_grad()
@@ -23,13 +24,19 @@ def predict(texts: Sequence[str], model: PreTrainedModel, tokenizer: PreTrainedT
     return tokenizer.batch_decode(generated, skip_special_tokens=True)
 
 
+def source_prefix() -> str:
+    """The prefix the model was trained with: config.yaml's, else the default."""
+    fields = yaml.safe_load(CONFIG.read_text(encoding="utf-8")) if CONFIG.is_file() else None
+    return str((fields or {}).get("source_prefix", DataArguments.source_prefix))
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if len(args) < 2:
         raise SystemExit("usage: python -m summarization.predict MODEL_DIR TEXT [TEXT ...]")
     model = AutoModelForSeq2SeqLM.from_pretrained(args[0])
     tokenizer = AutoTokenizer.from_pretrained(args[0])
-    for summary in predict(args[1:], model, tokenizer, prefix=load_config(CONFIG)["model"]["prefix"]):
+    for summary in predict(args[1:], model, tokenizer, prefix=source_prefix()):
         print(summary)
 
 
