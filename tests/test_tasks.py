@@ -37,7 +37,7 @@ def _local_cpu_torch() -> Path | None:
 LOCAL_CPU_TORCH = _local_cpu_torch()
 TASKS = [t.id for t in load_tasks().tasks]
 # Presets whose train module speaks the flags of transformers' example scripts.
-FLAGS = ("text-classification", "token-classification", "question-answering", "summarization")
+FLAGS = ("text-classification", "token-classification", "question-answering", "summarization", "text-generation")
 
 
 def render_task(

@@ -12,8 +12,6 @@ import torch
 from peft import AutoPeftModelForCausalLM
 from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from text_generation.train import CONFIG, load_config
-
 
 @torch.no_grad()
 def predict(prompts: Sequence[str], model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, max_new_tokens: int = 50) -> list[str]:
@@ -32,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     if len(args) < 2:
         raise SystemExit("usage: python -m text_generation.predict ADAPTER_DIR PROMPT [PROMPT ...]")
     model = AutoPeftModelForCausalLM.from_pretrained(args[0])  # the base model named in adapter_config.json
-    tokenizer = AutoTokenizer.from_pretrained(load_config(CONFIG)["model"]["name"])
+    tokenizer = AutoTokenizer.from_pretrained(args[0])  # saved with the adapter
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     for text in predict(args[1:], model, tokenizer):

@@ -1,51 +1,162 @@
 """Fine-tune a causal language model with LoRA adapters (peft) and the Trainer.
 
-    python -m text_generation.train [config.toml]            # one process (CPU or one GPU)
-    accelerate launch -m text_generation.train [config.toml] # many GPUs or nodes
+    python -m text_generation.train                      # the fields of config.yaml
+    python -m text_generation.train run.yaml --max_steps 100   # another file; a flag overrides its field
+    python -m text_generation.train --model_name_or_path Qwen/Qwen2.5-0.5B \
+        --train_file stories.jsonl --output_dir outputs/adapter
+    accelerate launch --config_file configs/accelerate/multi-gpu.yaml -m text_generation.train
 
-Distribution is accelerate's job: the Trainer runs on it, so no hand-written DDP is needed.
+The flags are those of transformers' example scripts: the fields of the dataclasses below and of
+TrainingArguments (`--help` lists them). Distribution is accelerate's job, under the Trainer: the
+same module runs on a CPU, one GPU, many GPUs or many nodes (configs/accelerate/, the README).
 Only the adapter is trained and saved (adapter_model.safetensors), not the base model.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
-import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from datasets import Dataset, load_dataset
+import datasets
+import transformers
+import yaml
+from datasets import Dataset, DatasetDict, load_dataset
 from peft import LoraConfig, PeftModel, get_peft_model
 from transformers import (
     AutoModelForCausalLM,
     AutoTokenizer,
     DataCollatorForLanguageModeling,
+    HfArgumentParser,
     PreTrainedModel,
     PreTrainedTokenizerBase,
     Trainer,
     TrainingArguments,
+    set_seed,
 )
+from transformers.trainer_utils import get_last_checkpoint
 
-CONFIG = Path(__file__).resolve().parents[2] / "config.toml"
+logger = logging.getLogger(__name__)
+CONFIG = Path(__file__).resolve().parents[2] / "config.yaml"
+# TrainingArguments' own defaults, where this project's differ (config.yaml sets the rest).
+TRAINING_DEFAULTS: dict[str, Any] = {"output_dir": "outputs/adapter", "report_to": "none", "push_to_hub": False}
 
 
-def load_config(path: Path = CONFIG) -> dict[str, Any]:
-    with open(path, "rb") as handle:
-        return tomllib.load(handle)
+@dataclass
+class ModelArguments:
+    model_name_or_path: str = field(default="Qwen/Qwen2.5-0.5B", metadata={"help": "A Hub model id, or a local folder."})
+    load_in_4bit: bool = field(
+        default=False, metadata={"help": "QLoRA: needs bitsandbytes (`--with bitsandbytes`) and a CUDA GPU."}
+    )
+    lora_r: int = field(default=16, metadata={"help": "The adapters' rank."})
+    lora_alpha: int = field(default=32, metadata={"help": "The adapters' scaling."})
+    lora_dropout: float = field(default=0.05, metadata={"help": "Dropout in the adapters."})
+    lora_target_modules: list[str] = field(
+        default_factory=lambda: ["all-linear"], metadata={"help": "The modules that get adapters (all-linear: every linear layer)."}
+    )
 
 
-def with_lora(model: PreTrainedModel, lora: dict[str, Any]) -> PeftModel:
+@dataclass
+class DataArguments:
+    dataset_name: str | None = field(
+        default="roneneldan/TinyStories", metadata={"help": "A Hub dataset; not read when --train_file is given."}
+    )
+    train_file: str | None = field(default=None, metadata={"help": "Training texts: a local csv, json or jsonl file."})
+    validation_file: str | None = field(default=None, metadata={"help": "Evaluation texts, as --train_file."})
+    train_split: str = field(default="train", metadata={"help": "The Hub dataset's split to train on."})
+    validation_split: str | None = field(default=None, metadata={"help": "The Hub dataset's split to evaluate on, if any."})
+    text_column: str = field(default="text", metadata={"help": "The column of texts."})
+    max_length: int = field(default=512, metadata={"help": "Texts are cut to this many tokens."})
+
+
+def parse_arguments(argv: list[str] | None = None) -> tuple[ModelArguments, DataArguments, TrainingArguments]:
+    """``[FILE.yaml | FILE.json] [--flag value ...]``: the file's fields, with the flags over them;
+    without a file, config.yaml beside pyproject.toml where there is one."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    parser = HfArgumentParser((ModelArguments, DataArguments, TrainingArguments))
+    parser.set_defaults(**TRAINING_DEFAULTS)
+    if args and args[0].endswith((".yaml", ".yml", ".json")):
+        path: Path | None = Path(args.pop(0))
+    else:
+        path = CONFIG if CONFIG.is_file() else None
+    if path is not None:
+        fields = yaml.safe_load(path.read_text(encoding="utf-8")) or {}  # a JSON file is YAML too
+        unknown = sorted(set(fields) - {action.dest for action in parser._actions})
+        if unknown:
+            parser.error(f"{path}: no such field: {', '.join(unknown)}")
+        parser.set_defaults(**fields)
+    return tuple(parser.parse_args_into_dataclasses(args))  # type: ignore[return-value]
+
+
+def start_logging(training: TrainingArguments) -> None:
+    """Logging as transformers' scripts set it up: INFO on the main process, WARNING elsewhere."""
+    logging.basicConfig(
+        format="%(asctime)s - %(levelname)s - %(name)s - %(message)s",
+        datefmt="%m/%d/%Y %H:%M:%S",
+        handlers=[logging.StreamHandler(sys.stdout)],
+    )
+    if training.should_log:  # log_level "passive" (the default) means transformers' level: INFO here
+        transformers.utils.logging.set_verbosity_info()
+    level = training.get_process_log_level()
+    logger.setLevel(level)
+    datasets.utils.logging.set_verbosity(level)
+    transformers.utils.logging.set_verbosity(level)
+    transformers.utils.logging.enable_default_handler()
+    transformers.utils.logging.enable_explicit_format()
+
+
+def log_run(training: TrainingArguments) -> None:
+    """What a run says first: the versions, the device, the world size, the batch it adds up to."""
+    import accelerate
+    import torch
+
+    logger.info(
+        "versions: torch %s, transformers %s, datasets %s, accelerate %s",
+        torch.__version__, transformers.__version__, datasets.__version__, accelerate.__version__,
+    )  # fmt: skip
+    logger.info(
+        "device: %s, world size: %d, distributed: %s",
+        training.device, training.world_size, training.parallel_mode.value,
+    )  # fmt: skip
+    per_device, steps = training.per_device_train_batch_size, training.gradient_accumulation_steps
+    logger.info(
+        "effective batch size: %d (%d per device x %d processes x %d accumulation steps)",
+        per_device * training.world_size * steps, per_device, training.world_size, steps,
+    )  # fmt: skip
+
+
+def load_data(data: DataArguments) -> DatasetDict:
+    """``train`` and, where there is one, ``validation``: local files when given, else the Hub's."""
+    if data.train_file is not None:
+        files = {"train": data.train_file, **({"validation": data.validation_file} if data.validation_file else {})}
+        kind = {".csv": "csv", ".json": "json", ".jsonl": "json"}.get(Path(data.train_file).suffix.lower())
+        if kind is None:
+            raise SystemExit(f"--train_file {data.train_file}: give a .csv, .json or .jsonl file")
+        return load_dataset(kind, data_files=files)
+    if data.dataset_name is None:
+        raise SystemExit("give --dataset_name or --train_file")
+    raw = load_dataset(data.dataset_name)
+    splits = {"train": raw[data.train_split]}
+    if data.validation_split in raw:
+        splits["validation"] = raw[data.validation_split]
+    return DatasetDict(splits)
+
+
+def with_lora(model: PreTrainedModel, arguments: ModelArguments) -> PeftModel:
     """Wrap the base model so that only small low-rank adapters are trained."""
+    modules = arguments.lora_target_modules
     config = LoraConfig(
-        r=lora["r"], lora_alpha=lora["alpha"], lora_dropout=lora["dropout"],
-        target_modules=lora["target_modules"], task_type="CAUSAL_LM",
+        r=arguments.lora_r, lora_alpha=arguments.lora_alpha, lora_dropout=arguments.lora_dropout,
+        target_modules=modules[0] if modules == ["all-linear"] else modules, task_type="CAUSAL_LM",
     )  # fmt: skip
     return get_peft_model(model, config)
 
 
-def load_base_model(settings: dict[str, Any]) -> PreTrainedModel:
-    name = settings["model"]["name"]
-    if settings["model"].get("load_in_4bit"):
+def load_base_model(arguments: ModelArguments) -> PreTrainedModel:
+    name = arguments.model_name_or_path
+    if arguments.load_in_4bit:
         import torch
         from peft import prepare_model_for_kbit_training
         from transformers import BitsAndBytesConfig  # needs bitsandbytes and a CUDA GPU
@@ -55,9 +166,9 @@ def load_base_model(settings: dict[str, Any]) -> PreTrainedModel:
     return AutoModelForCausalLM.from_pretrained(name)
 
 
-def tokenize(dataset: Dataset, tokenizer: PreTrainedTokenizerBase, data: dict[str, Any]) -> Dataset:
+def tokenize(dataset: Dataset, tokenizer: PreTrainedTokenizerBase, data: DataArguments) -> Dataset:
     def encode(batch: dict[str, list[Any]]) -> dict[str, Any]:
-        return tokenizer(batch[data["text_column"]], truncation=True, max_length=data["max_length"])
+        return tokenizer(batch[data.text_column], truncation=True, max_length=data.max_length)
 
     return dataset.map(encode, batched=True, remove_columns=dataset.column_names)
 
@@ -66,42 +177,56 @@ def build_trainer(
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
     train_dataset: Dataset,
-    settings: dict[str, Any],
-    **overrides: Any,
+    eval_dataset: Dataset | None,
+    training: TrainingArguments,
 ) -> Trainer:
-    """The Trainer for an already tokenized dataset; ``overrides`` go to TrainingArguments."""
-    train = settings["train"]
-    arguments = TrainingArguments(
-        output_dir=train["output_dir"],
-        learning_rate=train["learning_rate"],
-        per_device_train_batch_size=train["batch_size"],
-        num_train_epochs=train["epochs"],
-        seed=train["seed"],
-        report_to=[],
-        **overrides,
-    )
+    """The Trainer for already tokenized datasets."""
     return Trainer(
         model=model,
-        args=arguments,
+        args=training,
         train_dataset=train_dataset,
+        eval_dataset=eval_dataset,
         data_collator=DataCollatorForLanguageModeling(tokenizer, mlm=False),  # labels = the inputs, shifted
         processing_class=tokenizer,
     )
 
 
+def last_checkpoint(training: TrainingArguments) -> str | None:
+    """Where training resumes: the checkpoint asked for, else the last one in output_dir."""
+    if training.resume_from_checkpoint is not None:
+        return training.resume_from_checkpoint
+    folder = Path(training.output_dir) if training.output_dir else None
+    found = get_last_checkpoint(str(folder)) if folder is not None and folder.is_dir() else None
+    if found is not None:
+        logger.info("resuming from %s", found)
+    return found
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    settings = load_config(Path(args[0]) if args else CONFIG)
-    data = settings["data"]
-    tokenizer = AutoTokenizer.from_pretrained(settings["model"]["name"])
+    model_arguments, data, training = parse_arguments(argv)
+    start_logging(training)
+    log_run(training)
+    set_seed(training.seed)
+    tokenizer = AutoTokenizer.from_pretrained(model_arguments.model_name_or_path)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model = with_lora(load_base_model(settings), settings["lora"])
-    model.print_trainable_parameters()
-    raw = load_dataset(data["dataset"], split=data["train_split"])
-    trainer = build_trainer(model, tokenizer, tokenize(raw, tokenizer, data), settings)
-    trainer.train()
-    trainer.save_model()  # the adapter only: adapter_model.safetensors and adapter_config.json
+    model = with_lora(load_base_model(model_arguments), model_arguments)
+    trainable, total = model.get_nb_trainable_parameters()
+    logger.info("trainable parameters: %d of %d (%.2f%%)", trainable, total, 100 * trainable / total)
+    # What is saved is the adapter only: adapter_model.safetensors, with its config and the tokenizer.
+    raw = load_data(data)
+    with training.main_process_first(desc="tokenizing"):
+        train_dataset = tokenize(raw["train"], tokenizer, data)
+        eval_dataset = tokenize(raw["validation"], tokenizer, data) if "validation" in raw else None
+    if eval_dataset is None:
+        training.eval_strategy = "no"  # nothing to evaluate on
+    trainer = build_trainer(model, tokenizer, train_dataset, eval_dataset, training)
+    result = trainer.train(resume_from_checkpoint=last_checkpoint(training))
+    trainer.save_model()  # safetensors weights, with the tokenizer, in output_dir
+    trainer.save_state()
+    logger.info("train: %s", result.metrics)
+    if eval_dataset is not None:
+        logger.info("eval: %s", trainer.evaluate())
 
 
 if __name__ == "__main__":
