@@ -306,12 +306,14 @@ def load_project(root: Path) -> Project:
 
 @contextmanager
 def locked_project(
-    root: Path, *, report: Callable[[str], None] = lambda _: None
+    root: Path, *, report: Callable[[str], None] = lambda _: None, read: Project | None = None
 ) -> Iterator[tuple[Project, str | None]]:
     """The project under its file lock, with an interrupted write finished or discarded first:
     (the project as it then is, what recovery did). A folder that is not a project, or a hostile
-    journal, is refused before anything is written (the lock file included)."""
-    load_project(root)
+    journal, is refused before anything is written (the lock file included); ``read`` is the
+    project as the caller already read it for that check."""
+    if read is None:
+        load_project(root)
     with project_lock(root, on_wait=lambda: report("Waiting for another hfscaffold command on this project")):
         recovered = recover(root)
         if recovered:

@@ -22,7 +22,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from hfscaffold import _toml
-from hfscaffold.adapters.fs import copy_project_files, scratch_directory
+from hfscaffold.adapters.fs import copy_project_files, scratch_directory, write_atomic
 from hfscaffold.adapters.uv import Uv, running_python_fits
 from hfscaffold.catalog import load_catalog
 from hfscaffold.code_review import code_breaks
@@ -176,7 +176,7 @@ def propose(request: ProposalRequest, *, report: Callable[[str], None] = lambda 
             text, ranges = _scratch_pyproject(project, current, targets, request.policy, holds)
             if read_matrix_constraints(text):  # the matrix decides afresh on the moved pins
                 text = set_matrix_constraints(text, {})
-            (scratch / "pyproject.toml").write_text(text, encoding="utf-8")
+            write_atomic(scratch / "pyproject.toml", text)  # a probe's uv may be reading it
             shutil.copy2(project.lock_file, scratch / "uv.lock")  # preferences: nothing else moves
             if early is None and cooldown:
                 # What the cooldown holds back is asked of uv beside the resolution, from this

@@ -80,6 +80,7 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
     root = request.project.absolute()
     start = time.perf_counter()
     read = load_project(root)  # a project uv may not see a copy of is refused before anything runs
+    pending(root)  # and a journal that came with it, before anything is written (the scratch too)
     with scratch_directory(root) as scratch, ThreadPoolExecutor(max_workers=2) as background:
         # uv's first lock starts before the project lock is taken (its import and any wait would
         # delay uv); once it is held, the files uv was given are checked to be the project's, and
@@ -89,7 +90,7 @@ def lock_project(request: LockRequest, *, report: Callable[[str], None] = lambda
         copy_project_files(root, scratch)
         python = running_python_fits(read)  # no search of PATH (a pyenv shim costs uv 0.5 s)
         first = background.submit(uv.lock, scratch, python=python)
-        with locked_project(root, report=report) as (project, recovered):
+        with locked_project(root, report=report, read=read) as (project, recovered):
             if _signature(root) != copied:
                 first.exception()  # uv's answer is about other files: wait for it and start again
                 for name in PROJECT_FILES:
