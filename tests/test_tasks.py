@@ -37,7 +37,14 @@ def _local_cpu_torch() -> Path | None:
 LOCAL_CPU_TORCH = _local_cpu_torch()
 TASKS = [t.id for t in load_tasks().tasks]
 # Presets whose train module speaks the flags of transformers' example scripts.
-FLAGS = ("text-classification", "token-classification", "question-answering", "summarization", "text-generation")
+FLAGS = (
+    "text-classification",
+    "token-classification",
+    "question-answering",
+    "summarization",
+    "text-generation",
+    "image-classification",
+)
 
 
 def render_task(
@@ -134,11 +141,16 @@ def test_presets_with_the_flags_need_no_evaluate(task: str, tmp_path: Path) -> N
         assert "evaluate" not in load_tasks().get(task).components
     project = render_task(task, tmp_path / "demo", metrics="local")
     train = (project / "src/demo/train.py").read_text()
-    assert re.search(r"HfArgumentParser\(\(ModelArguments, DataArguments, (Seq2Seq)?TrainingArguments\)\)", train)
+    assert re.search(
+        r"HfArgumentParser\(\(ModelArguments, DataArguments, (Seq2SeqTraining|Training|Loop)Arguments\)\)", train
+    )
     run = train[train.index("def main(") :]
-    assert "evaluate.load" not in run and "print(" not in train and "trainer.train(resume_from_checkpoint" in train
+    assert "evaluate.load" not in run and "print(" not in train
+    loop = task == "image-classification"  # accelerate's loop: its own checkpoints, and it never pushes
+    assert ("accelerator.load_state" if loop else "trainer.train(resume_from_checkpoint") in train
     config = yaml.safe_load((project / "config.yaml").read_text())
-    assert config["push_to_hub"] is False and {"model_name_or_path", "dataset_name", "output_dir"} <= set(config)
+    assert {"model_name_or_path", "dataset_name", "output_dir"} <= set(config)
+    assert "push_to_hub" not in config if loop else config["push_to_hub"] is False
     tests = (project / "tests/test_task.py").read_text()
     assert "def test_two_processes_train_data_parallel_on_the_cpu" in tests and "--nproc_per_node" in tests
 

@@ -116,8 +116,8 @@ def test_adapter_safetensors_round_trip(tokenizer, tmp_path: Path) -> None:
 def test_training_saves_safetensors_resumes_and_predicts(tiny: Path, files: list[str], tmp_path: Path, caplog) -> None:
     out = tmp_path / "out"
     args = [
-        "--model_name_or_path", str(tiny), *files, "--output_dir", str(out), "--use_cpu", "--max_length", "8",
-        "--per_device_train_batch_size", "2", "--save_strategy", "steps", "--save_steps", "1", "--lora_target_modules", "c_attn",
+        "--model_name_or_path", str(tiny), *files, "--output_dir", str(out), "--use_cpu",
+        "--per_device_train_batch_size", "2", "--save_strategy", "steps", "--save_steps", "1", "--max_length", "8", "--lora_target_modules", "c_attn",
     ]  # fmt: skip
     main([*args, "--max_steps", "1"])
     assert (out / "checkpoint-1" / "adapter_model.safetensors").is_file()

@@ -96,8 +96,8 @@ def test_one_training_step_changes_the_weights(model, tokenizer, tmp_path: Path)
 def test_training_saves_safetensors_resumes_and_predicts(tiny: Path, files: list[str], tmp_path: Path, caplog) -> None:
     out = tmp_path / "out"
     args = [
-        "--model_name_or_path", str(tiny), *files, "--output_dir", str(out), "--use_cpu", "--max_length", "8",
-        "--per_device_train_batch_size", "2", "--save_strategy", "steps", "--save_steps", "1",
+        "--model_name_or_path", str(tiny), *files, "--output_dir", str(out), "--use_cpu",
+        "--per_device_train_batch_size", "2", "--save_strategy", "steps", "--save_steps", "1", "--max_length", "8",
     ]  # fmt: skip
     main([*args, "--max_steps", "1"])
     assert (out / "checkpoint-1" / "model.safetensors").is_file()

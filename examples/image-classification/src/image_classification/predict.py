@@ -1,10 +1,11 @@
 """Classify images with a trained model.
 
-    python -m image_classification.predict outputs/model.safetensors cat.png dog.jpg
+    python -m image_classification.predict outputs/model cat.png dog.jpg
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,13 +15,14 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file
 
-from image_classification.train import CONFIG, create_model, load_config
+from image_classification.train import ModelArguments, create_model
 
 
-def load_model(weights: Path) -> torch.nn.Module:
-    """The configured architecture with weights from a safetensors file (no Hub download)."""
-    model = create_model(load_config(CONFIG), pretrained=False)
-    model.load_state_dict(load_file(weights))
+def load_model(folder: Path) -> torch.nn.Module:
+    """The architecture its config.json names, with the weights of model.safetensors (no Hub download)."""
+    arguments = ModelArguments(**json.loads((folder / "config.json").read_text(encoding="utf-8")))
+    model = create_model(arguments, pretrained=False)
+    model.load_state_dict(load_file(folder / "model.safetensors"))
     return model.eval()
 
 
@@ -35,7 +37,7 @@ def predict(images: Sequence[Image.Image], model: torch.nn.Module) -> list[int]:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if len(args) < 2:
-        raise SystemExit("usage: python -m image_classification.predict WEIGHTS.safetensors IMAGE [IMAGE ...]")
+        raise SystemExit("usage: python -m image_classification.predict MODEL_DIR IMAGE [IMAGE ...]")
     model = load_model(Path(args[0]))
     for path, label in zip(args[1:], predict([Image.open(p) for p in args[1:]], model)):
         print(f"{label}\t{path}")
