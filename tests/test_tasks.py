@@ -44,6 +44,7 @@ FLAGS = (
     "summarization",
     "text-generation",
     "image-classification",
+    "text-to-image",
 )
 
 
@@ -146,7 +147,7 @@ def test_presets_with_the_flags_need_no_evaluate(task: str, tmp_path: Path) -> N
     )
     run = train[train.index("def main(") :]
     assert "evaluate.load" not in run and "print(" not in train
-    loop = task == "image-classification"  # accelerate's loop: its own checkpoints, and it never pushes
+    loop = task in ("image-classification", "text-to-image")  # accelerate's loop: its own checkpoints, never pushed
     assert ("accelerator.load_state" if loop else "trainer.train(resume_from_checkpoint") in train
     config = yaml.safe_load((project / "config.yaml").read_text())
     assert {"model_name_or_path", "dataset_name", "output_dir"} <= set(config)

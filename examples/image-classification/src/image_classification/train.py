@@ -62,9 +62,9 @@ class LoopArguments:
 
     output_dir: str = field(default="outputs/model", metadata={"help": "Where the checkpoints and the model go."})
     learning_rate: float = field(default=1e-3, metadata={"help": "AdamW's learning rate."})
-    per_device_train_batch_size: int = field(default=64, metadata={"help": "Images a step, on each process."})
-    per_device_eval_batch_size: int = field(default=64, metadata={"help": "Images an evaluation batch, on each process."})
-    num_train_epochs: int = field(default=1, metadata={"help": "Passes over the training images."})
+    per_device_train_batch_size: int = field(default=64, metadata={"help": "Examples a step, on each process."})
+    per_device_eval_batch_size: int = field(default=64, metadata={"help": "Examples an evaluation batch, on each process."})
+    num_train_epochs: int = field(default=1, metadata={"help": "Passes over the training examples."})
     max_steps: int = field(default=-1, metadata={"help": "Stop after this many steps (-1: the epochs decide)."})
     seed: int = field(default=42, metadata={"help": "The seed of the model's initialization and the shuffling."})
     use_cpu: bool = field(default=False, metadata={"help": "Train on the CPU even where a GPU is."})
@@ -166,11 +166,11 @@ def train(model: torch.nn.Module, dataset: Dataset, loop: LoopArguments, *, acce
     loader = DataLoader(dataset, batch_size=loop.per_device_train_batch_size, shuffle=True, collate_fn=collate)
     optimizer = torch.optim.AdamW(model.parameters(), lr=loop.learning_rate)
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+    model.train()
     step, resumed = 0, last_checkpoint(loop)
     if resumed is not None:
         accelerator.load_state(resumed)
         step = json.loads((Path(resumed) / "state.json").read_text())["global_step"]
-    model.train()
     for epoch in range(loop.num_train_epochs):
         skip = step - epoch * len(loader)
         if skip >= len(loader):

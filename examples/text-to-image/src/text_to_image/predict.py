@@ -12,12 +12,10 @@ import torch
 from diffusers import DiffusionPipeline
 from PIL import Image
 
-from text_to_image.train import CONFIG, load_config
-
 
 @torch.no_grad()
 def generate(
-    prompts: Sequence[str], pipeline: DiffusionPipeline, *, steps: int, seed: int = 0, size: int | None = None, guidance_scale: float = 7.5
+    prompts: Sequence[str], pipeline: DiffusionPipeline, *, steps: int = 30, seed: int = 0, size: int | None = None, guidance_scale: float = 7.5
 ) -> list[Image.Image]:
     """One image per prompt, reproducible for a given seed."""
     generator = torch.Generator().manual_seed(seed)
@@ -30,9 +28,8 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 3:
         raise SystemExit("usage: python -m text_to_image.predict PIPELINE_DIR PROMPT OUTPUT.png")
-    settings = load_config(CONFIG)["generate"]
     pipeline = DiffusionPipeline.from_pretrained(args[0])
-    (image,) = generate([args[1]], pipeline, steps=settings["steps"], guidance_scale=settings["guidance_scale"])
+    (image,) = generate([args[1]], pipeline)
     image.save(args[2])
 
 
