@@ -138,6 +138,9 @@ TASKS = Path(__file__).resolve().parents[1] / "templates" / "project" / "_tasks"
         "trainer.train(resume_from_checkpoint",
         "def test_two_processes_train_data_parallel",
         "def test_the_accelerate_configs_load",
+        "def save_checkpoint(",
+        "accelerator.skip_first_batches(",
+        "class LoopArguments:",
     ],
 )
 def test_presets_share_code_through_macros_not_copies(snippet: str) -> None:
