@@ -51,9 +51,7 @@ class DataArguments:
         default="lambdalabs/naruto-blip-captions", metadata={"help": "A Hub dataset of captioned images; not read when --train_dir is given."}
     )
     train_dir: str | None = field(default=None, metadata={"help": "Training images: a folder with a metadata.jsonl of captions."})
-    validation_dir: str | None = field(default=None, metadata={"help": "Not used: the loss of a diffusion model says little."})
     train_split: str = field(default="train", metadata={"help": "The Hub dataset's split to train on."})
-    validation_split: str | None = field(default=None, metadata={"help": "Not used, as --validation_dir."})
     image_column: str = field(default="image", metadata={"help": "The column of images."})
     caption_column: str = field(default="text", metadata={"help": "The column of their captions."})
     resolution: int = field(default=512, metadata={"help": "Images are resized to this many pixels a side."})
@@ -113,19 +111,16 @@ def log_run(accelerator: Accelerator, loop: LoopArguments) -> None:
 
 
 def load_data(data: DataArguments) -> DatasetDict:
-    """``train`` and, where there is one, ``validation``: local folders when given, else the Hub's."""
+    """``train``: local folders when given, else the Hub's."""
     if data.train_dir is not None:
-        folders = {"train": data.train_dir, **({"validation": data.validation_dir} if data.validation_dir else {})}
+        folders = {"train": data.train_dir}
         raw = load_dataset("imagefolder", data_files={split: f"{folder}/**" for split, folder in folders.items()})
         names = {"image": data.image_column, "text": data.caption_column}  # imagefolder's columns, as the flags name them
         return raw.rename_columns({old: new for old, new in names.items() if old != new})
     if data.dataset_name is None:
         raise SystemExit("give --dataset_name or --train_dir")
     raw = load_dataset(data.dataset_name)
-    splits = {"train": raw[data.train_split]}
-    if data.validation_split in raw:
-        splits["validation"] = raw[data.validation_split]
-    return DatasetDict(splits)
+    return DatasetDict({"train": raw[data.train_split]})
 
 
 def prepared(dataset: Dataset, pipeline: DiffusionPipeline, data: DataArguments) -> Dataset:
