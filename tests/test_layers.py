@@ -128,9 +128,6 @@ TASKS = Path(__file__).resolve().parents[1] / "templates" / "project" / "_tasks"
     [
         "def load_config(",
         "CONFIG = Path(",
-        "output_dir=train[",
-        "report_to=[]",
-        "settings = load_config(Path(args",
         "def parse_arguments(",
         "def start_logging(",
         "def load_data(",
@@ -141,10 +138,17 @@ TASKS = Path(__file__).resolve().parents[1] / "templates" / "project" / "_tasks"
         "def save_checkpoint(",
         "accelerator.skip_first_batches(",
         "class LoopArguments:",
+        "class LightningArguments:",
+        "class TrainingModule(",
+        "ModelCheckpoint(",
+        "lightning.Trainer(",
     ],
 )
 def test_presets_share_code_through_macros_not_copies(snippet: str) -> None:
-    """Code every preset needs is written once, in _tasks/_shared.jinja (or _shared_tests.jinja for
-    their tests), and imported as macros."""
-    holders = sorted(str(p.relative_to(TASKS)) for p in TASKS.rglob("*.jinja") if snippet in p.read_text())
-    assert len(holders) == 1 and holders[0] in ("_shared.jinja", "_shared_tests.jinja")
+    """Code every preset needs is written once, in _tasks/_shared.jinja (_lightning.jinja for the
+    Lightning variants, _shared_tests.jinja for their tests), and imported as macros; a snippet
+    both loops need is written once for each."""
+    counts = {str(p.relative_to(TASKS)): p.read_text().count(snippet) for p in TASKS.rglob("*.jinja")}
+    holders = {name: count for name, count in counts.items() if count}
+    assert holders and set(holders.values()) == {1}
+    assert set(holders) <= {"_shared.jinja", "_lightning.jinja", "_shared_tests.jinja"}

@@ -71,23 +71,24 @@ def render_task(
 def test_every_preset_renders_code_that_compiles(
     task: str, metrics: str, ui: str, trainer: str, tmp_path: Path
 ) -> None:
-    if task != "demo-app" and not load_tasks().get(task).lightning:
-        trainer = "transformers"  # `new` refuses Lightning for a preset without a Lightning variant
     project = render_task(task, tmp_path / "demo", metrics, ui, trainer)
     sources = sorted((project / "src" / "demo").glob("*.py")) + sorted((project / "tests").glob("*.py"))
     for source in sources:
         py_compile.compile(str(source), doraise=True)
     names = {p.name for p in sources}
-    flags = task in FLAGS and trainer == "transformers"  # speaks the HF example scripts' flags
+    flags = task in FLAGS  # speaks the HF example scripts' flags, whichever loop trains
     assert "test_task.py" in names and (project / ("config.yaml" if flags else "config.toml")).is_file()
-    assert (project / "configs").is_dir() == (task != "demo-app" and trainer != "lightning")
+    assert (project / "configs/slurm/train.sbatch").is_file() == flags
+    assert (project / "configs/accelerate").is_dir() == (flags and trainer != "lightning")
     if task == "demo-app":
         app = (project / "src/demo/app.py").read_text()
         assert names >= {"app.py"} and "train.py" not in names
         assert ("import streamlit" in app) == (ui == "streamlit") and ("import gradio" in app) == (ui == "gradio")
-    elif task == "text-classification" and trainer == "lightning":
+    elif trainer == "lightning":
         train = (project / "src/demo/train.py").read_text()
-        assert "class Classifier(lightning.LightningModule)" in train and "Trainer," not in train
+        assert "class TrainingModule(lightning.LightningModule)" in train and "trainer.fit(" in train
+        assert "HfArgumentParser((ModelArguments, DataArguments, LightningArguments))" in train
+        assert "Trainer(" not in train.replace("lightning.Trainer(", "") and "accelerate" not in train
     else:
         assert names >= {"train.py", "predict.py"}
         assert re.search(
@@ -132,21 +133,48 @@ def test_the_text_classifier_runs_from_a_laptop_to_a_cluster(tmp_path: Path) -> 
     assert 'evaluate.load("accuracy")' in (chosen / "src/demo/train.py").read_text()
     assert "downloads the metric from the Hub" in (chosen / "src/demo/train.py").read_text()
     lightning = render_task("text-classification", tmp_path / "lit", metrics="local", trainer="lightning")
-    assert (lightning / "config.toml").is_file() and not (lightning / "configs").exists()
+    assert not (lightning / "configs/accelerate").exists() and not (lightning / "config.toml").exists()
     assert "import evaluate" not in (lightning / "src/demo/train.py").read_text()
 
 
 @pytest.mark.parametrize("task", FLAGS)
+def test_every_training_preset_has_a_lightning_variant_from_a_laptop_to_a_cluster(task: str, tmp_path: Path) -> None:
+    """The same flags and config.yaml over Lightning's Trainer: its devices, strategies and
+    precision, its checkpoints resumed, SLURM by srun, and the README's ladder in its terms."""
+    assert load_tasks().get(task).lightning
+    project = render_task(task, tmp_path / "demo", metrics="local", trainer="lightning")
+    train = (project / "src/demo/train.py").read_text()
+    for part in (
+        "ModelCheckpoint(",
+        "ckpt_path=last_checkpoint(",
+        "world size: %d",
+        'os.environ.get("LOCAL_WORLD_SIZE"',
+    ):
+        assert part in train
+    config = yaml.safe_load((project / "config.yaml").read_text())
+    fields = set(train[train.index("class LightningArguments") : train.index("def parse_arguments")].split())
+    assert {f"{name}:" for name in config if name in {"strategy", "precision", "save_steps", "num_nodes"}} <= fields
+    assert "devices" not in config  # a field in the file would override what torchrun started
+    sbatch = project / "configs/slurm/train.sbatch"
+    assert subprocess.run(["bash", "-n", str(sbatch)], capture_output=True, check=False).returncode == 0
+    assert "srun .venv/bin/python -m demo.train" in sbatch.read_text() and "accelerate" not in sbatch.read_text()
+    readme = (project / "README.md").read_text()
+    assert "--strategy fsdp" in readme and "--strategy deepspeed_stage_2" in readme and "torchrun" in readme
+    assert "configs/accelerate" not in readme
+    tests = (project / "tests/test_task.py").read_text()
+    assert "def test_two_processes_train_data_parallel_on_the_cpu" in tests and "checkpoint-1.ckpt" in tests
+
+
+@pytest.mark.parametrize("task", FLAGS)
 def test_presets_with_the_flags_need_no_evaluate(task: str, tmp_path: Path) -> None:
-    if task != "summarization":  # its `rouge` helper uses evaluate; training and evaluation do not
-        assert "evaluate" not in load_tasks().get(task).components
+    assert "evaluate" not in load_tasks().get(task).components
     project = render_task(task, tmp_path / "demo", metrics="local")
     train = (project / "src/demo/train.py").read_text()
     assert re.search(
         r"HfArgumentParser\(\(ModelArguments, DataArguments, (Seq2SeqTraining|Training|Loop)Arguments\)\)", train
     )
     run = train[train.index("def main(") :]
-    assert "evaluate.load" not in run and "print(" not in train
+    assert "evaluate.load" not in run and "import evaluate" not in train and "print(" not in train
     loop = task in ("image-classification", "text-to-image")  # accelerate's loop: its own checkpoints, never pushed
     assert ("accelerator.load_state" if loop else "trainer.train(resume_from_checkpoint") in train
     config = yaml.safe_load((project / "config.yaml").read_text())
@@ -202,9 +230,9 @@ def test_the_demo_uses_streamlit_when_chosen(extra: tuple[str, ...], expected: s
 def test_lightning_is_offered_where_a_preset_has_it(run_cli, tmp_path: Path) -> None:
     from hfscaffold.catalog import load_tasks
 
-    assert [t.id for t in load_tasks().tasks if t.lightning] == ["text-classification"]
-    result = run_cli("new", "x", "--task", "summarization", "--with", "lightning", "--dest", str(tmp_path / "x"))
-    assert result.exit_code == 2 and "its Lightning variant does not exist yet" in result.stderr
+    assert [t.id for t in load_tasks().tasks if not t.lightning] == ["demo-app"]
+    result = run_cli("new", "x", "--task", "demo-app", "--with", "lightning", "--dest", str(tmp_path / "x"))
+    assert result.exit_code == 2 and "the demo-app preset has no Lightning variant" in result.stderr
 
 
 def test_components_lists_the_tasks(run_cli) -> None:
@@ -243,7 +271,7 @@ def test_text_classification_project_trains_and_predicts_in_its_own_environment(
         check=False,
     )
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-3000:]
-    assert f"{10 if extra else 13} passed" in tests.stdout
+    assert f"{11 if extra else 13} passed" in tests.stdout
     # Outside pytest (no pythonpath of its own) and outside the project folder, the project's
     # package imports: it is installed in the environment.
     modules = subprocess.run(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
-IMPORTS = {"accelerate": "accelerate", "datasets": "datasets", "evaluate": "evaluate", "safetensors": "safetensors", "tokenizers": "tokenizers", "torch": "torch", "transformers": "transformers"}
+IMPORTS = {"accelerate": "accelerate", "datasets": "datasets", "safetensors": "safetensors", "tokenizers": "tokenizers", "torch": "torch", "transformers": "transformers"}
 # hfscaffold writes every dependency as "name==version" (extras allowed); tomllib is 3.11+ only.
 PIN = re.compile(r'^\s*"([A-Za-z0-9._-]+)(?:\[[^\]]*\])?==([^";,\s]+)', re.MULTILINE)
 

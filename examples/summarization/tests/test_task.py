@@ -19,7 +19,7 @@ from tokenizers import Tokenizer, models, pre_tokenizers, processors
 from transformers import PreTrainedTokenizerFast, Seq2SeqTrainingArguments, T5Config, T5ForConditionalGeneration
 
 from summarization.predict import predict
-from summarization.train import DataArguments, build_trainer, main, parse_arguments, tokenize
+from summarization.train import DataArguments, build_trainer, main, parse_arguments, rouge, tokenize
 
 WORDS = ["<pad>", "</s>", "<unk>", "summarize:", "the", "cat", "dog", "sat", "ran", "on", "mat", "park", "in", "."]
 
@@ -101,6 +101,13 @@ def test_one_training_step_changes_the_weights(model, tokenizer, tmp_path: Path)
     assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
 
 
+def test_rouge_scores_the_words_summaries_share() -> None:
+    assert rouge(["The cat sat."], ["the cat sat"]) == {"rouge1": 1.0, "rouge2": 1.0, "rougeL": 1.0}
+    scores = rouge(["the cat sat on the mat", "a dog"], ["the cat lay on the mat", "the bird"])
+    # 5 of 6 words and 3 of 5 pairs shared; the longest common subsequence is 5 words; then none.
+    assert scores == pytest.approx({"rouge1": 5 / 6 / 2, "rouge2": 3 / 5 / 2, "rougeL": 5 / 6 / 2})
+
+
 def test_prediction_gives_a_summary_per_text(model, tokenizer) -> None:
     summaries = predict(["the cat sat on the mat .", "the dog ran ."], model, tokenizer, prefix="summarize: ", max_new_tokens=5)
     assert len(summaries) == 2 and all(isinstance(s, str) for s in summaries)
@@ -113,7 +120,7 @@ def test_training_saves_safetensors_resumes_and_predicts(tiny: Path, files: list
         "--per_device_train_batch_size", "2", "--save_strategy", "steps", "--save_steps", "1", "--max_source_length", "16",
     ]  # fmt: skip
     main([*args, "--max_steps", "1"])
-    assert (out / "checkpoint-1" / "model.safetensors").is_file()
+    assert (out / "checkpoint-1/model.safetensors").is_file()
     caplog.set_level(logging.INFO)
     main([*args, "--max_steps", "2"])
     assert "resuming from" in caplog.text and "checkpoint-1" in caplog.text

@@ -120,7 +120,7 @@ def test_training_saves_safetensors_resumes_and_predicts(tiny: Path, files: list
         "--per_device_train_batch_size", "2", "--save_strategy", "steps", "--save_steps", "1", "--max_length", "8", "--lora_target_modules", "c_attn",
     ]  # fmt: skip
     main([*args, "--max_steps", "1"])
-    assert (out / "checkpoint-1" / "adapter_model.safetensors").is_file()
+    assert (out / "checkpoint-1/adapter_model.safetensors").is_file()
     caplog.set_level(logging.INFO)
     main([*args, "--max_steps", "2"])
     assert "resuming from" in caplog.text and "checkpoint-1" in caplog.text

@@ -132,7 +132,7 @@ def test_training_saves_safetensors_resumes_and_predicts(tiny: Path, files: list
         "--per_device_train_batch_size", "2",
     ]  # fmt: skip
     main([*args, "--max_steps", "1"])
-    assert (out / "checkpoint-1" / "model.safetensors").is_file()
+    assert (out / "checkpoint-1/model.safetensors").is_file()
     caplog.set_level(logging.INFO)
     main([*args, "--max_steps", "2"])
     assert "resuming from" in caplog.text and "checkpoint-1" in caplog.text

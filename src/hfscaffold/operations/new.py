@@ -69,8 +69,8 @@ class NewRequest:
             )
         if self.task is not None and not self.task.lightning and any(c.name == "lightning" for c in self.choices):
             raise UserError(
-                f"the {self.task.id} preset trains with {self.task.trainer}; its Lightning variant does not exist yet",
-                hint="drop --with lightning, or use --task text-classification, which has one",
+                f"the {self.task.id} preset has no Lightning variant: it has {self.task.trainer}",
+                hint="drop --with lightning; every preset that trains has one",
             )
         if self.sync and not self.lock:
             raise UserError("--no-lock needs --no-sync", hint="an environment is only ever built from a lock")

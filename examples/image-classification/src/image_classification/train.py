@@ -7,8 +7,9 @@
 
 The flags are named as those of transformers' example scripts (the fields of the dataclasses
 below; `--help` lists them). Local images are folders with one subfolder per class (the
-`imagefolder` layout). Distribution is accelerate's job (`Accelerator.prepare`), so the same
-module runs on a CPU, one GPU, many GPUs or many nodes (configs/accelerate/, the README).
+`imagefolder` layout).
+Distribution is accelerate's job (`Accelerator.prepare`), so the same module runs on a CPU, one
+GPU, many GPUs or many nodes (configs/accelerate/, the README).
 """
 
 from __future__ import annotations

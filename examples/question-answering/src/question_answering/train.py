@@ -7,11 +7,13 @@
     accelerate launch --config_file configs/accelerate/multi-gpu.yaml -m question_answering.train
 
 The flags are those of transformers' example scripts: the fields of the dataclasses below and of
-TrainingArguments (`--help` lists them). Local files hold one example a line, as SQuAD has them:
-`{"question": ..., "context": ..., "answers": {"text": [...], "answer_start": [...]}}`.
+TrainingArguments (`--help` lists them).
 Distribution is accelerate's job, under the Trainer: the same module runs on a CPU, one GPU, many
-GPUs or many nodes (configs/accelerate/, the README). The evaluation is the validation loss;
-exact-match and F1 need the answers as text: see `question_answering.predict`.
+GPUs or many nodes (configs/accelerate/, the README).
+Local files hold one example a line, as SQuAD has them:
+`{"question": ..., "context": ..., "answers": {"text": [...], "answer_start": [...]}}`.
+The evaluation is the validation loss; exact-match and F1 need the answers as text: see
+`question_answering.predict`.
 """
 
 from __future__ import annotations

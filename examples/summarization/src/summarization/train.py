@@ -7,15 +7,18 @@
     accelerate launch --config_file configs/accelerate/multi-gpu.yaml -m summarization.train
 
 The flags are those of transformers' example scripts: the fields of the dataclasses below and of
-Seq2SeqTrainingArguments (`--help` lists them). Distribution is accelerate's job, under the
-trainer: the same module runs on a CPU, one GPU, many GPUs or many nodes (configs/accelerate/,
-the README). The evaluation is the validation loss; `rouge` scores generated summaries.
+Seq2SeqTrainingArguments (`--help` lists them).
+Distribution is accelerate's job, under the Trainer: the same module runs on a CPU, one GPU, many
+GPUs or many nodes (configs/accelerate/, the README).
+The evaluation is the validation loss; `rouge` scores generated summaries.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,6 +154,38 @@ def tokenize(dataset: Dataset, tokenizer: PreTrainedTokenizerBase, data: DataArg
 
     return dataset.map(encode, batched=True, remove_columns=dataset.column_names)
 
+def rouge(predictions: list[str], references: list[str]) -> dict[str, float]:
+    """ROUGE-1, ROUGE-2 and ROUGE-L F-measures of generated summaries against references,
+    averaged, on lowercased words; computed here: no download (`--with torchmetrics` or `--with
+    evaluate` for theirs, which can stem words)."""
+
+    def words(text: str) -> list[str]:
+        return re.findall(r"[a-z0-9]+", text.lower())
+
+    def ngrams(tokens: list[str], n: int) -> Counter[tuple[str, ...]]:
+        return Counter(zip(*(tokens[i:] for i in range(n))))
+
+    def longest_common_subsequence(a: list[str], b: list[str]) -> int:
+        previous = [0] * (len(b) + 1)
+        for x in a:
+            current = [0]
+            for j, y in enumerate(b, 1):
+                current.append(previous[j - 1] + 1 if x == y else max(previous[j], current[j - 1]))
+            previous = current
+        return previous[-1]
+
+    def f_measure(overlap: int, predicted: int, reference: int) -> float:
+        return 2 * overlap / (predicted + reference) if overlap else 0.0  # 2PR / (P + R)
+
+    totals = {"rouge1": 0.0, "rouge2": 0.0, "rougeL": 0.0}
+    for prediction, reference in zip(predictions, references, strict=True):
+        p, r = words(prediction), words(reference)
+        for n in (1, 2):
+            found, wanted = ngrams(p, n), ngrams(r, n)
+            totals[f"rouge{n}"] += f_measure(sum((found & wanted).values()), sum(found.values()), sum(wanted.values()))
+        totals["rougeL"] += f_measure(longest_common_subsequence(p, r), len(p), len(r))
+    return {name: total / len(predictions) if predictions else 0.0 for name, total in totals.items()}
+
 
 def build_trainer(
     model: PreTrainedModel,
@@ -169,12 +204,6 @@ def build_trainer(
         processing_class=tokenizer,
     )
 
-
-def rouge(predictions: list[str], references: list[str]) -> dict[str, float]:
-    """ROUGE of generated summaries against references (needs the `rouge_score` package)."""
-    import evaluate
-
-    return evaluate.load("rouge").compute(predictions=predictions, references=references)
 
 
 def last_checkpoint(training: TrainingArguments) -> str | None:

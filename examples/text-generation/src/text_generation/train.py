@@ -7,8 +7,9 @@
     accelerate launch --config_file configs/accelerate/multi-gpu.yaml -m text_generation.train
 
 The flags are those of transformers' example scripts: the fields of the dataclasses below and of
-TrainingArguments (`--help` lists them). Distribution is accelerate's job, under the Trainer: the
-same module runs on a CPU, one GPU, many GPUs or many nodes (configs/accelerate/, the README).
+TrainingArguments (`--help` lists them).
+Distribution is accelerate's job, under the Trainer: the same module runs on a CPU, one GPU, many
+GPUs or many nodes (configs/accelerate/, the README).
 Only the adapter is trained and saved (adapter_model.safetensors), not the base model.
 """
 

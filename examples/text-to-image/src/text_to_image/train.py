@@ -7,9 +7,9 @@
 
 The flags are named as those of transformers' example scripts (the fields of the dataclasses
 below; `--help` lists them). Local images are a folder in the `imagefolder` layout, with a
-metadata.jsonl of `{"file_name": ..., "text": ...}` lines. Distribution is accelerate's job
-(`Accelerator.prepare`), so the same module runs on a CPU, one GPU, many GPUs or many nodes
-(configs/accelerate/, the README).
+metadata.jsonl of `{"file_name": ..., "text": ...}` lines.
+Distribution is accelerate's job (`Accelerator.prepare`), so the same module runs on a CPU, one
+GPU, many GPUs or many nodes (configs/accelerate/, the README).
 """
 
 from __future__ import annotations
@@ -149,11 +149,18 @@ def collate(rows: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
     }
 
 
-def collate(rows: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
-    return {
-        "pixel_values": torch.stack([row["pixel_values"] for row in rows]),
-        "input_ids": torch.stack([row["input_ids"] for row in rows]),
-    }
+def denoising_loss(
+    unet: torch.nn.Module, vae: torch.nn.Module, text_encoder: torch.nn.Module, noise_scheduler: DDPMScheduler, batch: dict[str, torch.Tensor]
+) -> torch.Tensor:
+    """How far the UNet is from the noise added to the images' latents at random steps, given
+    their captions (the VAE and the text encoder are frozen)."""
+    with torch.no_grad():
+        latents = vae.encode(batch["pixel_values"]).latent_dist.sample() * vae.config.scaling_factor
+        text = text_encoder(batch["input_ids"])[0]
+    noise = torch.randn_like(latents)
+    steps = torch.randint(0, noise_scheduler.config.num_train_timesteps, (latents.shape[0],), device=latents.device)
+    predicted = unet(noise_scheduler.add_noise(latents, noise, steps), steps, text).sample
+    return torch.nn.functional.mse_loss(predicted.float(), noise.float())
 
 
 def last_checkpoint(training: LoopArguments) -> str | None:
@@ -190,13 +197,7 @@ def train(pipeline: DiffusionPipeline, dataset: Dataset, loop: LoopArguments, *,
         if skip >= len(loader):
             continue  # an epoch the checkpoint has done
         for batch in accelerator.skip_first_batches(loader, skip) if skip > 0 else loader:
-            with torch.no_grad():
-                latents = vae.encode(batch["pixel_values"]).latent_dist.sample() * vae.config.scaling_factor
-                text = text_encoder(batch["input_ids"])[0]
-            noise = torch.randn_like(latents)
-            steps = torch.randint(0, noise_scheduler.config.num_train_timesteps, (latents.shape[0],), device=latents.device)
-            predicted = unet(noise_scheduler.add_noise(latents, noise, steps), steps, text).sample
-            loss = torch.nn.functional.mse_loss(predicted.float(), noise.float())
+            loss = denoising_loss(unet, vae, text_encoder, noise_scheduler, batch)
             accelerator.backward(loss)
             optimizer.step()
             optimizer.zero_grad()

@@ -7,10 +7,11 @@
     accelerate launch --config_file configs/accelerate/multi-gpu.yaml -m token_classification.train
 
 The flags are those of transformers' example scripts: the fields of the dataclasses below and of
-TrainingArguments (`--help` lists them). Local files hold one sentence a line, as JSON: its words
-and their tag ids (`{"tokens": ["George", "lives", "in", "Paris"], "ner_tags": [1, 0, 0, 5]}`).
+TrainingArguments (`--help` lists them).
 Distribution is accelerate's job, under the Trainer: the same module runs on a CPU, one GPU, many
 GPUs or many nodes (configs/accelerate/, the README).
+Local files hold one sentence a line, as JSON: its words and their tag ids
+(`{"tokens": ["George", "lives", "in", "Paris"], "ner_tags": [1, 0, 0, 5]}`).
 """
 
 from __future__ import annotations
