@@ -13,6 +13,7 @@ import pytest
 import yaml
 from expect import json_data
 
+from hfscaffold import _toml
 from hfscaffold.adapters import render
 from hfscaffold.catalog import load_tasks
 
@@ -194,6 +195,27 @@ def test_the_image_classifier_evaluates_on_the_models_device_without_a_download(
         assert 'batch["pixel_values"].to(device)' in accuracy and ("import evaluate" in accuracy) == (
             metrics == "evaluate"
         )
+
+
+@pytest.mark.parametrize("ui", ["gradio", "streamlit"])
+def test_the_demo_stays_on_the_machine_and_is_tested_as_a_page(ui: str, tmp_path: Path) -> None:
+    """Analytics off and no web fonts (gradio), usage statistics off (streamlit); its tests start
+    the app and use the page in headless Chromium with playwright, pinned in the dev group."""
+    project = render_task("demo-app", tmp_path / "demo", ui=ui)
+    app = (project / "src/demo/app.py").read_text()
+    if ui == "gradio":
+        assert "analytics_enabled=False" in app and "theme=THEME" in app and "GoogleFont" not in app
+        assert not (project / ".streamlit").exists()
+    else:
+        settings = _toml.loads((project / ".streamlit/config.toml").read_text())
+        assert settings["browser"]["gatherUsageStats"] is False and settings["server"]["headless"] is True
+    tests = (project / "tests/test_task.py").read_text()
+    assert "sync_playwright" in tests and "def test_the_page_classifies_a_text_and_asks_no_other_host" in tests
+    assert "executable_path=CHROMIUM" in tests and "elsewhere == []" in tests
+    dev = _toml.loads((project / "pyproject.toml").read_text())["dependency-groups"]["dev"]
+    assert dev == ["pytest", "playwright"]
+    trainer = render_task("text-classification", tmp_path / "trainer", metrics="local")
+    assert _toml.loads((trainer / "pyproject.toml").read_text())["dependency-groups"]["dev"] == ["pytest"]
 
 
 def test_without_a_task_no_task_code_is_rendered(tmp_path: Path) -> None:

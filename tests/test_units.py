@@ -494,3 +494,14 @@ def test_an_unknown_top_level_key_is_named_plainly() -> None:
     assert _entry_label({"k" * 70: 1}, ("k" * 70,)) == "k" * 60
     assert _entry_label([{"name": "n"}], (0, "field")) == "[0] (n).field"
     assert _entry_label({}, ()) == "(top level)"
+
+
+def test_new_pins_what_every_dependency_group_names() -> None:
+    """`new` pins the dependency groups' tools too (pytest, the demo's playwright, a template's own)."""
+    from hfscaffold.pyproject import group_requirement_names, pin_requirements
+
+    text = '[project]\nname = "x"\ndependencies = []\n\n[dependency-groups]\ndev = ["pytest", "Playwright>=1"]\ndocs = ["mkdocs"]\n'
+    names = group_requirement_names(text)
+    assert names == ["pytest", "playwright", "mkdocs"]
+    pinned = pin_requirements(text, dict.fromkeys(names, "1.0"))
+    assert '"Playwright==1.0"' in pinned and '"mkdocs==1.0"' in pinned

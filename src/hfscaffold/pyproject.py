@@ -26,6 +26,17 @@ def _pinned(requirements: Array, pins: Mapping[str, str]) -> Array:
     return pinned
 
 
+def group_requirement_names(text: str) -> list[str]:
+    """The canonical names every dependency group of a pyproject.toml asks for, in order."""
+    groups = tomlkit.parse(text).get("dependency-groups", {})
+    return [
+        canonicalize_name(Requirement(str(item)).name)
+        for lines in groups.values()
+        for item in lines
+        if isinstance(item, str)
+    ]
+
+
 def pin_requirements(text: str, pins: Mapping[str, str], *, groups: bool = True) -> str:
     """Rewrite ``project.dependencies`` (and dependency groups) as exact ``==`` pins from ``pins``."""
     document = tomlkit.parse(text)

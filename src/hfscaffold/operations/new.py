@@ -34,7 +34,7 @@ from hfscaffold.evaluation import Violation
 from hfscaffold.knowledge import RuleSet
 from hfscaffold.naming import package_name, validate_project_name
 from hfscaffold.project import check_project_table, check_python_version_file, load_project
-from hfscaffold.pyproject import pin_requirements, set_matrix_constraints, set_tool_setting
+from hfscaffold.pyproject import group_requirement_names, pin_requirements, set_matrix_constraints, set_tool_setting
 from hfscaffold.resolution import Resolution, resolve
 from hfscaffold.trust import code_it_would_run
 
@@ -199,10 +199,12 @@ def _pin(staging: Path, request: NewRequest, uv: Uv, resolution: Resolution) -> 
         if version is None:
             raise ExternalError(f"uv's lock has no version of {choice.name}", hint="rerun with --debug")
         pins[choice.name] = choice.exact_version or str(version)
-    # The dev group (pytest) is pinned too: every requirement hfscaffold writes is exact.
-    tools = {name: str(v) for name in ("pytest",) if (v := resolution.pins.version(name))}
+    # The dependency groups (pytest; the demo's playwright) are pinned too: every requirement
+    # hfscaffold writes is exact.
     pyproject = staging / "pyproject.toml"
-    text = pin_requirements(pyproject.read_text(encoding="utf-8"), {**tools, **pins})
+    text = pyproject.read_text(encoding="utf-8")
+    tools = {name: str(v) for name in group_requirement_names(text) if (v := resolution.pins.version(name))}
+    text = pin_requirements(text, {**tools, **pins})
     text = set_tool_setting(text, "allow", sorted(request.allow))
     text = set_tool_setting(text, "matrix", request.rules.version)
     text = set_tool_setting(text, "matrix-rules", sorted(resolution.applied))
