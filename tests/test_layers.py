@@ -128,7 +128,8 @@ TASKS = Path(__file__).resolve().parents[1] / "templates" / "project" / "_tasks"
     [
         "def load_config(",
         "CONFIG = Path(",
-        "def parse_arguments(",
+        "def parse_arguments(argv: list[str] | None = None) -> tuple[",
+        "def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:",
         "def start_logging(",
         "def load_data(",
         "def last_checkpoint(",

@@ -185,6 +185,16 @@ def test_presets_with_the_flags_need_no_evaluate(task: str, tmp_path: Path) -> N
     assert "def test_two_processes_train_data_parallel_on_the_cpu" in tests and "--nproc_per_node" in tests
 
 
+@pytest.mark.parametrize("task", FLAGS)
+def test_predict_takes_the_model_by_flag_and_defaults_to_what_train_saved(task: str, tmp_path: Path) -> None:
+    project = render_task(task, tmp_path / "demo", metrics="local")
+    predict = (project / "src/demo/predict.py").read_text()
+    config = yaml.safe_load((project / "config.yaml").read_text())
+    assert f'"--model_name_or_path", default="{config["output_dir"]}"' in predict
+    assert "MODEL_DIR" not in predict and "args[0]" not in predict
+    assert "def test_predict_reads_what_train_saved_by_default" in (project / "tests/test_task.py").read_text()
+
+
 def test_the_image_classifier_evaluates_on_the_models_device_without_a_download(tmp_path: Path) -> None:
     assert "evaluate" not in load_tasks().get("image-classification").components
     for metrics in ("local", "evaluate", "torchmetrics"):
@@ -293,7 +303,7 @@ def test_text_classification_project_trains_and_predicts_in_its_own_environment(
         check=False,
     )
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-3000:]
-    assert f"{11 if extra else 13} passed" in tests.stdout
+    assert f"{13 if extra else 15} passed" in tests.stdout
     # Outside pytest (no pythonpath of its own) and outside the project folder, the project's
     # package imports: it is installed in the environment.
     modules = subprocess.run(

@@ -155,3 +155,17 @@ def test_the_accelerate_configs_load() -> None:
         "deepspeed-zero2": "DEEPSPEED", "multi-node": "MULTI_GPU",
     }  # fmt: skip
 
+
+def test_predict_reads_what_train_saved_by_default() -> None:
+    from summarization.predict import parse_arguments as predict_arguments
+
+    *_, training = parse_arguments([])
+    assert predict_arguments(["a long text about a film"]).model_name_or_path == training.output_dir
+
+
+def test_the_predict_command_answers_from_a_saved_model(tiny: Path, capsys) -> None:
+    from summarization.predict import main as predict_main
+
+    predict_main(["--model_name_or_path", str(tiny), "a long text about a film"])
+    assert len(capsys.readouterr().out.splitlines()) == 1
+

@@ -145,3 +145,17 @@ def test_prediction_gives_a_label_per_text(model, tokenizer) -> None:
     labels = predict(["a great film", "a dull plot", "it"], model, tokenizer)
     assert len(labels) == 3 and set(labels) <= {0, 1}
 
+
+def test_predict_reads_what_train_saved_by_default() -> None:
+    from text_classification.predict import parse_arguments as predict_arguments
+
+    *_, training = parse_arguments([])
+    assert predict_arguments(["a great film", "hated it"]).model_name_or_path == training.output_dir
+
+
+def test_the_predict_command_answers_from_a_saved_model(tiny: Path, capsys) -> None:
+    from text_classification.predict import main as predict_main
+
+    predict_main(["--model_name_or_path", str(tiny), "a great film", "hated it"])
+    assert len(capsys.readouterr().out.splitlines()) == 2
+

@@ -167,3 +167,10 @@ def test_the_accelerate_configs_load() -> None:
         "deepspeed-zero2": "DEEPSPEED", "multi-node": "MULTI_GPU",
     }  # fmt: skip
 
+
+def test_predict_reads_what_train_saved_by_default() -> None:
+    from text_to_image.predict import parse_arguments as predict_arguments
+
+    *_, training = parse_arguments([])
+    assert predict_arguments(["a fox", "fox.png"]).model_name_or_path == training.output_dir
+

@@ -141,3 +141,17 @@ def test_prediction_gives_a_tag_per_word(model, tokenizer) -> None:
     assert [len(t) for t in tags] == [4, 1]
     assert all(0 <= tag < model.config.num_labels for row in tags for tag in row)
 
+
+def test_predict_reads_what_train_saved_by_default() -> None:
+    from token_classification.predict import parse_arguments as predict_arguments
+
+    *_, training = parse_arguments([])
+    assert predict_arguments(["George lives in Paris", "Anna works in Berlin"]).model_name_or_path == training.output_dir
+
+
+def test_the_predict_command_answers_from_a_saved_model(tiny: Path, capsys) -> None:
+    from token_classification.predict import main as predict_main
+
+    predict_main(["--model_name_or_path", str(tiny), "George lives in Paris", "Anna works in Berlin"])
+    assert len(capsys.readouterr().out.splitlines()) == 2
+

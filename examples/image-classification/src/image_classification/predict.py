@@ -1,10 +1,11 @@
 """Classify images with a trained model.
 
-    python -m image_classification.predict outputs/model cat.png dog.jpg
+    python -m image_classification.predict cat.png dog.jpg   # the model in outputs/model
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -34,12 +35,19 @@ def predict(images: Sequence[Image.Image], model: torch.nn.Module) -> list[int]:
     return model.eval()(batch).argmax(dim=-1).tolist()
 
 
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m image_classification.predict", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--model_name_or_path", default="outputs/model", help="what train saved (its --output_dir: %(default)s), or a Hub id"
+    )
+    parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
+    return parser.parse_args(sys.argv[1:] if argv is None else argv)
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) < 2:
-        raise SystemExit("usage: python -m image_classification.predict MODEL_DIR IMAGE [IMAGE ...]")
-    model = load_model(Path(args[0]))
-    for path, label in zip(args[1:], predict([Image.open(p) for p in args[1:]], model)):
+    args = parse_arguments(argv)
+    model = load_model(Path(args.model_name_or_path))
+    for path, label in zip(args.images, predict([Image.open(p) for p in args.images], model)):
         print(f"{label}\t{path}")
 
 

@@ -1,10 +1,11 @@
 """Answer questions from a context with a fine-tuned model.
 
-    python -m question_answering.predict outputs/model "Where does Anna live?" "Anna lives in Paris."
+    python -m question_answering.predict "Where does Anna live?" "Anna lives in Paris."   # the model in outputs/model
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 import torch
@@ -28,13 +29,21 @@ def predict(question: str, context: str, model: PreTrainedModel, tokenizer: PreT
     return context[offsets[span[0]][0] : offsets[span[1]][1]]
 
 
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m question_answering.predict", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--model_name_or_path", default="outputs/model", help="what train saved (its --output_dir: %(default)s), or a Hub id"
+    )
+    parser.add_argument("question", metavar="QUESTION", help="the question")
+    parser.add_argument("context", metavar="CONTEXT", help="the text that holds the answer")
+    return parser.parse_args(sys.argv[1:] if argv is None else argv)
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 3:
-        raise SystemExit("usage: python -m question_answering.predict MODEL_DIR QUESTION CONTEXT")
-    model = AutoModelForQuestionAnswering.from_pretrained(args[0])
-    tokenizer = AutoTokenizer.from_pretrained(args[0])
-    print(predict(args[1], args[2], model, tokenizer))
+    args = parse_arguments(argv)
+    model = AutoModelForQuestionAnswering.from_pretrained(args.model_name_or_path)
+    tokenizer = AutoTokenizer.from_pretrained(args.model_name_or_path)
+    print(predict(args.question, args.context, model, tokenizer))
 
 
 if __name__ == "__main__":

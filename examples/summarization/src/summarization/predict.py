@@ -1,10 +1,11 @@
 """Summarize texts with a fine-tuned model.
 
-    python -m summarization.predict outputs/model "A long article ..."
+    python -m summarization.predict "A long article ..."   # the model in outputs/model
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 
@@ -30,13 +31,20 @@ def source_prefix() -> str:
     return str((fields or {}).get("source_prefix", DataArguments.source_prefix))
 
 
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m summarization.predict", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--model_name_or_path", default="outputs/model", help="what train saved (its --output_dir: %(default)s), or a Hub id"
+    )
+    parser.add_argument("texts", nargs="+", metavar="TEXT", help="the texts to summarize")
+    return parser.parse_args(sys.argv[1:] if argv is None else argv)
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) < 2:
-        raise SystemExit("usage: python -m summarization.predict MODEL_DIR TEXT [TEXT ...]")
-    model = AutoModelForSeq2SeqLM.from_pretrained(args[0])
-    tokenizer = AutoTokenizer.from_pretrained(args[0])
-    for summary in predict(args[1:], model, tokenizer, prefix=source_prefix()):
+    args = parse_arguments(argv)
+    model = AutoModelForSeq2SeqLM.from_pretrained(args.model_name_or_path)
+    tokenizer = AutoTokenizer.from_pretrained(args.model_name_or_path)
+    for summary in predict(args.texts, model, tokenizer, prefix=source_prefix()):
         print(summary)
 
 

@@ -1,10 +1,11 @@
 """Classify texts with a fine-tuned model.
 
-    python -m text_classification.predict outputs/model "a great film" "a dull film"
+    python -m text_classification.predict "a great film" "a dull film"   # the model in outputs/model
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 
@@ -23,13 +24,20 @@ def predict(texts: Sequence[str], model: PreTrainedModel, tokenizer: PreTrainedT
     return labels
 
 
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m text_classification.predict", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--model_name_or_path", default="outputs/model", help="what train saved (its --output_dir: %(default)s), or a Hub id"
+    )
+    parser.add_argument("texts", nargs="+", metavar="TEXT", help="the texts to classify")
+    return parser.parse_args(sys.argv[1:] if argv is None else argv)
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) < 2:
-        raise SystemExit("usage: python -m text_classification.predict MODEL_DIR TEXT [TEXT ...]")
-    model = AutoModelForSequenceClassification.from_pretrained(args[0])
-    tokenizer = AutoTokenizer.from_pretrained(args[0])
-    for text, label in zip(args[1:], predict(args[1:], model, tokenizer)):
+    args = parse_arguments(argv)
+    model = AutoModelForSequenceClassification.from_pretrained(args.model_name_or_path)
+    tokenizer = AutoTokenizer.from_pretrained(args.model_name_or_path)
+    for text, label in zip(args.texts, predict(args.texts, model, tokenizer)):
         print(f"{model.config.id2label.get(label, label)}\t{text}")
 
 

@@ -1,10 +1,11 @@
 """Generate text with the base model and a trained LoRA adapter.
 
-    python -m text_generation.predict outputs/adapter "Once upon a time"
+    python -m text_generation.predict "Once upon a time"   # the adapter in outputs/adapter
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 
@@ -25,12 +26,19 @@ def predict(prompts: Sequence[str], model: PreTrainedModel, tokenizer: PreTraine
     return outputs
 
 
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m text_generation.predict", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--model_name_or_path", default="outputs/adapter", help="what train saved (its --output_dir: %(default)s), or a Hub id"
+    )
+    parser.add_argument("prompts", nargs="+", metavar="PROMPT", help="the texts to continue")
+    return parser.parse_args(sys.argv[1:] if argv is None else argv)
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) < 2:
-        raise SystemExit("usage: python -m text_generation.predict ADAPTER_DIR PROMPT [PROMPT ...]")
-    model = AutoPeftModelForCausalLM.from_pretrained(args[0])  # the base model named in adapter_config.json
-    tokenizer = AutoTokenizer.from_pretrained(args[0])  # saved with the adapter
+    args = parse_arguments(argv)
+    model = AutoPeftModelForCausalLM.from_pretrained(args.model_name_or_path)  # the base model named in adapter_config.json
+    tokenizer = AutoTokenizer.from_pretrained(args.model_name_or_path)  # saved with the adapter
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     for text in predict(args[1:], model, tokenizer):

@@ -1,10 +1,11 @@
 """Generate images from prompts with a (fine-tuned) pipeline.
 
-    python -m text_to_image.predict outputs/pipeline "a fox in the snow" out.png
+    python -m text_to_image.predict "a fox in the snow" out.png   # the pipeline in outputs/pipeline
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 
@@ -24,13 +25,21 @@ def generate(
     return list(result.images)
 
 
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m text_to_image.predict", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--model_name_or_path", default="outputs/pipeline", help="what train saved (its --output_dir: %(default)s), or a Hub id"
+    )
+    parser.add_argument("prompt", metavar="PROMPT", help="what the image shows")
+    parser.add_argument("output", metavar="OUTPUT.png", help="where the image is saved")
+    return parser.parse_args(sys.argv[1:] if argv is None else argv)
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 3:
-        raise SystemExit("usage: python -m text_to_image.predict PIPELINE_DIR PROMPT OUTPUT.png")
-    pipeline = DiffusionPipeline.from_pretrained(args[0])
-    (image,) = generate([args[1]], pipeline)
-    image.save(args[2])
+    args = parse_arguments(argv)
+    pipeline = DiffusionPipeline.from_pretrained(args.model_name_or_path)
+    (image,) = generate([args.prompt], pipeline)
+    image.save(args.output)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 """Tag the words of sentences with a fine-tuned model.
 
-    python -m token_classification.predict outputs/model "George lives in Paris"
+    python -m token_classification.predict "George lives in Paris"   # the model in outputs/model
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 
@@ -28,13 +29,20 @@ def predict(sentences: Sequence[Sequence[str]], model: PreTrainedModel, tokenize
     return tags
 
 
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m token_classification.predict", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--model_name_or_path", default="outputs/model", help="what train saved (its --output_dir: %(default)s), or a Hub id"
+    )
+    parser.add_argument("sentences", nargs="+", metavar="SENTENCE", help="sentences, their words split at spaces")
+    return parser.parse_args(sys.argv[1:] if argv is None else argv)
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) < 2:
-        raise SystemExit("usage: python -m token_classification.predict MODEL_DIR SENTENCE [SENTENCE ...]")
-    model = AutoModelForTokenClassification.from_pretrained(args[0])
-    tokenizer = AutoTokenizer.from_pretrained(args[0])
-    sentences = [sentence.split() for sentence in args[1:]]
+    args = parse_arguments(argv)
+    model = AutoModelForTokenClassification.from_pretrained(args.model_name_or_path)
+    tokenizer = AutoTokenizer.from_pretrained(args.model_name_or_path)
+    sentences = [sentence.split() for sentence in args.sentences]
     for words, tags in zip(sentences, predict(sentences, model, tokenizer)):
         print(" ".join(f"{word}/{model.config.id2label.get(tag, tag)}" for word, tag in zip(words, tags)))
 
