@@ -233,7 +233,8 @@ def main(argv: list[str] | None = None) -> None:
             value = accuracy(model, transformed(raw["validation"], model, data, training=False), loop.per_device_eval_batch_size)
             logger.info("eval: {'accuracy': %.4f}", value)
     accelerator.wait_for_everyone()
-    accelerator.end_training()  # the processes leave the process group together (see the Trainer presets)
+    accelerator.free_memory()  # drops the DDP wrappers, while the group is still alive
+    accelerator.end_training()  # destroys the group
 
 
 if __name__ == "__main__":

@@ -235,7 +235,8 @@ def main(argv: list[str] | None = None) -> None:
         pipeline.save_pretrained(loop.output_dir)  # safetensors weights
         (Path(loop.output_dir) / "state.json").write_text(json.dumps({"global_step": steps}))
     accelerator.wait_for_everyone()
-    accelerator.end_training()  # the processes leave the process group together (see the Trainer presets)
+    accelerator.free_memory()  # drops the DDP wrappers, while the group is still alive
+    accelerator.end_training()  # destroys the group
 
 
 if __name__ == "__main__":

@@ -226,10 +226,11 @@ def main(argv: list[str] | None = None) -> None:
     logger.info("train: %s", result.metrics)
     if eval_dataset is not None:
         logger.info("eval: %s", trainer.evaluate())
-    # The processes leave the process group together: one that exits while its peer still holds
-    # the connection can be aborted by gloo on the way out.
-    trainer.accelerator.wait_for_everyone()
-    trainer.accelerator.end_training()
+    accelerator = trainer.accelerator
+    del trainer  # it holds the DDP wrapper
+    accelerator.wait_for_everyone()
+    accelerator.free_memory()  # drops the DDP wrappers, while the group is still alive
+    accelerator.end_training()  # destroys the group
 
 
 if __name__ == "__main__":
