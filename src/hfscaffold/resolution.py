@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from hfscaffold.adapters.fs import write_atomic
@@ -19,7 +20,7 @@ from hfscaffold.errors import ExternalError, FindingsError
 from hfscaffold.evaluation import Violation, breakages, evaluate
 from hfscaffold.knowledge import RuleSet
 from hfscaffold.pins import PinSet, read_uv_lock
-from hfscaffold.pyproject import read_matrix_constraints, set_matrix_constraints
+from hfscaffold.pyproject import pin_requirements, read_matrix_constraints, set_matrix_constraints
 from hfscaffold.ranges import compatible
 
 MAX_ROUNDS = 6
@@ -156,3 +157,35 @@ def _switch_to_alternative(
                 applied[rule_id] = options[index]
                 return rule_id
     return None
+
+
+def exact_line(requirement: Requirement, version: str) -> str:
+    extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+    marker = f"; {requirement.marker}" if requirement.marker else ""
+    return f"{requirement.name}{extras}=={version}{marker}"
+
+
+def pin_resolved(
+    scratch: Path, written: dict[str, str], resolution: Resolution, uv: Uv, python: str | None
+) -> dict[str, str]:
+    """Write ``==`` the version uv picked for each requirement added with a range, and lock again."""
+    pins: dict[str, str] = {}
+    for name, line in written.items():
+        if not line:
+            continue
+        requirement = Requirement(line)
+        if any(s.operator in ("==", "===") and "*" not in s.version for s in requirement.specifier):
+            continue  # the user's own exact pin
+        versions = resolution.pins.versions(name)
+        if len(versions) != 1:
+            raise ExternalError(
+                f"uv's lock has {len(versions)} versions of {name} (one per platform or Python), so no single pin",
+                hint=f"add it with an exact version: `hfscaffold add {name}==X`",
+            )
+        pins[name] = str(versions[0])
+    if not pins:
+        return written
+    text = pin_requirements((scratch / "pyproject.toml").read_text(encoding="utf-8"), pins)
+    write_atomic(scratch / "pyproject.toml", text)
+    uv.relock(scratch, python=python)
+    return {**written, **{n: exact_line(Requirement(written[n]), v) for n, v in pins.items()}}

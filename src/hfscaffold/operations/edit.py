@@ -20,11 +20,11 @@ from hfscaffold.adapters.fs import copy_project_files, scratch_directory, write_
 from hfscaffold.adapters.transaction import Transaction
 from hfscaffold.adapters.uv import Uv, running_python_fits
 from hfscaffold.adapters.venv import sync_environment
-from hfscaffold.errors import ExternalError, UserError, quoted
+from hfscaffold.errors import UserError, quoted
 from hfscaffold.pins import PinSet, read_uv_lock
 from hfscaffold.project import Project, load_project, locked_project
-from hfscaffold.pyproject import add_requirement, pin_requirements, remove_requirement, set_tool_setting
-from hfscaffold.resolution import Resolution, resolve
+from hfscaffold.pyproject import add_requirement, remove_requirement, set_tool_setting
+from hfscaffold.resolution import Resolution, pin_resolved, resolve
 from hfscaffold.review import Change, diff
 
 _GROUP_SYNTAX = "a dependency group name: letters, digits, '-', '_' or '.'"
@@ -79,12 +79,6 @@ def _check_group(group: str | None) -> None:
         raise UserError(f"{quoted(group)} is not {_GROUP_SYNTAX}", hint="e.g. --group docs, or --dev")
 
 
-def _exact_line(requirement: Requirement, version: str) -> str:
-    extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
-    marker = f"; {requirement.marker}" if requirement.marker else ""
-    return f"{requirement.name}{extras}=={version}{marker}"
-
-
 def _lock_edit(
     project: Project,
     request: EditRequest,
@@ -108,7 +102,7 @@ def _lock_edit(
         resolution = resolve(
             scratch, uv=uv, rules=project.rules(), constraints=edited.constraints(), allow=allow, python=python
         )
-        written = _pin_what_was_added(scratch, written, resolution, uv, python)
+        written = pin_resolved(scratch, written, resolution, uv, python)
         text = (scratch / "pyproject.toml").read_text(encoding="utf-8")
         text = set_tool_setting(text, "matrix-rules", sorted(resolution.applied))
         if request.allow:
@@ -134,32 +128,6 @@ def _lock_edit(
         sync_environment(locked, uv=uv)
         synced = True
     return EditResult(project.root, written, diff(old, new), resolution, changed, synced)
-
-
-def _pin_what_was_added(
-    scratch: Path, written: dict[str, str], resolution: Resolution, uv: Uv, python: str | None
-) -> dict[str, str]:
-    """Write ``==`` the version uv picked for each requirement added with a range, and lock again."""
-    pins: dict[str, str] = {}
-    for name, line in written.items():
-        if not line:
-            continue
-        requirement = Requirement(line)
-        if any(s.operator in ("==", "===") and "*" not in s.version for s in requirement.specifier):
-            continue  # the user's own exact pin
-        versions = resolution.pins.versions(name)
-        if len(versions) != 1:
-            raise ExternalError(
-                f"uv's lock has {len(versions)} versions of {name} (one per platform or Python), so no single pin",
-                hint=f"add it with an exact version: `hfscaffold add {name}==X`",
-            )
-        pins[name] = str(versions[0])
-    if not pins:
-        return written
-    text = pin_requirements((scratch / "pyproject.toml").read_text(encoding="utf-8"), pins)
-    write_atomic(scratch / "pyproject.toml", text)
-    uv.relock(scratch, python=python)
-    return {**written, **{n: _exact_line(Requirement(written[n]), v) for n, v in pins.items()}}
 
 
 def add_packages(request: EditRequest, *, report: Callable[[str], None] = lambda _: None) -> EditResult:
