@@ -20,6 +20,9 @@ def cases(project: Path, tmp_path: Path) -> list[tuple[str, list[str]]]:
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("diffusers==0.27.2\nhuggingface-hub==0.26.0\n")
     lock = str(project / "uv.lock")
+    legacy = tmp_path / "legacy"  # a project of requirements.txt, for adopt
+    legacy.mkdir()
+    (legacy / "requirements.txt").write_text("numpy<2\n")
     return [
         ("components", ["components"]),
         ("check", ["check", "--no-resolve", str(requirements)]),
@@ -37,6 +40,7 @@ def cases(project: Path, tmp_path: Path) -> list[tuple[str, list[str]]]:
         ("remove", ["remove", "numpy", "--project", str(project)]),
         ("update", ["update", "--project", str(project)]),
         ("new", ["new", "other", "--with", "datasets", "--no-lock", "--dest", str(tmp_path / "other")]),
+        ("adopt", ["adopt", str(legacy), "--no-sync"]),
     ]
 
 

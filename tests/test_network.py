@@ -104,3 +104,33 @@ def test_upgrade_transformers_4_44_to_5_with_review(tmp_path: Path, run_cli, mon
     assert run_cli("lock", "--check", "--project", str(project)).exit_code == 0
     diffed = json_data(run_cli("diff", str(old_lock), str(project / "uv.lock"), "--format", "json").stdout)
     assert diffed["changes"] == review["changes"]
+
+
+@pytest.mark.usefixtures("real_index")
+def test_adopt_a_small_real_hf_project(tmp_path: Path, run_cli) -> None:
+    """A requirements.txt project of the HF stack becomes an hfscaffold project: every
+    requirement exact within its range, a lock uv finds current, the user's file intact, and its
+    own environment, where the stack imports."""
+    project = tmp_path / "sentiment"
+    project.mkdir()
+    requirements = "# a classifier\ntransformers>=4.44,<5\ntokenizers\nsafetensors\n"
+    (project / "requirements.txt").write_text(requirements)
+    result = run_cli("adopt", str(project))
+    assert result.exit_code == 0, result.stderr
+    pinned = [
+        Requirement(line) for line in _toml.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
+    ]
+    assert [r.name for r in pinned] == ["transformers", "tokenizers", "safetensors"]
+    for requirement in pinned:
+        (spec,) = requirement.specifier
+        assert spec.operator == "==", requirement
+    assert Requirement("transformers>=4.44,<5").specifier.contains(next(iter(pinned[0].specifier)).version)
+    assert (project / "requirements.txt").read_text() == requirements
+    check = subprocess.run([find_uv(), "lock", "--check"], cwd=project, capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stderr
+    imported = subprocess.run(
+        [str(project / ".venv" / "bin" / "python"), "-c", "import tokenizers, safetensors"],
+        capture_output=True,
+        check=False,
+    )
+    assert imported.returncode == 0, imported.stderr

@@ -21,6 +21,11 @@ from hfscaffold.errors import ExitCode, HfscaffoldError
 # paragraph of its help); a test keeps the table equal to the commands' own help.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "add": ("edit", "add", "Add PKGs from the index, each pinned `==` the version uv resolves, and lock again."),
+    "adopt": (
+        "adopt",
+        "adopt",
+        "Make the project in FOLDER an hfscaffold project: exact pins, a uv lock, its own .venv.",
+    ),
     "check": (
         "check",
         "check",

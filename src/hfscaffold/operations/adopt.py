@@ -1,0 +1,180 @@
+"""``hfscaffold adopt [DIR]``: make an existing project an hfscaffold project, in place.
+
+What the project declares (adoption.read_declared) becomes ``[project] dependencies`` of its
+pyproject.toml, every one pinned ``==`` the version uv resolves within the user's own range (or
+the version an environment of theirs has, with ``from_env``), locked with the matrix (steered or
+refused as by ``new``). The work happens on a scratch copy; only pyproject.toml and uv.lock are
+then written, together, and no other file of the user's is touched (a requirements.txt stays as
+it is). A dry run writes nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomlkit
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from hfscaffold import __version__
+from hfscaffold.adapters.fs import copy_project_files, scratch_directory, write_atomic
+from hfscaffold.adapters.transaction import Transaction
+from hfscaffold.adapters.uv import Uv
+from hfscaffold.adoption import Declared, read_declared
+from hfscaffold.errors import UserError
+from hfscaffold.naming import package_name
+from hfscaffold.resolution import Resolution, pin_resolved, resolve
+
+
+@dataclass(frozen=True)
+class AdoptRequest:
+    project: Path
+    requirements: tuple[str, ...] = ()  # a requirements file to read instead of the first found
+    from_env: Path | None = None  # an environment (or its interpreter) whose versions are kept
+    offline: bool = False
+    dry_run: bool = False
+    sync: bool = True
+    allow: tuple[str, ...] = ()
+    rule_files: tuple[Path, ...] = ()  # more of the user's matrix rules, beside the built-in ones
+
+
+@dataclass(frozen=True)
+class AdoptResult:
+    project: Path
+    declared: Declared
+    written: dict[str, str]  # name -> the exact requirement now in pyproject.toml
+    resolution: Resolution
+    changed: list[str] = field(default_factory=list)
+    synced: bool = False
+
+
+def adopt_project(request: AdoptRequest, *, report: Callable[[str], None] = lambda _: None) -> AdoptResult:
+    root = request.project.absolute()
+    if not root.is_dir():
+        raise UserError(f"{root} is not a folder", hint="give the folder of the project to adopt")
+    existing = _existing_pyproject(root)
+    declared = read_declared(root, requirements=request.requirements)
+    lines = list(declared.requirements)
+    if request.from_env is not None:
+        lines = _as_installed(lines, request.from_env)
+    report(f"Read {len(lines)} requirements from {declared.source}")
+    uv = Uv(offline=request.offline)
+    allow = frozenset(request.allow)
+    with scratch_directory(root) as scratch:
+        copy_project_files(root, scratch)
+        text = adopted_pyproject(existing, declared, lines, default_name=root.name, allow=sorted(allow))
+        write_atomic(scratch / "pyproject.toml", text)
+        from hfscaffold.adapters.knowledge_files import load_rules
+
+        rules = load_rules(request.rule_files)
+        from hfscaffold.project import load_project
+
+        # The user's own ranges and pins: what the matrix's repair may narrow but never override.
+        constraints = load_project(scratch).constraints()
+        resolution = resolve(scratch, uv=uv, rules=rules, constraints=constraints, allow=allow, python=sys.executable)
+        from hfscaffold.pyproject import set_tool_setting
+
+        written = pin_resolved(
+            scratch, {canonicalize_name(Requirement(line).name): line for line in lines}, resolution, uv, sys.executable
+        )
+        text = (scratch / "pyproject.toml").read_text(encoding="utf-8")
+        text = set_tool_setting(text, "matrix", rules.version)
+        text = set_tool_setting(text, "matrix-rules", sorted(resolution.applied))
+        write_atomic(scratch / "pyproject.toml", text)
+        changed: list[str] = []
+        if not request.dry_run:
+            transaction = Transaction(root)
+            for name in ("pyproject.toml", "uv.lock"):
+                content = (scratch / name).read_bytes()
+                if not (root / name).is_file() or (root / name).read_bytes() != content:
+                    transaction.stage(name, content)
+                    changed.append(name)
+            transaction.commit()
+    report(f"Locked {resolution.uv.resolved_count or 'all'} packages")
+    synced = False
+    if request.sync and not request.dry_run:
+        from hfscaffold.adapters.venv import sync_environment
+
+        sync_environment(load_project(root), uv=uv)
+        synced = True
+    return AdoptResult(root, declared, written, resolution, changed, synced)
+
+
+def _existing_pyproject(root: Path) -> str | None:
+    path = root / "pyproject.toml"
+    if path.is_symlink():
+        raise UserError(f"{path} is a link", hint="adopt writes pyproject.toml in place: make it a plain file")
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8")
+    if "hfscaffold" in text and "[tool.hfscaffold]" in text:
+        raise UserError(
+            f"{root} is already an hfscaffold project",
+            hint="`hfscaffold lock` locks it again, `hfscaffold upgrade PKG` moves a pin",
+        )
+    return text
+
+
+def _as_installed(lines: list[str], environment: Path) -> list[str]:
+    """Each requirement at the version ``environment`` has installed (extras and markers kept), so
+    adopting changes nothing that works today; one it lacks keeps the user's range."""
+    from hfscaffold.adapters.environment import inspect_environment, interpreter_of
+
+    python = interpreter_of(environment) if environment.is_dir() else environment
+    installed = inspect_environment(python)
+    out = []
+    for line in lines:
+        requirement = Requirement(line)
+        versions = installed.versions(canonicalize_name(requirement.name))
+        if len(versions) == 1:
+            extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+            marker = f"; {requirement.marker}" if requirement.marker else ""
+            line = f"{requirement.name}{extras}=={versions[0]}{marker}"
+        out.append(line)
+    return out
+
+
+def adopted_pyproject(
+    existing: str | None, declared: Declared, lines: list[str], *, default_name: str, allow: list[str]
+) -> str:
+    """The user's pyproject.toml (formatting and other tables kept) with ``[project]`` holding the
+    requirements, ``[tool.uv] package = false`` where the user set nothing (the project itself is
+    not built: no build backend named in a cloned folder runs) and ``[tool.hfscaffold]``."""
+    from hfscaffold.catalog import load_catalog
+
+    document = tomlkit.parse(existing) if existing else tomlkit.document()
+    project = document.get("project")
+    if project is None:
+        project = tomlkit.table()
+        document["project"] = project
+    project.setdefault("name", declared.name or _project_name(default_name))
+    project.setdefault("version", "0.1.0")
+    if "requires-python" not in project:
+        running = f"{sys.version_info.major}.{sys.version_info.minor}"
+        project["requires-python"] = declared.requires_python or f"=={running}.*"
+    dependencies = tomlkit.array()
+    dependencies.multiline(True)
+    dependencies.extend(lines)
+    project["dependencies"] = dependencies
+    tool = document.setdefault("tool", tomlkit.table(is_super_table=True))
+    uv = tool.setdefault("uv", tomlkit.table())
+    if "package" not in uv:
+        uv["package"] = False
+    catalog = {component.name for component in load_catalog().components}
+    settings = tomlkit.table()
+    settings["components"] = sorted(
+        {n for n in (canonicalize_name(Requirement(x).name) for x in lines) if n in catalog}
+    )
+    settings["version"] = __version__
+    if allow:
+        settings["allow"] = allow
+    tool["hfscaffold"] = settings
+    return tomlkit.dumps(document)
+
+
+def _project_name(folder: str) -> str:
+    name = canonicalize_name(folder)
+    return name if package_name(name).isidentifier() else "adopted-project"
