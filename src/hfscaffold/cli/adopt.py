@@ -56,6 +56,7 @@ def adopt(
     matrix (steered or refused as by `new`). Only pyproject.toml and uv.lock are written; your
     other files stay as they are.
     """
+    from hfscaffold.cli._text import steered_line, violation_lines
     from hfscaffold.operations.adopt import AdoptRequest, adopt_project
 
     out = Output(machine_readable=output_format == "json")
@@ -79,9 +80,9 @@ def adopt(
         })  # fmt: skip
         return
     for rule_id, option in result.resolution.applied.items():
-        out.step(
-            f"Steered around matrix rule {rule_id}: constrained " + ", ".join(f"{n}{s}" for n, s in option.items())
-        )
+        out.step(steered_line(rule_id, option))
+    for violation in result.resolution.warnings:
+        out.step("\n".join(violation_lines(violation)))
     for line in result.declared.left_out:
         out.step(f"Not adopted: {line}")
     for line in result.written.values():

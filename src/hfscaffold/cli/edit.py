@@ -39,7 +39,7 @@ def _dry_run_option(function: F) -> F:
 
 
 def _show(result: EditResult, out: Output, output_format: str, *, dry_run: bool, verb: str) -> None:
-    from hfscaffold.cli._text import violation_lines
+    from hfscaffold.cli._text import steered_line, violation_lines
 
     if output_format == "json":
         emit_json({
@@ -49,9 +49,7 @@ def _show(result: EditResult, out: Output, output_format: str, *, dry_run: bool,
         })  # fmt: skip
         return
     for rule_id, option in result.resolution.applied.items():
-        out.step(
-            f"Steered around matrix rule {rule_id}: constrained " + ", ".join(f"{n}{s}" for n, s in option.items())
-        )
+        out.step(steered_line(rule_id, option))
     for violation in result.resolution.warnings:
         out.step("\n".join(violation_lines(violation)))
     for change in result.moved:
