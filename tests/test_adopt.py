@@ -201,3 +201,11 @@ def test_requirements_no_version_satisfies_are_refused_with_uvs_reason(folder: P
     assert result.exit_code == 3, result.stderr
     assert "numpy" in result.stderr and "Traceback" not in result.stderr
     assert files(folder) == before
+
+
+def test_export_rewrites_the_requirements_file_from_the_lock_on_request(folder: Path, run_cli) -> None:
+    (folder / "requirements.txt").write_text("numpy<2\n")
+    result = run_cli("adopt", str(folder), "--export", "--no-sync")
+    assert result.exit_code == 0, result.stderr
+    exported = (folder / "requirements.txt").read_text()
+    assert "numpy==1.26.4" in exported and "--hash=sha256:" in exported

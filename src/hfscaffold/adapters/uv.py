@@ -83,6 +83,11 @@ class Uv:
             args += ["--python", python]
         return self.run(args, cwd=project, what="resolve the dependencies")
 
+    def export_requirements(self, project: Path) -> str:
+        """uv.lock as a requirements file (exact versions with their hashes), by uv's exporter."""
+        args = ["export", "--project", str(project), "--frozen", "--format", "requirements-txt", "--no-emit-project"]
+        return self.run(args, cwd=project, what="export the lock as requirements").stdout
+
     def is_stale(self, project: Path, *, python: str | None = None) -> bool:
         """Whether uv.lock is out of step with pyproject.toml (``uv lock --check``), asked on a
         copy of the project's own files: in the project, uv would run the interpreter of whatever

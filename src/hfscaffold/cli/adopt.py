@@ -34,6 +34,11 @@ from hfscaffold.cli._render import Output, emit_json
     help="More matrix rules (TOML), beside the built-in ones.",
 )
 @offline_option("Resolve from uv's cache only.")
+@click.option(
+    "--export",
+    is_flag=True,
+    help="Rewrite the requirements file from the new lock (exact, with hashes), by uv's exporter.",
+)
 @click.option("--no-sync", is_flag=True, help="Do not build the project's own environment (.venv).")
 @click.option("--dry-run", is_flag=True, help="Resolve and show the pins; write nothing.")
 @format_option("text", "json")
@@ -44,6 +49,7 @@ def adopt(
     allow: tuple[str, ...],
     rule_files: tuple[Path, ...],
     offline: bool,
+    export: bool,
     no_sync: bool,
     dry_run: bool,
     output_format: str,
@@ -54,7 +60,7 @@ def adopt(
     setup.cfg (a setup.py is never run). Every requirement is pinned `==` the version uv resolves
     within your range (or, with --from-env, the version your environment has), locked with the
     matrix (steered or refused as by `new`). Only pyproject.toml and uv.lock are written; your
-    other files stay as they are.
+    other files stay as they are (the requirements file too, unless --export).
     """
     from hfscaffold.cli._text import steered_line, violation_lines
     from hfscaffold.operations.adopt import AdoptRequest, adopt_project
@@ -69,6 +75,7 @@ def adopt(
         sync=not (no_sync or dry_run),
         allow=allow,
         rule_files=rule_files,
+        export=export,
     )
     with out.working("Resolving with uv and checking the matrix"):
         result = adopt_project(request, report=out.step)

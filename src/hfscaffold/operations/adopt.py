@@ -39,6 +39,7 @@ class AdoptRequest:
     sync: bool = True
     allow: tuple[str, ...] = ()
     rule_files: tuple[Path, ...] = ()  # more of the user's matrix rules, beside the built-in ones
+    export: bool = False  # rewrite the requirements file from the lock (uv's exporter), on request
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,13 @@ def adopt_project(request: AdoptRequest, *, report: Callable[[str], None] = lamb
         text = set_tool_setting(text, "matrix", rules.version)
         text = set_tool_setting(text, "matrix-rules", sorted(resolution.applied))
         write_atomic(scratch / "pyproject.toml", text)
+        outputs = {name: (scratch / name).read_bytes() for name in ("pyproject.toml", "uv.lock")}
+        if request.export:
+            outputs[_exported_name(declared)] = uv.export_requirements(scratch).encode("utf-8")
         changed: list[str] = []
         if not request.dry_run:
             transaction = Transaction(root)
-            for name in ("pyproject.toml", "uv.lock"):
-                content = (scratch / name).read_bytes()
+            for name, content in outputs.items():
                 if not (root / name).is_file() or (root / name).read_bytes() != content:
                     transaction.stage(name, content)
                     changed.append(name)
@@ -101,6 +104,13 @@ def adopt_project(request: AdoptRequest, *, report: Callable[[str], None] = lamb
         sync_environment(load_project(root), uv=uv)
         synced = True
     return AdoptResult(root, declared, written, resolution, changed, synced)
+
+
+def _exported_name(declared: Declared) -> str:
+    """The requirements file the project was read from (a file of its own folder), else
+    requirements.txt."""
+    source = declared.source
+    return source if source.endswith((".txt", ".in")) and "/" not in source else "requirements.txt"
 
 
 def _existing_pyproject(root: Path) -> str | None:
