@@ -209,3 +209,22 @@ def test_export_rewrites_the_requirements_file_from_the_lock_on_request(folder: 
     assert result.exit_code == 0, result.stderr
     exported = (folder / "requirements.txt").read_text()
     assert "numpy==1.26.4" in exported and "--hash=sha256:" in exported
+
+
+def test_scaffold_adds_the_templates_missing_files_and_never_overwrites(folder: Path, run_cli) -> None:
+    (folder / "requirements.txt").write_text("transformers\ndatasets\n")
+    (folder / "README.md").write_text("# Our project\n")
+    (folder / ".gitignore").write_text("data/\n")
+    before = files(folder)
+    result = run_cli("adopt", str(folder), "--scaffold")
+    assert result.exit_code == 0, result.stderr
+    for added in ("tests/test_environment.py", ".github/workflows/ci.yml", ".copier-answers.yml", ".python-version"):
+        assert (folder / added).is_file(), added
+        assert f"Added {added} (from the template)" in result.stderr
+    assert {name: data for name, data in files(folder).items() if name in before} == before  # README, .gitignore
+    pyproject = _toml.loads((folder / "pyproject.toml").read_text())
+    assert pyproject["dependency-groups"]["dev"] == ["pytest==8.3.3"]
+    assert lock_is_current(folder)
+    # The answers are recorded: update knows the project's template.
+    update = run_cli("update", "--project", str(folder))
+    assert update.exit_code == 0 and "Already on the newest template" in update.stderr

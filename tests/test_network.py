@@ -110,12 +110,12 @@ def test_upgrade_transformers_4_44_to_5_with_review(tmp_path: Path, run_cli, mon
 def test_adopt_a_small_real_hf_project(tmp_path: Path, run_cli) -> None:
     """A requirements.txt project of the HF stack becomes an hfscaffold project: every
     requirement exact within its range, a lock uv finds current, the user's file intact, and its
-    own environment, where the stack imports."""
+    own environment, where the template's test (--scaffold) finds the stack at its pins."""
     project = tmp_path / "sentiment"
     project.mkdir()
     requirements = "# a classifier\ntransformers>=4.44,<5\ntokenizers\nsafetensors\n"
     (project / "requirements.txt").write_text(requirements)
-    result = run_cli("adopt", str(project))
+    result = run_cli("adopt", str(project), "--scaffold")
     assert result.exit_code == 0, result.stderr
     pinned = [
         Requirement(line) for line in _toml.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
@@ -128,9 +128,11 @@ def test_adopt_a_small_real_hf_project(tmp_path: Path, run_cli) -> None:
     assert (project / "requirements.txt").read_text() == requirements
     check = subprocess.run([find_uv(), "lock", "--check"], cwd=project, capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stderr
-    imported = subprocess.run(
-        [str(project / ".venv" / "bin" / "python"), "-c", "import tokenizers, safetensors"],
+    tests = subprocess.run(
+        [str(project / ".venv" / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
         capture_output=True,
+        text=True,
         check=False,
     )
-    assert imported.returncode == 0, imported.stderr
+    assert tests.returncode == 0 and "3 passed" in tests.stdout, tests.stdout[-2000:] + tests.stderr[-2000:]

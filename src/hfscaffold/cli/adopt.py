@@ -39,6 +39,11 @@ from hfscaffold.cli._render import Output, emit_json
     is_flag=True,
     help="Rewrite the requirements file from the new lock (exact, with hashes), by uv's exporter.",
 )
+@click.option(
+    "--scaffold",
+    is_flag=True,
+    help="Add the template's files the project lacks (its tests, CI, answers for `update`); never overwrites.",
+)
 @click.option("--no-sync", is_flag=True, help="Do not build the project's own environment (.venv).")
 @click.option("--dry-run", is_flag=True, help="Resolve and show the pins; write nothing.")
 @format_option("text", "json")
@@ -50,6 +55,7 @@ def adopt(
     rule_files: tuple[Path, ...],
     offline: bool,
     export: bool,
+    scaffold: bool,
     no_sync: bool,
     dry_run: bool,
     output_format: str,
@@ -76,6 +82,7 @@ def adopt(
         allow=allow,
         rule_files=rule_files,
         export=export,
+        scaffold=scaffold,
     )
     with out.working("Resolving with uv and checking the matrix"):
         result = adopt_project(request, report=out.step)
@@ -84,6 +91,7 @@ def adopt(
             "project": str(result.project), "source": result.declared.source, "written": result.written,
             "changed": result.changed, "synced": result.synced, "dry_run": dry_run,
             "steered": result.resolution.applied, "left_out": list(result.declared.left_out),
+            "added": result.added,
         })  # fmt: skip
         return
     for rule_id, option in result.resolution.applied.items():
@@ -94,12 +102,15 @@ def adopt(
         out.step(f"Not adopted: {line}")
     for line in result.written.values():
         click.echo(f" = {line}")
+    for name in result.added:
+        out.step(f"Added {name} (from the template)")
     if dry_run:
         out.step("Dry run: nothing written")
     elif not out.quiet:
         env = "its own .venv is built" if result.synced else "`hfscaffold sync` builds its .venv"
         click.echo(
-            f"Adopted {result.project.name}: {len(result.written)} pins from {result.declared.source} in pyproject.toml,"
+            f"Adopted {result.project.name}: {len(result.written)} pin{'' if len(result.written) == 1 else 's'}"
+            f" from {result.declared.source} in pyproject.toml,"
             f" uv.lock current, {env}. Next: hfscaffold run -- COMMAND runs in it",
             err=True,
         )

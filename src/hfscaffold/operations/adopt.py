@@ -10,6 +10,7 @@ it is). A dry run writes nothing.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ class AdoptRequest:
     allow: tuple[str, ...] = ()
     rule_files: tuple[Path, ...] = ()  # more of the user's matrix rules, beside the built-in ones
     export: bool = False  # rewrite the requirements file from the lock (uv's exporter), on request
+    scaffold: bool = False  # add the bundled template's files the project lacks, and its answers
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class AdoptResult:
     resolution: Resolution
     changed: list[str] = field(default_factory=list)
     synced: bool = False
+    added: list[str] = field(default_factory=list)  # the template's files, new to the project
 
 
 def adopt_project(request: AdoptRequest, *, report: Callable[[str], None] = lambda _: None) -> AdoptResult:
@@ -67,6 +70,8 @@ def adopt_project(request: AdoptRequest, *, report: Callable[[str], None] = lamb
     with scratch_directory(root) as scratch:
         copy_project_files(root, scratch)
         text = adopted_pyproject(existing, declared, lines, default_name=root.name, allow=sorted(allow))
+        if request.scaffold:
+            text = with_pytest(text)  # the template's tests run under it
         write_atomic(scratch / "pyproject.toml", text)
         from hfscaffold.adapters.knowledge_files import load_rules
 
@@ -82,10 +87,15 @@ def adopt_project(request: AdoptRequest, *, report: Callable[[str], None] = lamb
             scratch, {canonicalize_name(Requirement(line).name): line for line in lines}, resolution, uv, sys.executable
         )
         text = (scratch / "pyproject.toml").read_text(encoding="utf-8")
+        if request.scaffold:
+            text = _pin_groups(text, resolution)
         text = set_tool_setting(text, "matrix", rules.version)
         text = set_tool_setting(text, "matrix-rules", sorted(resolution.applied))
         write_atomic(scratch / "pyproject.toml", text)
+        if request.scaffold:
+            uv.relock(scratch, python=sys.executable)  # the dev group's pins
         outputs = {name: (scratch / name).read_bytes() for name in ("pyproject.toml", "uv.lock")}
+        template_files = _template_files(root, scratch, written) if request.scaffold else {}
         if request.export:
             outputs[_exported_name(declared)] = uv.export_requirements(scratch).encode("utf-8")
         changed: list[str] = []
@@ -96,6 +106,8 @@ def adopt_project(request: AdoptRequest, *, report: Callable[[str], None] = lamb
                     transaction.stage(name, content)
                     changed.append(name)
             transaction.commit()
+            for relative, content in template_files.items():
+                _add_file(root, relative, content)
     report(f"Locked {resolution.uv.resolved_count or 'all'} packages")
     synced = False
     if request.sync and not request.dry_run:
@@ -103,7 +115,7 @@ def adopt_project(request: AdoptRequest, *, report: Callable[[str], None] = lamb
 
         sync_environment(load_project(root), uv=uv)
         synced = True
-    return AdoptResult(root, declared, written, resolution, changed, synced)
+    return AdoptResult(root, declared, written, resolution, changed, synced, sorted(template_files))
 
 
 def _exported_name(declared: Declared) -> str:
@@ -188,3 +200,68 @@ def adopted_pyproject(
 def _project_name(folder: str) -> str:
     name = canonicalize_name(folder)
     return name if package_name(name).isidentifier() else "adopted-project"
+
+
+def with_pytest(text: str) -> str:
+    """A ``dev`` dependency group with pytest, unless a group already has it."""
+    from hfscaffold.pyproject import add_requirement, group_requirement_names
+
+    return text if "pytest" in group_requirement_names(text) else add_requirement(text, "pytest", group="dev")
+
+
+def _pin_groups(text: str, resolution: Resolution) -> str:
+    """The dependency groups' tools pinned ``==`` the version uv resolved, as ``new`` pins them."""
+    from hfscaffold.pyproject import group_requirement_names, pin_requirements
+
+    pins: dict[str, str] = {}
+    for name in group_requirement_names(text):
+        versions = resolution.pins.versions(name)
+        if len(versions) == 1:
+            pins[name] = str(versions[0])
+    return pin_requirements(text, pins)
+
+
+# What the bundled template adds to an adopted project: its checks and CI, and its answers (so
+# that `update` can bring later versions); never its pyproject.toml, lock or package.
+_TEMPLATE_FILES = (
+    ".copier-answers.yml", ".gitignore", ".python-version", "README.md", "tests/test_environment.py",
+    ".github/workflows/ci.yml", ".github/workflows/upgrade.yml",
+)  # fmt: skip
+
+
+def _template_files(root: Path, scratch: Path, written: dict[str, str]) -> dict[str, bytes]:
+    """The bundled template rendered for this project: those of its files the project lacks."""
+    from hfscaffold.adapters import render
+    from hfscaffold.catalog import load_catalog
+
+    data = tomlkit.parse((scratch / "pyproject.toml").read_text(encoding="utf-8")).unwrap()
+    name = str(data["project"]["name"])
+    catalog = {component.name for component in load_catalog().components}
+    answers = {
+        "project_name": name, "package_name": package_name(name),
+        "python_version": f"{sys.version_info.major}.{sys.version_info.minor}",
+        "components": list(written.values()),
+        "imports": {n: n.replace("-", "_") for n in written if n in catalog},
+        "hfscaffold_version": __version__,
+    }  # fmt: skip
+    with scratch_directory(root) as rendered:
+        render.render(render.template_path("project"), rendered / "project", answers)
+        found = {}
+        for relative in _TEMPLATE_FILES:
+            path = rendered / "project" / relative
+            if path.is_file() and not os.path.lexists(root / relative):
+                found[relative] = path.read_bytes()
+        return found
+
+
+def _add_file(root: Path, relative: str, content: bytes) -> None:
+    """A new file of the project, in folders that are the project's own (none a link)."""
+    from hfscaffold.adapters.fs import write_new
+
+    folder = root
+    for part in Path(relative).parts[:-1]:
+        folder = folder / part
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            raise UserError(f"{folder} is a link or a file: the template's {relative} is not written", hint="remove it")
+        folder.mkdir(exist_ok=True)
+    write_new(root / relative, content)
