@@ -228,3 +228,13 @@ def test_scaffold_adds_the_templates_missing_files_and_never_overwrites(folder: 
     # The answers are recorded: update knows the project's template.
     update = run_cli("update", "--project", str(folder))
     assert update.exit_code == 0 and "Already on the newest template" in update.stderr
+
+
+def test_an_environment_the_folder_already_has_is_never_synced_into(folder: Path, run_cli) -> None:
+    (folder / "requirements.txt").write_text("numpy<2\n")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder / ".venv")], check=True)
+    before = files(folder)
+    result = run_cli("adopt", str(folder))
+    assert result.exit_code == 1 and "hfscaffold did not build" in result.stderr and "--no-sync" in result.stderr
+    assert files(folder) == before
+    assert run_cli("adopt", str(folder), "--no-sync").exit_code == 0

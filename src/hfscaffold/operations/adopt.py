@@ -60,6 +60,8 @@ def adopt_project(request: AdoptRequest, *, report: Callable[[str], None] = lamb
     if not root.is_dir():
         raise UserError(f"{root} is not a folder", hint="give the folder of the project to adopt")
     existing = _existing_pyproject(root)
+    if request.sync and not request.dry_run:
+        _refuse_an_environment_not_built_here(root)
     declared = read_declared(root, requirements=request.requirements)
     lines = list(declared.requirements)
     if request.from_env is not None:
@@ -116,6 +118,20 @@ def adopt_project(request: AdoptRequest, *, report: Callable[[str], None] = lamb
         sync_environment(load_project(root), uv=uv)
         synced = True
     return AdoptResult(root, declared, written, resolution, changed, synced, sorted(template_files))
+
+
+def _refuse_an_environment_not_built_here(root: Path) -> None:
+    """Before anything is written: a ``.venv`` the folder already has (the user's own, made with
+    ``python -m venv``, or a cloned one) is never synced into; the project gets its own."""
+    from hfscaffold.adapters.environment import read_stamp
+    from hfscaffold.errors import FindingsError
+
+    venv = root / ".venv"
+    if os.path.lexists(venv) and (venv.is_symlink() or read_stamp(venv) is None):
+        raise FindingsError(
+            f"{venv} is an environment hfscaffold did not build: refusing to install into it; nothing was written",
+            hint="remove it (`rm -rf .venv`) and rerun, or pass --no-sync and build it later with `hfscaffold sync`",
+        )
 
 
 def _exported_name(declared: Declared) -> str:
