@@ -42,7 +42,7 @@ def read_declared(root: Path, *, requirements: Sequence[str] = ()) -> Declared:
     if not requirements:
         pyproject = root / "pyproject.toml"
         if pyproject.is_file():
-            declared = from_pyproject(_read(pyproject), source="pyproject.toml")
+            declared = from_pyproject(read_project_file(pyproject), source="pyproject.toml")
             if declared is not None:
                 return declared
         found = sorted(
@@ -54,7 +54,7 @@ def read_declared(root: Path, *, requirements: Sequence[str] = ()) -> Declared:
         return from_requirements_file(root, requirements[0])
     setup_cfg = root / "setup.cfg"
     if setup_cfg.is_file():
-        declared = from_setup_cfg(_read(setup_cfg), source="setup.cfg")
+        declared = from_setup_cfg(read_project_file(setup_cfg), source="setup.cfg")
         if declared is not None:
             return declared
     if (root / "setup.py").is_file():
@@ -68,7 +68,8 @@ def read_declared(root: Path, *, requirements: Sequence[str] = ()) -> Declared:
     )
 
 
-def _read(path: Path) -> str:
+def read_project_file(path: Path) -> str:
+    """A file of the project as UTF-8 text, or a UserError naming it."""
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -94,22 +95,27 @@ def _checked(lines: Sequence[str], source: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def from_pyproject(text: str, *, source: str) -> Declared | None:
-    """PEP 621's ``[project]`` dependencies, else poetry's; None when it declares neither."""
+def parse_pyproject(text: str, *, source: str) -> dict[str, object]:
+    """A pyproject.toml's tables, or a UserError with the file, the line and what is wrong."""
     import tomlkit
     from tomlkit.exceptions import ParseError
 
     try:
-        data = tomlkit.parse(text).unwrap()
+        return tomlkit.parse(text).unwrap()
     except ParseError as exc:
         raise UserError(f"{source}: {exc}", hint="fix the TOML syntax") from None
+
+
+def is_hfscaffold_project(data: dict[str, object]) -> bool:
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "hfscaffold" in tool
+
+
+def from_pyproject(text: str, *, source: str) -> Declared | None:
+    """PEP 621's ``[project]`` dependencies, else poetry's; None when it declares neither."""
+    data = parse_pyproject(text, source=source)
     project = data.get("project")
     tool = data.get("tool", {})
-    if isinstance(tool, dict) and "hfscaffold" in tool:
-        raise UserError(
-            f"{source} is already an hfscaffold project",
-            hint="`hfscaffold lock` locks it again, `hfscaffold upgrade PKG` moves a pin",
-        )
     if isinstance(project, dict):
         if "dependencies" in project.get("dynamic", []):
             raise UserError(
@@ -199,7 +205,7 @@ def from_requirements_file(root: Path, name: str) -> Declared:
     path = (root / name).resolve()
     if not (path.parent == root.resolve() or root.resolve() in path.parents) or not path.is_file():
         raise UserError(f"{quoted(name)} is not a file of the project", hint="name a requirements file inside it")
-    parsed = parse_requirements(_read(path), source=name, include=file_includes(path.parent, root=root))
+    parsed = parse_requirements(read_project_file(path), source=name, include=file_includes(path.parent, root=root))
     refused = [item for item in parsed.not_evaluated if item.text.strip() not in (".", "./")]
     if refused:
         listed = "; ".join(str(item) for item in refused[:3])

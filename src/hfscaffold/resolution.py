@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from hfscaffold.adapters.fs import write_atomic
@@ -20,8 +19,17 @@ from hfscaffold.errors import ExternalError, FindingsError
 from hfscaffold.evaluation import Violation, breakages, evaluate
 from hfscaffold.knowledge import RuleSet
 from hfscaffold.pins import PinSet, read_uv_lock
-from hfscaffold.pyproject import pin_requirements, read_matrix_constraints, set_matrix_constraints
+from hfscaffold.pyproject import (
+    group_requirement_names,
+    pin_requirements,
+    read_matrix_constraints,
+    set_matrix_constraints,
+)
 from hfscaffold.ranges import compatible
+
+TYPE_CHECKING = False  # not typing's: a lock imports this module, and typing costs it time
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 MAX_ROUNDS = 6
 
@@ -160,6 +168,7 @@ def _switch_to_alternative(
 
 
 def exact_line(requirement: Requirement, version: str) -> str:
+    """``requirement`` pinned ``==`` ``version``, its extras and marker kept."""
     extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
     marker = f"; {requirement.marker}" if requirement.marker else ""
     return f"{requirement.name}{extras}=={version}{marker}"
@@ -169,6 +178,8 @@ def pin_resolved(
     scratch: Path, written: dict[str, str], resolution: Resolution, uv: Uv, python: str | None
 ) -> dict[str, str]:
     """Write ``==`` the version uv picked for each requirement added with a range, and lock again."""
+    from packaging.requirements import Requirement  # its marker machinery: only for who writes pins
+
     pins: dict[str, str] = {}
     for name, line in written.items():
         if not line:
@@ -180,7 +191,7 @@ def pin_resolved(
         if len(versions) != 1:
             raise ExternalError(
                 f"uv's lock has {len(versions)} versions of {name} (one per platform or Python), so no single pin",
-                hint=f"add it with an exact version: `hfscaffold add {name}==X`",
+                hint=f"pin it exactly yourself: `{name}==X`",
             )
         pins[name] = str(versions[0])
     if not pins:
@@ -189,3 +200,14 @@ def pin_resolved(
     write_atomic(scratch / "pyproject.toml", text)
     uv.relock(scratch, python=python)
     return {**written, **{n: exact_line(Requirement(written[n]), v) for n, v in pins.items()}}
+
+
+def group_pins(text: str, pins: PinSet) -> dict[str, str]:
+    """The version uv locked of each tool the dependency groups of ``text`` name (pytest, the
+    demo's playwright), where the lock has one: what is written ``==`` beside the components."""
+    found: dict[str, str] = {}
+    for name in group_requirement_names(text):
+        versions = pins.versions(name)
+        if len(versions) == 1:
+            found[name] = str(versions[0])
+    return found

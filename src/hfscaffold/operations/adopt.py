@@ -24,10 +24,10 @@ from hfscaffold import __version__
 from hfscaffold.adapters.fs import copy_project_files, scratch_directory, write_atomic
 from hfscaffold.adapters.transaction import Transaction
 from hfscaffold.adapters.uv import Uv
-from hfscaffold.adoption import Declared, read_declared
+from hfscaffold.adoption import Declared, is_hfscaffold_project, parse_pyproject, read_declared, read_project_file
 from hfscaffold.errors import UserError
 from hfscaffold.naming import package_name
-from hfscaffold.resolution import Resolution, pin_resolved, resolve
+from hfscaffold.resolution import Resolution, exact_line, group_pins, pin_resolved, resolve
 
 
 @dataclass(frozen=True)
@@ -83,14 +83,14 @@ def adopt_project(request: AdoptRequest, *, report: Callable[[str], None] = lamb
         # The user's own ranges and pins: what the matrix's repair may narrow but never override.
         constraints = load_project(scratch).constraints()
         resolution = resolve(scratch, uv=uv, rules=rules, constraints=constraints, allow=allow, python=sys.executable)
-        from hfscaffold.pyproject import set_tool_setting
+        from hfscaffold.pyproject import pin_requirements, set_tool_setting
 
         written = pin_resolved(
             scratch, {canonicalize_name(Requirement(line).name): line for line in lines}, resolution, uv, sys.executable
         )
         text = (scratch / "pyproject.toml").read_text(encoding="utf-8")
         if request.scaffold:
-            text = _pin_groups(text, resolution)
+            text = pin_requirements(text, group_pins(text, resolution.pins))
         text = set_tool_setting(text, "matrix", rules.version)
         text = set_tool_setting(text, "matrix-rules", sorted(resolution.applied))
         write_atomic(scratch / "pyproject.toml", text)
@@ -147,8 +147,8 @@ def _existing_pyproject(root: Path) -> str | None:
         raise UserError(f"{path} is a link", hint="adopt writes pyproject.toml in place: make it a plain file")
     if not path.is_file():
         return None
-    text = path.read_text(encoding="utf-8")
-    if "hfscaffold" in text and "[tool.hfscaffold]" in text:
+    text = read_project_file(path)
+    if is_hfscaffold_project(parse_pyproject(text, source="pyproject.toml")):
         raise UserError(
             f"{root} is already an hfscaffold project",
             hint="`hfscaffold lock` locks it again, `hfscaffold upgrade PKG` moves a pin",
@@ -167,11 +167,7 @@ def _as_installed(lines: list[str], environment: Path) -> list[str]:
     for line in lines:
         requirement = Requirement(line)
         versions = installed.versions(canonicalize_name(requirement.name))
-        if len(versions) == 1:
-            extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
-            marker = f"; {requirement.marker}" if requirement.marker else ""
-            line = f"{requirement.name}{extras}=={versions[0]}{marker}"
-        out.append(line)
+        out.append(exact_line(requirement, str(versions[0])) if len(versions) == 1 else line)
     return out
 
 
@@ -223,18 +219,6 @@ def with_pytest(text: str) -> str:
     from hfscaffold.pyproject import add_requirement, group_requirement_names
 
     return text if "pytest" in group_requirement_names(text) else add_requirement(text, "pytest", group="dev")
-
-
-def _pin_groups(text: str, resolution: Resolution) -> str:
-    """The dependency groups' tools pinned ``==`` the version uv resolved, as ``new`` pins them."""
-    from hfscaffold.pyproject import group_requirement_names, pin_requirements
-
-    pins: dict[str, str] = {}
-    for name in group_requirement_names(text):
-        versions = resolution.pins.versions(name)
-        if len(versions) == 1:
-            pins[name] = str(versions[0])
-    return pin_requirements(text, pins)
 
 
 # What the bundled template adds to an adopted project: its checks and CI, and its answers (so

@@ -34,8 +34,8 @@ from hfscaffold.evaluation import Violation
 from hfscaffold.knowledge import RuleSet
 from hfscaffold.naming import package_name, validate_project_name
 from hfscaffold.project import check_project_table, check_python_version_file, load_project
-from hfscaffold.pyproject import group_requirement_names, pin_requirements, set_matrix_constraints, set_tool_setting
-from hfscaffold.resolution import Resolution, resolve
+from hfscaffold.pyproject import pin_requirements, set_matrix_constraints, set_tool_setting
+from hfscaffold.resolution import Resolution, group_pins, resolve
 from hfscaffold.trust import code_it_would_run
 
 StepReporter = Callable[[str], None]
@@ -203,8 +203,7 @@ def _pin(staging: Path, request: NewRequest, uv: Uv, resolution: Resolution) -> 
     # hfscaffold writes is exact.
     pyproject = staging / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8")
-    tools = {name: str(v) for name in group_requirement_names(text) if (v := resolution.pins.version(name))}
-    text = pin_requirements(text, {**tools, **pins})
+    text = pin_requirements(text, {**group_pins(text, resolution.pins), **pins})
     text = set_tool_setting(text, "allow", sorted(request.allow))
     text = set_tool_setting(text, "matrix", request.rules.version)
     text = set_tool_setting(text, "matrix-rules", sorted(resolution.applied))
