@@ -44,22 +44,27 @@ def test_a_requirements_file_becomes_exact_pins_a_lock_and_an_environment(folder
         "# what the project needs\n"
         "transformers>=4.44,<4.46  # a range: resolved within it\n"
         'numpy<2; python_version >= "3.8"\n'
+        "datasets[audio]\n"
         "-r more.txt\n"
     )
     (folder / "more.txt").write_text("tqdm\n")
     before = files(folder)
     result = run_cli("adopt", str(folder))
     assert result.exit_code == 0, result.stderr
-    assert dependencies(folder) == ["transformers==4.45.0", 'numpy==1.26.4; python_version >= "3.8"', "tqdm==4.66.5"]
-    assert "Adopted old-project: 3 pins from requirements.txt" in result.stderr and "hfscaffold run --" in result.stderr
+    assert dependencies(folder) == [
+        "transformers==4.45.0", 'numpy==1.26.4; python_version >= "3.8"', "datasets[audio]==3.0.0", "tqdm==4.66.5",
+    ]  # fmt: skip
+    assert "Adopted old-project: 4 pins from requirements.txt" in result.stderr and "hfscaffold run --" in result.stderr
     pyproject = _toml.loads((folder / "pyproject.toml").read_text())
-    assert pyproject["tool"]["hfscaffold"]["components"] == ["transformers"]
+    assert pyproject["tool"]["hfscaffold"]["components"] == ["datasets", "transformers"]
     assert pyproject["tool"]["uv"]["package"] is False  # the project itself is never built
     assert lock_is_current(folder)
     assert {name: data for name, data in files(folder).items() if name in before} == before  # untouched
     assert sorted(set(files(folder)) - set(before)) == ["pyproject.toml", "uv.lock"]
     python = folder / ".venv" / "bin" / "python"
-    imported = subprocess.run([str(python), "-c", "import transformers, numpy, tqdm"], capture_output=True, check=False)
+    imported = subprocess.run(
+        [str(python), "-c", "import transformers, numpy, tqdm, datasets"], capture_output=True, check=False
+    )
     assert imported.returncode == 0, imported.stderr
     assert run_cli("lock", "--check", "--project", str(folder)).exit_code == 0
     again = run_cli("adopt", str(folder))
