@@ -303,7 +303,7 @@ def test_text_classification_project_trains_and_predicts_in_its_own_environment(
         check=False,
     )
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-3000:]
-    assert f"{13 if extra else 15} passed" in tests.stdout
+    assert f"{14 if extra else 15} passed" in tests.stdout
     # Outside pytest (no pythonpath of its own) and outside the project folder, the project's
     # package imports: it is installed in the environment.
     modules = subprocess.run(
