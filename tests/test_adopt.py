@@ -114,6 +114,9 @@ def test_a_poetry_project_keeps_its_tables_and_gets_exact_pins(folder: Path, run
         'numpy = { version = "<2", markers = "python_version >= \'3.8\'" }\n'
         'tqdm = { version = "*", optional = true }\n'
         "\n"
+        "[tool.poetry.group.dev.dependencies]\n"
+        'pytest = "^8"\n'
+        "\n"
         "[tool.black]\n"
         "line-length = 100\n"
     )
@@ -126,6 +129,7 @@ def test_a_poetry_project_keeps_its_tables_and_gets_exact_pins(folder: Path, run
     assert data["project"]["name"] == "old-poetry" and data["project"]["requires-python"] == ">=3.11,<3.12"
     assert dependencies(folder) == ["transformers==4.45.0", 'numpy==1.26.4; python_version >= "3.8"']
     assert "Not adopted: pyproject.toml: tqdm: optional" in result.stderr
+    assert data["dependency-groups"] == {"dev": ["pytest==8.3.3"]}  # poetry's group, pinned too
     assert lock_is_current(folder)
 
 
@@ -133,12 +137,14 @@ def test_a_pep_621_project_is_pinned_in_place(folder: Path, run_cli) -> None:
     (folder / "pyproject.toml").write_text(
         '[project]\nname = "pdm-made"\nversion = "1.0"\nrequires-python = ">=3.11,<3.12"\n'
         '# the stack\ndependencies = ["datasets>=2"]\n\n[tool.pdm]\ndistribution = false\n'
+        '\n[tool.pdm.dev-dependencies]\ntest = ["pytest>=8"]\n'
     )
     result = run_cli("adopt", str(folder), "--no-sync")
     assert result.exit_code == 0, result.stderr
     text = (folder / "pyproject.toml").read_text()
     assert "# the stack\n" in text and "[tool.pdm]\ndistribution = false\n" in text
     assert dependencies(folder) == ["datasets==3.0.0"]
+    assert _toml.loads(text)["dependency-groups"] == {"test": ["pytest==8.3.3"]}  # pdm's dev group
     assert _toml.loads(text)["project"]["requires-python"] == ">=3.11,<3.12"
 
 

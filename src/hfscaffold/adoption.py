@@ -34,6 +34,7 @@ class Declared:
     requires_python: str | None = None
     name: str | None = None
     left_out: tuple[str, ...] = field(default=())  # lines not adopted, with the reason
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # poetry's groups, pdm's dev ones
 
 
 def read_declared(root: Path, *, requirements: Sequence[str] = ()) -> Declared:
@@ -125,11 +126,19 @@ def from_pyproject(text: str, *, source: str) -> Declared | None:
         lines = project.get("dependencies")
         if isinstance(lines, list) and lines:
             python = project.get("requires-python")
+            pdm = tool.get("pdm", {}) if isinstance(tool, dict) else {}
+            dev = pdm.get("dev-dependencies", {}) if isinstance(pdm, dict) else {}
+            groups = {
+                str(group): _checked([str(x) for x in items], source)
+                for group, items in (dev.items() if isinstance(dev, dict) else [])
+                if isinstance(items, list) and items
+            }
             return Declared(
                 source,
                 _checked([str(x) for x in lines], source),
                 requires_python=str(python) if python else None,
                 name=str(project["name"]) if project.get("name") else None,
+                groups=groups,
             )
     poetry = tool.get("poetry", {}) if isinstance(tool, dict) else {}
     if isinstance(poetry, dict) and isinstance(poetry.get("dependencies"), dict) and poetry["dependencies"]:
@@ -139,15 +148,40 @@ def from_pyproject(text: str, *, source: str) -> Declared | None:
 
 def _from_poetry(poetry: dict[str, object], source: str) -> Declared:
     """Poetry's constraints (``^1.2``, ``~1.2``, tables with extras and markers) as PEP 508, by
-    poetry-core, the library poetry itself parses them with."""
+    poetry-core, the library poetry itself parses them with; its groups (and the old
+    ``dev-dependencies``) as dependency groups."""
+    left_out: list[str] = []
+    lines, python = _poetry_table(poetry["dependencies"], "[tool.poetry.dependencies]", source, left_out)
+    tables: dict[str, object] = {}
+    if isinstance(poetry.get("dev-dependencies"), dict):
+        tables["dev"] = poetry["dev-dependencies"]
+    groups_table = poetry.get("group")
+    for group, table in groups_table.items() if isinstance(groups_table, dict) else []:
+        if isinstance(table, dict) and isinstance(table.get("dependencies"), dict):
+            tables[str(group)] = table["dependencies"]
+    groups = {
+        group: _checked(_poetry_table(table, f"[tool.poetry.group.{group}]", source, left_out)[0], source)
+        for group, table in tables.items()
+    }
+    name = poetry.get("name")
+    return Declared(
+        source,
+        _checked(lines, source),
+        requires_python=python,
+        name=str(name) if name else None,
+        left_out=tuple(left_out),
+        groups={group: lines for group, lines in groups.items() if lines},
+    )
+
+
+def _poetry_table(table: object, where: str, source: str, left_out: list[str]) -> tuple[list[str], str | None]:
+    """One table of poetry constraints: its PEP 508 lines and its ``python`` range."""
     from poetry.core.factory import Factory
 
-    dependencies = poetry["dependencies"]
-    assert isinstance(dependencies, dict)
+    assert isinstance(table, dict)
     lines: list[str] = []
-    left_out: list[str] = []
     python: str | None = None
-    for name, constraint in dependencies.items():
+    for name, constraint in table.items():
         if isinstance(constraint, list):
             left_out.append(f"{source}: {name}: several constraints by platform (write them in [project])")
             continue
@@ -161,28 +195,19 @@ def _from_poetry(poetry: dict[str, object], source: str) -> Declared:
             constraint.get("version", "*") if isinstance(constraint, dict) else constraint, str
         ):
             raise UserError(
-                f"{source}: [tool.poetry.dependencies] {name} = {constraint!r} is not a constraint",
+                f"{source}: {where} {name} = {constraint!r} is not a constraint",
                 hint='write a version string like "^1.2"',
             )
         try:
             dependency = Factory.create_dependency(str(name), constraint)
         except ValueError as exc:  # poetry-core's ParseConstraintError
-            raise UserError(
-                f"{source}: [tool.poetry.dependencies] {name} = {constraint!r}: {exc}", hint="fix the constraint"
-            ) from None
+            raise UserError(f"{source}: {where} {name} = {constraint!r}: {exc}", hint="fix the constraint") from None
         pep508 = dependency.to_pep_508()
         if canonicalize_name(str(name)) == "python":
             python = _specifier_of(pep508)
             continue
         lines.append(_compact(pep508))
-    name = poetry.get("name")
-    return Declared(
-        source,
-        _checked(lines, source),
-        requires_python=python,
-        name=str(name) if name else None,
-        left_out=tuple(left_out),
-    )
+    return lines, python
 
 
 def _specifier_of(pep508: str) -> str | None:

@@ -108,7 +108,7 @@ def resolve(
                 names = ", ".join(sorted(applied))
                 raise FindingsError(
                     f"no clean resolution: the fixes of matrix rules {names} cannot hold with your choices ({exc.message})",
-                    hint="loosen your --with versions, or pass --allow RULE for a rule you accept",
+                    hint="loosen your own versions (--with, pyproject.toml, the file adopted), or pass --allow RULE for a rule you accept",
                 ) from exc
             write_atomic(pyproject, set_matrix_constraints(original, applied))
             continue

@@ -89,13 +89,14 @@ def adopt_project(request: AdoptRequest, *, report: Callable[[str], None] = lamb
             scratch, {canonicalize_name(Requirement(line).name): line for line in lines}, resolution, uv, sys.executable
         )
         text = (scratch / "pyproject.toml").read_text(encoding="utf-8")
-        if request.scaffold:
-            text = pin_requirements(text, group_pins(text, resolution.pins))
+        grouped = pin_requirements(text, group_pins(text, resolution.pins))  # every line exact
+        if grouped != text:
+            write_atomic(scratch / "pyproject.toml", grouped)
+            uv.relock(scratch, python=sys.executable)
+            text = grouped
         text = set_tool_setting(text, "matrix", rules.version)
         text = set_tool_setting(text, "matrix-rules", sorted(resolution.applied))
         write_atomic(scratch / "pyproject.toml", text)
-        if request.scaffold:
-            uv.relock(scratch, python=sys.executable)  # the dev group's pins
         outputs = {name: (scratch / name).read_bytes() for name in ("pyproject.toml", "uv.lock")}
         template_files = _template_files(root, scratch, written) if request.scaffold else {}
         if request.export:
@@ -193,6 +194,14 @@ def adopted_pyproject(
     dependencies.multiline(True)
     dependencies.extend(lines)
     project["dependencies"] = dependencies
+    if declared.groups:
+        groups = document.setdefault("dependency-groups", tomlkit.table())
+        for group, group_lines in declared.groups.items():
+            if group not in groups:  # a PEP 735 group of the user's own stays as they wrote it
+                array = tomlkit.array()
+                array.multiline(True)
+                array.extend(group_lines)
+                groups[group] = array
     tool = document.setdefault("tool", tomlkit.table(is_super_table=True))
     uv = tool.setdefault("uv", tomlkit.table())
     if "package" not in uv:
