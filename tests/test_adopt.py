@@ -249,3 +249,15 @@ def test_an_environment_the_folder_already_has_is_never_synced_into(folder: Path
     assert result.exit_code == 1 and "hfscaffold did not build" in result.stderr and "--no-sync" in result.stderr
     assert files(folder) == before
     assert run_cli("adopt", str(folder), "--no-sync").exit_code == 0
+
+
+def test_requirements_dev_beside_requirements_becomes_the_dev_group(folder: Path, run_cli) -> None:
+    (folder / "requirements.txt").write_text("numpy<2\n")
+    (folder / "requirements-dev.txt").write_text("-r requirements.txt\npytest\n")
+    before = files(folder)
+    result = run_cli("adopt", str(folder), "--no-sync")
+    assert result.exit_code == 0, result.stderr
+    assert dependencies(folder) == ["numpy==1.26.4"]
+    assert _toml.loads((folder / "pyproject.toml").read_text())["dependency-groups"] == {"dev": ["pytest==8.3.3"]}
+    assert {name: data for name, data in files(folder).items() if name in before} == before
+    assert lock_is_current(folder)

@@ -23,6 +23,8 @@ from hfscaffold.errors import UserError, quoted
 
 # requirements files, in the order they are preferred: the plain one first.
 _REQUIREMENTS = re.compile(r"^requirements([-_.][\w.-]*)?\.(txt|in)$")
+# The development requirements beside a requirements.txt: adopted as the dev dependency group.
+_DEV_REQUIREMENTS = ("requirements-dev.txt", "requirements_dev.txt", "dev-requirements.txt")
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ def read_declared(root: Path, *, requirements: Sequence[str] = ()) -> Declared:
             (p for p in root.iterdir() if _REQUIREMENTS.match(p.name) and p.is_file()),
             key=lambda p: (p.name != "requirements.txt", p.name),
         )
+        if found and found[0].name == "requirements.txt":
+            return _with_dev_requirements(root, from_requirements_file(root, "requirements.txt"))
         requirements = [p.name for p in found[:1]]
     if requirements:
         return from_requirements_file(root, requirements[0])
@@ -246,6 +250,20 @@ def from_requirements_file(root: Path, name: str) -> Declared:
         )
     left_out = tuple(f"{line.where}: {line.text} (a constraint: kept in your file)" for line in parsed.constraints)
     return Declared(name, _checked([line.text for line in parsed.lines], name), left_out=left_out)
+
+
+def _with_dev_requirements(root: Path, declared: Declared) -> Declared:
+    """A requirements-dev.txt beside requirements.txt, as the dev group: what it adds to the
+    main file (it often includes it with ``-r``)."""
+    from dataclasses import replace
+
+    for name in _DEV_REQUIREMENTS:
+        if (root / name).is_file():
+            main = {canonicalize_name(Requirement(line).name) for line in declared.requirements}
+            dev = from_requirements_file(root, name)
+            lines = tuple(line for line in dev.requirements if canonicalize_name(Requirement(line).name) not in main)
+            return replace(declared, groups={"dev": lines}) if lines else declared
+    return declared
 
 
 def from_setup_cfg(text: str, *, source: str) -> Declared | None:
