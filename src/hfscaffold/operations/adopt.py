@@ -241,16 +241,15 @@ _TEMPLATE_FILES = (
 def _template_files(root: Path, scratch: Path, written: dict[str, str]) -> dict[str, bytes]:
     """The bundled template rendered for this project: those of its files the project lacks."""
     from hfscaffold.adapters import render
-    from hfscaffold.catalog import load_catalog
 
     data = tomlkit.parse((scratch / "pyproject.toml").read_text(encoding="utf-8")).unwrap()
     name = str(data["project"]["name"])
-    catalog = {component.name for component in load_catalog().components}
+    components = data["tool"]["hfscaffold"]["components"]  # as adopted_pyproject recorded them
     answers = {
         "project_name": name, "package_name": package_name(name),
         "python_version": f"{sys.version_info.major}.{sys.version_info.minor}",
         "components": list(written.values()),
-        "imports": {n: n.replace("-", "_") for n in written if n in catalog},
+        "imports": {n: n.replace("-", "_") for n in components},
         "hfscaffold_version": __version__,
     }  # fmt: skip
     with scratch_directory(root) as rendered:
